@@ -1,0 +1,201 @@
+import Foundation
+
+/// The choice among arms with known means and independent normal noise: X_a = μ_a + W_a,
+/// W_a ~ N(0, w_a²), a* = argmax_a X_a.
+///
+/// For every arm it returns P(a* = a) and E[X_a·1{a* = a}], each a one-dimensional integral
+/// over the value t of the maximum (see GainFromPersonalization.md, "Fixed arm means"):
+///
+///     P(a* = a)          = ∫ φ((t−μ_a)/w_a)/w_a · Π_{b≠a} Φ((t−μ_b)/w_b) dt
+///     E[X_a·1{a* = a}]   = ∫ t · φ((t−μ_a)/w_a)/w_a · Π_{b≠a} Φ((t−μ_b)/w_b) dt
+///
+/// The product of CDFs is formed in log space, so a thousand arms do not underflow.
+public struct FixedMeansChoice: Sendable {
+    /// P(a* = a) for each arm.
+    public var probabilities: [Double]
+    /// E[X_a·1{a* = a}] for each arm.
+    public var weightedValues: [Double]
+
+    /// E[max_a X_a].
+    public var expectedMaximum: Double { weightedValues.reduce(0, +) }
+
+    /// Solves the choice for `means` and per-arm noise SDs `noise` (all > 0).
+    public init(means: [Double], noise: [Double]) {
+        precondition(means.count == noise.count && means.count >= 1, "one noise SD per arm")
+        precondition(noise.allSatisfy { $0 > 0 }, "noise SDs must be positive; handle w = 0 by argmax")
+        let m = means.count
+        // Below lower, some arm c has t < μ_c − 9 w_c, so the product of CDFs is below 1e−19.
+        var lower = -Double.infinity
+        var upper = -Double.infinity
+        let reach = 9 + (2 * log(Double(m))).squareRoot()
+        for a in 0..<m {
+            lower = max(lower, means[a] - 9 * noise[a])
+            upper = max(upper, means[a] + reach * noise[a])
+        }
+        let smallest = noise.min() ?? 1
+        let panels = max(8, Int(((upper - lower) / smallest).rounded(.up)))
+        let grid = GaussLegendre.sixteen.grid(from: lower, to: upper, panels: panels)
+        var probabilities = [Double](repeating: 0, count: m)
+        var weighted = [Double](repeating: 0, count: m)
+        var logCDF = [Double](repeating: 0, count: m)
+        var density = [Double](repeating: 0, count: m)
+        for (t, weight) in zip(grid.nodes, grid.weights) {
+            var logProduct = 0.0
+            for a in 0..<m {
+                let z = (t - means[a]) / noise[a]
+                logCDF[a] = Normal.logCDF(z)
+                density[a] = Normal.density(z) / noise[a]
+                logProduct += logCDF[a]
+            }
+            for a in 0..<m where density[a] > 0 {
+                let term = weight * density[a] * exp(logProduct - logCDF[a])
+                probabilities[a] += term
+                weighted[a] += term * t
+            }
+        }
+        self.probabilities = probabilities
+        self.weightedValues = weighted
+    }
+}
+
+/// Arms whose means are iid from a centred mixture of normals Σ_j p_j·N(0, s_j²)
+/// (s_j = 0 is a point mass), each observed with the same independent noise N(0, w²).
+///
+/// Normal means are one component, spike-and-slab two, and Student-t a quadrature over its
+/// precision (`studentT`). Because the arms are iid, every quantity the gain needs is a single
+/// integral of the mixture CDF F raised to the power m − 1 (GainFromPersonalization.md,
+/// "Exchangeable arms"):
+///
+///     E[max X]      = ∫ t · m f(t) F(t)^{m−1} dt
+///     E[μ_{a*}]     = ∫ m g(t) F(t)^{m−1} dt,   g(t) = Σ_j p_j (s_j²/v_j²) t φ(t/v_j)/v_j,  v_j² = s_j² + w²
+public struct ArmMeansMixture: Sendable, Hashable {
+    /// Component probabilities, summing to 1.
+    public var weights: [Double]
+    /// Component SDs (0 for a point mass at the centre).
+    public var sds: [Double]
+
+    public init(weights: [Double], sds: [Double]) {
+        precondition(weights.count == sds.count && !weights.isEmpty, "one SD per mixture weight")
+        let total = weights.reduce(0, +)
+        self.weights = weights.map { $0 / total }
+        self.sds = sds
+    }
+
+    /// N(0, s²).
+    public static func normal(s: Double) -> ArmMeansMixture { ArmMeansMixture(weights: [1], sds: [s]) }
+
+    /// Paper eq. 8: a point mass with probability π, else N(0, s²).
+    public static func spikeAndSlab(spikeProbability pi: Double, s: Double) -> ArmMeansMixture {
+        pi == 0 ? .normal(s: s) : ArmMeansMixture(weights: [pi, 1 - pi], sds: [0, s])
+    }
+
+    /// Student-t with ν degrees of freedom scaled to SD s, as a normal scale mixture:
+    /// T = Z·sqrt(ν/V), V ~ χ²_ν. The mixing density is integrated over u = log V with
+    /// Gauss–Legendre on a range wide enough that the omitted heavy tail contributes below
+    /// 1e−12 of the scale to E[max] (GainFromPersonalization.md, "Student-t means").
+    public static func studentT(degreesOfFreedom nu: Double, s: Double, nodes: Int = 96) -> ArmMeansMixture {
+        let scale = s * ((nu - 2) / nu).squareRoot()
+        let logNormaliser = (nu / 2) * log(2.0) + lgamma(nu / 2)
+        let mode = log(nu)
+        // Near the mode log V is about normal with SD sqrt(2/ν); far left, weight·SD of a
+        // component decays like exp(((ν−1)/2)(u − mode)); far right the density falls like exp(−e^u/2).
+        let width = (2 / nu).squareRoot()
+        let lower = mode - max(28 / ((nu - 1) / 2), 14 * width)
+        let upper = max(log(nu + 60 + 12 * nu.squareRoot()), mode + 14 * width)
+        let rule = GaussLegendre(order: nodes)
+        var weights: [Double] = []
+        var sds: [Double] = []
+        for (x, w) in zip(rule.nodes, rule.weights) {
+            let u = lower + (x + 1) * 0.5 * (upper - lower)
+            let density = exp((nu / 2) * u - exp(u) / 2 - logNormaliser)
+            weights.append(w * 0.5 * (upper - lower) * density)
+            sds.append(scale * (nu / exp(u)).squareRoot())
+        }
+        return ArmMeansMixture(weights: weights, sds: sds)
+    }
+
+    /// E[max X] and E[μ_{a*}] for m arms seen through noise SD w ≥ 0.
+    ///
+    /// With w = 0 the two coincide and equal E[max μ], computed as
+    /// ∫_0^∞ (1 − F^m) dt − ∫_{−∞}^0 F^m dt so that point masses are handled exactly.
+    public func choice(arms m: Int, noise w: Double) -> (expectedMaximum: Double, chosenMean: Double) {
+        precondition(m >= 1 && w >= 0, "need m ≥ 1 and w ≥ 0")
+        let v = sds.map { ($0 * $0 + w * w).squareRoot() }
+        let positive = v.filter { $0 > 0 }
+        guard let smallest = positive.min(), let largest = positive.max() else { return (0, 0) }
+        // t = c·sinh(u): fine steps near 0 (scale c) and steps proportional to |t| far out, which
+        // resolves every component from the narrowest to the widest with one grid.
+        let c = smallest
+        let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * largest
+        let uMax = asinh(reach / c)
+        let panels = max(8, Int((uMax / 0.2).rounded(.up)))
+        let rule = GaussLegendre.sixteen
+        let mm = Double(m)
+        var expectedMax = 0.0
+        var chosen = 0.0
+        for side in [-1.0, 1.0] {
+            let grid = rule.grid(from: 0, to: uMax, panels: panels)
+            for (u, wu) in zip(grid.nodes, grid.weights) {
+                let t = side * c * sinh(u)
+                let dt = wu * c * cosh(u)
+                var cdf = 0.0
+                var survival = 0.0
+                var density = 0.0
+                var g = 0.0
+                for j in weights.indices {
+                    let p = weights[j]
+                    if v[j] == 0 {
+                        if t >= 0 { cdf += p } else { survival += p }
+                        continue
+                    }
+                    let z = t / v[j]
+                    cdf += p * Normal.cdf(z)
+                    survival += p * Normal.survival(z)
+                    let phi = p * Normal.density(z) / v[j]
+                    density += phi
+                    g += phi * (sds[j] * sds[j]) / (v[j] * v[j]) * t
+                }
+                if w == 0 {
+                    // E[max μ]: ∫_0^∞ (1 − F^m) − ∫_{−∞}^0 F^m.
+                    if side > 0 {
+                        expectedMax += dt * -expm1(mm * log1p(-min(survival, 1)))
+                    } else {
+                        expectedMax -= dt * exp(mm * log(cdf))
+                    }
+                } else {
+                    // log1p(−S) keeps F^{m−1} accurate where F is within rounding of 1.
+                    let logCDF = survival < 0.5 ? log1p(-survival) : log(cdf)
+                    let power = cdf > 0 ? exp((mm - 1) * logCDF) : 0
+                    expectedMax += dt * t * mm * density * power
+                    chosen += dt * mm * g * power
+                }
+            }
+        }
+        return w == 0 ? (expectedMax, expectedMax) : (expectedMax, chosen)
+    }
+}
+
+/// e_m = E[max of m iid N(0, 1)], cached for the arm counts a report uses.
+public enum ExpectedMaximum {
+    private static let table: [Double] = {
+        // One pass over a fixed grid gives every e_m up to 512: Φ and φ are evaluated once per node.
+        let count = 512
+        var result = [Double](repeating: 0, count: count + 1)
+        let grid = GaussLegendre.sixteen.grid(from: -12, to: 12, panels: 96)
+        for (t, w) in zip(grid.nodes, grid.weights) {
+            let logCDF = Normal.logCDF(t)
+            let density = Normal.density(t)
+            for m in 1...count {
+                result[m] += w * t * Double(m) * density * exp(Double(m - 1) * logCDF)
+            }
+        }
+        return result
+    }()
+
+    /// e_m for m ≥ 1.
+    public static func standardNormal(_ m: Int) -> Double {
+        precondition(m >= 1, "e_m needs m ≥ 1")
+        if m < table.count { return table[m] }
+        return ArmMeansMixture.normal(s: 1).choice(arms: m, noise: 0).expectedMaximum
+    }
+}

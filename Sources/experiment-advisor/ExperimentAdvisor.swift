@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct ExperimentAdvisor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "experiment-advisor")
+}
