@@ -1,6 +1,17 @@
 import ArgumentParser
 
+/// The command-line entry point. It only parses arguments and calls into the libraries.
 @main
 struct ExperimentAdvisor: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "experiment-advisor")
+    static let configuration = CommandConfiguration(
+        commandName: "experiment-advisor",
+        abstract: "Tells experimentation teams whether personalization will beat shipping the best arm.",
+        subcommands: [PredictCommand.self, SimulateCommand.self]
+    )
+}
+
+/// Output format shared by the subcommands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
 }

@@ -1,0 +1,199 @@
+import Foundation
+
+/// Evaluates design changes on a fixed set of prior draws (common random numbers).
+struct LeverContext {
+    var proposal: Proposal
+    var engine: GainEngine
+    var settings: PredictionSettings
+    var draws: [Predictor.Draw]
+    var threshold: Double
+
+    /// Mean gain and P(gain > threshold) after applying `change` to every draw.
+    func evaluate(_ change: (Predictor.Draw) -> Predictor.Draw?) -> (mean: Double, probability: Double)? {
+        var total = 0.0
+        var above = 0
+        for original in draws {
+            guard let d = change(original) else { return nil }
+            let g = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design).gain
+            total += g
+            if g > threshold { above += 1 }
+        }
+        let n = Double(draws.count)
+        return (total / n, Double(above) / n)
+    }
+
+    var gainNow: Double { evaluate { $0 }?.mean ?? 0 }
+
+    func levers() -> [Lever] {
+        let now = gainNow
+        var result: [Lever] = []
+        func add(_ name: String, _ change: String, _ transform: (Predictor.Draw) -> Predictor.Draw?) {
+            guard let after = evaluate(transform) else { return }
+            result.append(
+                Lever(
+                    name: name, change: change, gainNow: now, gainAfter: after.mean,
+                    probabilityActionableAfter: after.probability))
+        }
+        let f = settings.covariatesSigmaFactor
+        let dr = settings.covariatesRhoShift
+        add(
+            "collect-covariates",
+            "collect covariates that tell people apart: σ ×\(format(f)), ρ −\(format(dr))"
+        ) { d in
+            var d = d
+            d.parameters.sigma *= f
+            d.parameters.rho = max(d.parameters.rho - dr, ModelParameters.lowestRho(arms: d.parameters.arms))
+            return d
+        }
+        let dd = settings.diversifyRhoShift
+        let g = settings.diversifySFactor
+        add(
+            "diversify-arms",
+            "test arms that work through different mechanisms: ρ −\(format(dd)), but s ×\(format(g))"
+        ) { d in
+            var d = d
+            d.parameters.rho = max(d.parameters.rho - dd, ModelParameters.lowestRho(arms: d.parameters.arms))
+            d.parameters.s *= g
+            return d
+        }
+        if proposal.sampleSize != nil {
+            add("add-samples", "double the sample size") { resized($0, by: 2) }
+            add("fewer-samples", "halve the sample size") { resized($0, by: 0.5) }
+        }
+        let curve = armCurve()
+        if let best = curve.max(by: { $0.gain < $1.gain }) {
+            let current = proposal.armCandidates[0]
+            add(
+                "arm-count",
+                best.arms == current
+                    ? "keep \(current) arms: no other count from 2 to \(curve.last?.arms ?? current) does better"
+                    : "run \(best.arms) arms instead of \(current)"
+            ) { withArms($0, best.arms) }
+        }
+        return result.sorted { $0.gainAfter > $1.gainAfter }
+    }
+
+    /// The draw with the design scaled: δ follows sqrt(n), σ_ε follows the learning curve.
+    func resized(_ d: Predictor.Draw, by factor: Double) -> Predictor.Draw? {
+        guard let design = d.design else { return nil }
+        var d = d
+        let n0 = design.totalUnits / Double(design.unitsPerArm.count)
+        d.parameters.predictionError = settings.predictionError(
+            d.parameters.predictionError, fromUnitsPerArm: n0, to: n0 * factor)
+        d.design = design.scaled(by: factor)
+        return d
+    }
+
+    /// The draw with `arms` arms: a fixed total is re-split (σ_ε follows the learning curve in
+    /// units per arm), ρ is kept inside the new valid range.
+    func withArms(_ d: Predictor.Draw, _ arms: Int) -> Predictor.Draw? {
+        if case .list = proposal.armMeans { return nil }
+        var d = d
+        let oldArms = d.parameters.arms
+        d.parameters.arms = arms
+        d.parameters.rho = max(d.parameters.rho, ModelParameters.lowestRho(arms: arms))
+        if let design = d.design {
+            let oldPerArm = design.totalUnits / Double(oldArms)
+            let newPerArm: Double
+            switch proposal.sampleSize {
+            case .total(let n): newPerArm = n / Double(arms)
+            default: newPerArm = oldPerArm
+            }
+            d.parameters.predictionError = settings.predictionError(
+                d.parameters.predictionError, fromUnitsPerArm: oldPerArm, to: newPerArm)
+            d.design = SampleDesign(
+                unitsPerArm: Array(repeating: newPerArm, count: arms), outcomeSD: design.outcomeSD)
+        }
+        return d
+    }
+
+    /// Mean gain for every arm count from 2 to max(2m, 30).
+    func armCurve() -> [ArmCurvePoint] {
+        if case .list = proposal.armMeans { return [] }
+        let m = proposal.armCandidates[0]
+        return (2...max(2 * m, 30)).compactMap { arms in
+            evaluate { withArms($0, arms) }.map { ArmCurvePoint(arms: arms, gain: $0.mean) }
+        }
+    }
+
+    /// Table 6: 1% changes in the favourable direction.
+    func elasticities() -> [Elasticity] {
+        let now = gainNow
+        func make(_ name: String, _ change: String, _ transform: @escaping (inout ModelParameters) -> Void)
+            -> Elasticity?
+        {
+            guard
+                let after = evaluate({ d in
+                    var d = d
+                    transform(&d.parameters)
+                    return d
+                })
+            else { return nil }
+            let elasticity = now != 0 ? (after.mean - now) / abs(now) / 0.01 : 0
+            return Elasticity(parameter: name, change: change, gainAfter: after.mean, elasticity: elasticity)
+        }
+        return [
+            make("s", "1% lower s") { $0.s *= 0.99 },
+            make("sigma", "1% higher σ") { $0.sigma *= 1.01 },
+            make("rho", "1% lower ρ") { p in
+                p.rho = max(p.rho - 0.01 * abs(p.rho), ModelParameters.lowestRho(arms: p.arms))
+            },
+            make("prediction_error", "1% lower σ_ε") { $0.predictionError *= 0.99 },
+        ].compactMap { $0 }
+    }
+
+    /// Figure 12 at the central parameters.
+    func sensitivity(central: ModelParameters) -> [SensitivityCurve] {
+        let design = try? proposal.design(arms: central.arms)
+        let k = max(settings.sensitivityPoints, 2)
+        func grid(_ lo: Double, _ hi: Double) -> [Double] {
+            (0..<k).map { lo + (hi - lo) * Double($0) / Double(k - 1) }
+        }
+        func curve(_ name: String, _ values: [Double], _ set: (inout ModelParameters, Double) -> Void)
+            -> SensitivityCurve
+        {
+            let gains = values.map { v -> Double in
+                var p = central
+                set(&p, v)
+                return engine.unchecked(p, means: proposal.armMeans, design: design).gain
+            }
+            return SensitivityCurve(parameter: name, values: values, gains: gains)
+        }
+        let sigmaScale = central.sigma
+        return [
+            curve("s", grid(0, central.s > 0 ? 2 * central.s : sigmaScale)) { $0.s = $1 },
+            curve("sigma", grid(0.25 * central.sigma, 2 * central.sigma)) { $0.sigma = $1 },
+            curve("rho", grid(ModelParameters.lowestRho(arms: central.arms), 1)) { $0.rho = $1 },
+            curve(
+                "prediction_error",
+                grid(0, central.predictionError > 0 ? 2 * central.predictionError : sigmaScale)
+            ) { $0.predictionError = $1 },
+        ]
+    }
+
+    /// Table 5: each parameter swapped in from the comparison study.
+    func counterfactuals(central: ModelParameters) throws(ModelError) -> [Counterfactual] {
+        guard let other = proposal.comparison?.parameters else { return [] }
+        try other.validate()
+        func gain(_ p: ModelParameters) -> Double {
+            var p = p
+            p.rho = max(p.rho, ModelParameters.lowestRho(arms: p.arms))
+            return engine.unchecked(p, means: proposal.armMeans, design: try? proposal.design(arms: p.arms)).gain
+        }
+        var result = [Counterfactual(parameter: "original", value: nil, gain: gain(central))]
+        let swaps: [(String, Double, (inout ModelParameters) -> Void)] = [
+            ("sigma", other.sigma, { $0.sigma = other.sigma }),
+            ("rho", other.rho, { $0.rho = other.rho }),
+            ("s", other.s, { $0.s = other.s }),
+            ("prediction_error", other.predictionError, { $0.predictionError = other.predictionError }),
+            ("arms", Double(other.arms), { $0.arms = other.arms }),
+        ]
+        if case .list = proposal.armMeans { return result }
+        for (name, value, apply) in swaps {
+            var p = central
+            apply(&p)
+            result.append(Counterfactual(parameter: name, value: value, gain: gain(p)))
+        }
+        return result
+    }
+}

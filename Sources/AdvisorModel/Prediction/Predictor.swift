@@ -1,0 +1,176 @@
+import Foundation
+
+/// Turns a proposal into a prediction: propagates the priors through the gain engine and
+/// evaluates every lever on the same prior draws (common random numbers), so a lever's effect
+/// is not buried in Monte Carlo noise.
+public struct Predictor: Sendable {
+    public var settings: PredictionSettings
+
+    public init(settings: PredictionSettings = PredictionSettings()) {
+        self.settings = settings
+    }
+
+    /// One joint draw of the parameters and the design they imply.
+    struct Draw {
+        var parameters: ModelParameters
+        var design: SampleDesign?
+    }
+
+    /// The full prediction for `proposal`.
+    public func predict(_ proposal: Proposal) throws(ModelError) -> Prediction {
+        try proposal.armMeans.validate()
+        if proposal.sampleSize != nil && proposal.outcomeSD == nil {
+            throw ModelError.inconsistent(
+                "a sample_size needs the outcome's spread: give outcome.sd, or outcome.binary with a base rate")
+        }
+        let seed = proposal.seed ?? settings.seed
+        let engine = GainEngine(monteCarloDraws: 8, seed: seed)
+        let budget = drawBudget(proposal)
+        var rng = SplitMix64(seed: seed)
+        let draws = try (0..<budget.prior).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
+        let gains = draws.map { engine.unchecked($0.parameters, means: proposal.armMeans, design: $0.design) }
+        let threshold = proposal.threshold.absoluteValue(baseline: proposal.baseline)
+        let summary = Self.summarize(gains.map(\.gain), threshold: threshold)
+        let uniform = gains.reduce(0) { $0 + $1.uniformValue } / Double(gains.count)
+        let bestUniform = proposal.baseline + uniform
+        let central = try centralParameters(proposal)
+        let leverDraws = Array(draws.prefix(budget.lever))
+        let context = LeverContext(
+            proposal: proposal, engine: engine, settings: settings, draws: leverDraws, threshold: threshold)
+        let levers = context.levers()
+        let curve = context.armCurve()
+        let elasticities = context.elasticities()
+        let sensitivity = context.sensitivity(central: central)
+        let counterfactuals = try context.counterfactuals(central: central)
+        let verdict = verdictFor(summary.probabilityActionable)
+        var notes: [String] = []
+        if budget.prior < settings.priorDraws {
+            notes.append(
+                "Used \(budget.prior) prior draws (\(budget.lever) for levers): \(proposal.armMeans.name) means cost more per draw.")
+        }
+        if proposal.sampleSize == nil {
+            notes.append("No sample_size given: gains are for an infinite population (a lower bound on the noise).")
+        }
+        if case .list = proposal.armMeans {
+            notes.append("Arm means are listed, so the arm-count curve is not defined and is omitted.")
+        }
+        let recommendation = Recommendation.make(
+            verdict: verdict, summary: summary, threshold: threshold, levers: levers, elasticities: elasticities,
+            central: central, armMeans: proposal.armMeans, bestArmCount: curve.max { $0.gain < $1.gain }?.arms)
+        return Prediction(
+            experiment: proposal.experiment,
+            verdict: verdict,
+            recommendation: recommendation,
+            gain: summary,
+            relativeGain: bestUniform > 0 ? summary.mean / bestUniform : nil,
+            threshold: threshold,
+            bestUniformValue: bestUniform,
+            levers: levers,
+            armCurve: curve,
+            elasticities: elasticities,
+            sensitivity: sensitivity,
+            counterfactuals: counterfactuals,
+            candidates: proposal.armCandidates.count > 1 ? candidateSummaries(draws, gains, threshold) : [],
+            parameters: ParametersUsed(
+                sigma: proposal.priors.sigma.summary, rho: proposal.priors.rho.summary, s: proposal.priors.s.summary,
+                predictionError: proposal.priors.predictionError.summary, central: central,
+                armCandidates: proposal.armCandidates, armMeans: proposal.armMeans.name,
+                overallArmMeanSD: proposal.armMeans.overallSD(s: central.s),
+                unitsPerArm: proposal.sampleSize?.unitsPerArm(arms: central.arms), outcomeSD: proposal.outcomeSD,
+                baseline: proposal.baseline, seed: seed, population: proposal.sampleSize == nil),
+            notes: notes)
+    }
+
+    /// Fewer draws where one evaluation is expensive (Student-t mixtures, unequal arm sizes).
+    func drawBudget(_ proposal: Proposal) -> (prior: Int, lever: Int) {
+        let allFixed = [proposal.priors.sigma, proposal.priors.rho, proposal.priors.s, proposal.priors.predictionError]
+            .allSatisfy(\.isFixed) && proposal.armCandidates.count == 1
+        if allFixed { return (1, 1) }
+        var prior = max(settings.priorDraws, 2)
+        var lever = max(min(settings.leverDraws, prior), 2)
+        switch proposal.armMeans {
+        case .studentT: prior = min(prior, 400); lever = min(lever, 60)
+        case .spikeAndSlab: prior = min(prior, 2000); lever = min(lever, 300)
+        // The closed form costs nanoseconds: levers use every draw, so "now" equals the headline mean.
+        case .normal: lever = prior
+        case .list: break
+        }
+        if case .eachArm = proposal.sampleSize { prior = min(prior, 400); lever = min(lever, 60) }
+        return (prior, lever)
+    }
+
+    func draw(_ proposal: Proposal, using rng: inout SplitMix64) throws(ModelError) -> Draw {
+        let candidates = proposal.armCandidates
+        let m = candidates.count == 1 ? candidates[0] : candidates[Int(rng.next() % UInt64(candidates.count))]
+        let priors = proposal.priors
+        let p = ModelParameters(
+            sigma: priors.sigma.sample(lower: 0, upper: .infinity, using: &rng),
+            rho: priors.rho.sample(lower: ModelParameters.lowestRho(arms: m), upper: 1, using: &rng),
+            s: priors.s.sample(lower: 0, upper: .infinity, using: &rng),
+            predictionError: priors.predictionError.sample(lower: 0, upper: .infinity, using: &rng),
+            arms: m)
+        try p.validate()
+        let design = try proposal.design(arms: m)
+        return Draw(parameters: p, design: design)
+    }
+
+    /// Prior centres (median or mean) at the first candidate arm count.
+    func centralParameters(_ proposal: Proposal) throws(ModelError) -> ModelParameters {
+        let m = proposal.armCandidates[0]
+        let priors = proposal.priors
+        let p = ModelParameters(
+            sigma: priors.sigma.center(lower: 0, upper: .infinity),
+            rho: priors.rho.center(lower: ModelParameters.lowestRho(arms: m), upper: 1),
+            s: priors.s.center(lower: 0, upper: .infinity),
+            predictionError: priors.predictionError.center(lower: 0, upper: .infinity),
+            arms: m)
+        try p.validate()
+        return p
+    }
+
+    func verdictFor(_ probability: Double) -> Verdict {
+        if probability >= settings.actionableProbability { return .actionable }
+        if probability >= settings.marginalProbability { return .marginal }
+        return .notActionable
+    }
+
+    func candidateSummaries(_ draws: [Draw], _ gains: [GainEstimate], _ threshold: Double) -> [CandidateSummary] {
+        Dictionary(grouping: zip(draws, gains), by: { $0.0.parameters.arms })
+            .map { arms, pairs in
+                let values = pairs.map(\.1.gain)
+                return CandidateSummary(
+                    arms: arms, gainMean: values.reduce(0, +) / Double(values.count),
+                    probabilityActionable: Double(values.filter { $0 > threshold }.count) / Double(values.count))
+            }
+            .sorted { $0.arms < $1.arms }
+    }
+
+    /// Mean, SD, quantiles and P(gain > threshold) of a sample of gains.
+    static func summarize(_ gains: [Double], threshold: Double) -> GainSummary {
+        let n = Double(gains.count)
+        let mean = gains.reduce(0, +) / n
+        let variance = gains.count > 1 ? gains.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
+        let sorted = gains.sorted()
+        func quantile(_ q: Double) -> Double {
+            // Linear interpolation between order statistics (type 7, as numpy and R default to).
+            let position = q * (n - 1)
+            let lower = Int(position.rounded(.down))
+            let upper = min(lower + 1, sorted.count - 1)
+            return sorted[lower] + (position - Double(lower)) * (sorted[upper] - sorted[lower])
+        }
+        return GainSummary(
+            mean: mean, sd: variance.squareRoot(), p05: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95),
+            probabilityActionable: Double(gains.filter { $0 > threshold }.count) / n,
+            monteCarloSE: (variance / n).squareRoot(), draws: gains.count)
+    }
+}
+
+extension Proposal {
+    /// The design for `arms` arms, or nil for an infinite population.
+    func design(arms: Int) throws(ModelError) -> SampleDesign? {
+        guard let size = sampleSize, let sd = outcomeSD else { return nil }
+        let design = SampleDesign(unitsPerArm: size.unitsPerArm(arms: arms), outcomeSD: sd)
+        try design.validate(arms: arms)
+        return design
+    }
+}

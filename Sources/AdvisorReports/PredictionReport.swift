@@ -1,0 +1,143 @@
+import AdvisorModel
+import Foundation
+
+/// Renders a prediction for people (text) and for scripts (JSON).
+///
+/// The text is ordered for a product manager: verdict and the one thing to do first, then the
+/// numbers, then each lever, then the parameters, and the method last. Every figure is defined
+/// in Sources/AdvisorModel/AdvisorModel.docc/GainFromPersonalization.md.
+public enum PredictionReport {
+    /// JSON with snake_case keys, sorted, pretty-printed. Fails rather than write a NaN.
+    public static func json(_ prediction: Prediction) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(prediction), as: UTF8.self) + "\n"
+    }
+
+    /// The human-readable report.
+    public static func text(_ p: Prediction) -> String {
+        var out: [String] = []
+        let verdictText = ["actionable": "ACTIONABLE", "marginal": "MARGINAL", "not-actionable": "NOT ACTIONABLE"][
+            p.verdict.rawValue] ?? p.verdict.rawValue
+        out.append("Experiment \(p.experiment): will personalization beat the best single arm?")
+        out.append("")
+        out.append("VERDICT: \(verdictText)")
+        out.append(p.recommendation.headline)
+        out.append("")
+        out.append("DO THIS: \(p.recommendation.action)")
+        out.append("WHY: \(p.recommendation.limitingFactor)")
+        out.append("")
+        out.append("THE NUMBERS")
+        let g = p.gain
+        out.append(row("Predicted gain (mean)", "\(num(g.mean)) in outcome units" + points(g.mean)))
+        if g.draws > 1 {
+            out.append(row("90% range", "\(num(g.p05)) to \(num(g.p95)) (median \(num(g.p50)))"))
+            out.append(row("Chance gain > threshold", "\(pct(g.probabilityActionable)) (threshold \(num(p.threshold)))"))
+        } else {
+            out.append(row("Threshold", "\(num(p.threshold)) (parameters are fixed: the gain is exact)"))
+        }
+        if let r = p.relativeGain {
+            out.append(row("Relative to best arm", String(format: "%+.1f%%", r * 100)))
+        }
+        out.append(row("Best single arm (expected)", num(p.bestUniformValue)))
+        if !p.candidates.isEmpty {
+            out.append("")
+            out.append("ARM-COUNT CANDIDATES")
+            for c in p.candidates {
+                out.append("  \(String(format: "%4d", c.arms)) arms: mean gain \(num(c.gainMean)), chance above threshold \(pct(c.probabilityActionable))")
+            }
+        }
+        out.append("")
+        out.append("WHAT EACH LEVER WOULD DO (predicted gain now -> after)")
+        for lever in p.levers {
+            out.append("  - \(lever.change)")
+            out.append("      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (chance above threshold \(pct(lever.probabilityActionableAfter)))")
+        }
+        if !p.armCurve.isEmpty {
+            out.append("")
+            out.append("GAIN BY ARM COUNT")
+            let top = max(p.armCurve.map(\.gain).max() ?? 0, 1e-300)
+            let best = p.armCurve.max { $0.gain < $1.gain }
+            // At most ~20 rows: every k-th count, plus the best and the proposal's own count.
+            let step = max(1, (p.armCurve.count + 19) / 20)
+            let current = p.parameters.armCandidates.first
+            let shown = p.armCurve.enumerated().filter { index, point in
+                index % step == 0 || point.arms == best?.arms || point.arms == current
+            }.map(\.element)
+            for point in shown {
+                let bar = String(repeating: "#", count: max(0, Int((point.gain / top * 40).rounded())))
+                let mark = point.arms == best?.arms ? "  <- best" : (point.arms == current ? "  <- proposed" : "")
+                out.append("  \(String(format: "%4d", point.arms)) \(num(point.gain).padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar)\(mark)")
+            }
+        }
+        out.append("")
+        out.append("SENSITIVITY (gain after a 1% change, as in the paper's Table 6)")
+        for e in p.elasticities {
+            out.append("  \(e.change.padding(toLength: 16, withPad: " ", startingAt: 0)) -> \(num(e.gainAfter))  (elasticity \(String(format: "%.2f", e.elasticity)))")
+        }
+        if p.counterfactuals.count > 1 {
+            out.append("")
+            out.append("COUNTERFACTUALS (one parameter taken from the comparison study, Table 5)")
+            for c in p.counterfactuals {
+                let value = c.value.map { " = \(num($0))" } ?? ""
+                out.append("  \((c.parameter + value).padding(toLength: 28, withPad: " ", startingAt: 0)) gain \(num(c.gain))")
+            }
+        }
+        out.append("")
+        out.append("PARAMETERS USED")
+        let q = p.parameters
+        out.append(row("σ within-arm heterogeneity", "\(q.sigma) (central \(num(q.central.sigma)))"))
+        out.append(row("ρ cross-arm correlation", "\(q.rho) (central \(num(q.central.rho)))"))
+        out.append(row("s variation in arm means", "\(q.s) (central \(num(q.central.s)); overall SD of arm means \(num(q.overallArmMeanSD)))"))
+        out.append(row("σ_ε prediction error", "\(q.predictionError) (central \(num(q.central.predictionError)))"))
+        out.append(row("arms", q.armCandidates.map(String.init).joined(separator: ", ")))
+        out.append(row("arm means", q.armMeans))
+        out.append(row("baseline", num(q.baseline)))
+        if let units = q.unitsPerArm, let sd = q.outcomeSD {
+            let sizes = Set(units).count == 1 ? "\(num(units[0])) per arm" : units.map(num).joined(separator: ", ")
+            out.append(row("sample size", "\(sizes); outcome SD \(num(sd))"))
+        } else {
+            out.append(row("sample size", "not given (infinite population)"))
+        }
+        out.append(row("prior draws / seed", "\(g.draws) / \(q.seed)"))
+        out.append("")
+        out.append("METHOD")
+        out.append(
+            "  The gain is the expected outcome under a policy that gives each person the arm its outcome model")
+        out.append(
+            "  predicts best, minus that of the single arm a test would pick. It is computed exactly (closed forms and")
+        out.append(
+            "  one-dimensional quadrature, Shchetkina & Berman 2024, extended to prediction error and finite samples),")
+        out.append(
+            "  then averaged over draws from the priors. Levers reuse the same draws. Formulas: AdvisorModel.docc.")
+        for note in p.notes { out.append("  Note: \(note)") }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func row(_ label: String, _ value: String) -> String {
+        "  " + label.padding(toLength: 30, withPad: " ", startingAt: 0) + value
+    }
+
+    /// Four significant digits without exponents (people read these, not parsers).
+    static func num(_ x: Double) -> String {
+        guard x.isFinite else { return "n/a" }
+        if x == 0 { return "0" }
+        if abs(x) >= 1e-4 && abs(x) < 1e6 { return String(format: "%.4g", x) }
+        if abs(x) >= 1e6 { return String(format: "%.0f", x) }
+        var text = String(format: "%.10f", x)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
+
+    static func pct(_ p: Double) -> String {
+        if p > 0 && p < 0.01 { return "<1%" }
+        if p < 1 && p > 0.99 { return ">99%" }
+        return String(format: "%.0f%%", p * 100)
+    }
+
+    /// "(1.2 percentage points)" for gains on a 0–1 scale, where teams think in points.
+    static func points(_ x: Double) -> String {
+        abs(x) < 1 ? String(format: " (%.2f percentage points if the outcome is a rate)", x * 100) : ""
+    }
+}

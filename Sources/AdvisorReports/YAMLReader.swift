@@ -1,0 +1,124 @@
+import Yams
+
+/// A read-only walk over a YAML mapping that knows where it is (file, dotted path, line) so
+/// every error it throws names the file, the field and the fix.
+///
+/// Yams decodes to Codable too, but its errors carry neither line numbers nor the nearest valid
+/// field name, and JSON is YAML, so one walker serves both formats.
+struct YAMLReader {
+    let file: String
+    let path: String
+    let node: Node
+    private let pairs: [(key: String, value: Node, line: Int?)]
+
+    init(file: String, path: String, node: Node) throws(InputError) {
+        self.file = file
+        self.path = path
+        self.node = node
+        guard case .mapping(let mapping) = node else {
+            throw InputError(
+                file: file, field: path.isEmpty ? nil : path, line: node.mark?.line,
+                problem: "expected a mapping of 'key: value' lines, found \(Self.kind(node))",
+                fix: path.isEmpty ? "write the proposal as YAML keys (see config/proposals/)" : "write \(path) as a mapping")
+        }
+        var pairs: [(String, Node, Int?)] = []
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            if pairs.contains(where: { $0.0 == name }) {
+                throw InputError(
+                    file: file, field: Self.join(path, name), line: key.mark?.line,
+                    problem: "the key appears twice", fix: "keep one '\(name)' entry")
+            }
+            pairs.append((name, value, key.mark?.line))
+        }
+        self.pairs = pairs
+    }
+
+    /// Parses `text` (YAML or JSON) into a reader over its top-level mapping.
+    static func document(_ text: String, file: String) throws(InputError) -> YAMLReader {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw InputError(
+                file: file, field: nil, line: nil, problem: "not valid YAML or JSON (\(error))",
+                fix: "check indentation and quoting near the place the parser names")
+        }
+        guard let root else {
+            throw InputError(
+                file: file, field: nil, problem: "the file is empty",
+                fix: "write a proposal (see config/proposals/example-minimal.yaml)")
+        }
+        return try YAMLReader(file: file, path: "", node: root)
+    }
+
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    static func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return "the value '\(s.string)'"
+        case .mapping(_): return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    var line: Int? { node.mark?.line }
+    var keys: [String] { pairs.map(\.key) }
+
+    func field(_ key: String) -> String { Self.join(path, key) }
+
+    func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
+
+    func has(_ key: String) -> Bool { value(key) != nil }
+
+    /// Rejects keys outside `allowed`, suggesting the nearest valid one.
+    func rejectUnknownKeys(_ allowed: [String]) throws(InputError) {
+        for pair in pairs where !allowed.contains(pair.key) {
+            let hint = nearest(pair.key, in: allowed).map { "did you mean '\($0)'? " } ?? ""
+            throw InputError(
+                file: file, field: field(pair.key), line: pair.line, problem: "unknown field",
+                fix: "\(hint)valid fields here are: \(allowed.joined(separator: ", "))")
+        }
+    }
+
+    func error(_ key: String, _ problem: String, fix: String) -> InputError {
+        InputError(file: file, field: field(key), line: value(key)?.mark?.line ?? line, problem: problem, fix: fix)
+    }
+
+    func required(_ key: String, fix: String) throws(InputError) -> Node {
+        guard let node = value(key) else {
+            throw InputError(file: file, field: field(key), line: line, problem: "missing", fix: fix)
+        }
+        return node
+    }
+
+    /// A finite number.
+    func number(_ key: String, fix: String) throws(InputError) -> Double? {
+        guard let node = value(key) else { return nil }
+        guard case Node.scalar = node, let x = node.float, node.bool == nil || node.int != nil else {
+            throw error(key, "expected a number, found \(Self.kind(node))", fix: fix)
+        }
+        guard x.isFinite else { throw error(key, "\(node.string ?? "value") is not a finite number", fix: fix) }
+        return x
+    }
+
+    func requiredNumber(_ key: String, fix: String) throws(InputError) -> Double {
+        _ = try required(key, fix: fix)
+        guard let x = try number(key, fix: fix) else { throw error(key, "missing", fix: fix) }
+        return x
+    }
+
+    func string(_ key: String, fix: String) throws(InputError) -> String? {
+        guard let node = value(key) else { return nil }
+        guard case .scalar(let scalar) = node else {
+            throw error(key, "expected text, found \(Self.kind(node))", fix: fix)
+        }
+        return scalar.string
+    }
+
+    func child(_ key: String) throws(InputError) -> YAMLReader? {
+        guard let node = value(key) else { return nil }
+        return try YAMLReader(file: file, path: field(key), node: node)
+    }
+}

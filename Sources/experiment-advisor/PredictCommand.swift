@@ -1,0 +1,45 @@
+import AdvisorModel
+import AdvisorReports
+import ArgumentParser
+
+/// `experiment-advisor predict FILE`: the report the daemon writes for a proposal.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict the gain from personalization for a proposal file (YAML or JSON)."
+    )
+
+    @Argument(help: "The proposal file.")
+    var file: String
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        do {
+            let proposal = try ProposalFile.load(path: file)
+            let prediction: Prediction
+            do {
+                prediction = try Predictor().predict(proposal)
+            } catch {
+                throw InputError(file: file, field: nil, problem: error.description, fix: "correct the proposal")
+            }
+            print(format == .json ? try PredictionReport.json(prediction) : PredictionReport.text(prediction), terminator: "")
+        } catch let error as InputError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var stderr = StandardError()
+    print(message, to: &stderr)
+}
+
+/// Standard error as a `TextOutputStream`, so messages never mix into report output.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleWriter.writeToStandardError(string)
+    }
+}
