@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A read-only walk over a YAML mapping that knows where it is (file, dotted path, line) so
@@ -40,8 +41,16 @@ struct YAMLReader {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
+            let message = String(describing: error)
+            // Yams rejects duplicate keys while parsing; say which key and how to fix it.
+            if let range = message.range(of: "duplicated key(s): '") {
+                let key = message[range.upperBound...].prefix { $0 != "'" }
+                throw InputError(
+                    file: file, field: String(key), problem: "the key appears twice",
+                    fix: "keep one '\(key)' entry")
+            }
             throw InputError(
-                file: file, field: nil, line: nil, problem: "not valid YAML or JSON (\(error))",
+                file: file, field: nil, line: nil, problem: "not valid YAML or JSON (\(message))",
                 fix: "check indentation and quoting near the place the parser names")
         }
         guard let root else {
