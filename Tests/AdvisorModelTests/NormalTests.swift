@@ -55,3 +55,42 @@ struct QuadratureTests {
         #expect(abs(total - 1) < 1e-14)
     }
 }
+
+@Suite("Random draws")
+struct RandomDrawTests {
+    @Test("Ziggurat normals: moments and tail shares of 2 million draws")
+    func zigguratMoments() {
+        var rng = SplitMix64(seed: 42)
+        var buffer = [Double](repeating: 0, count: 2_000_000)
+        rng.fillStandardNormal(&buffer)
+        let n = Double(buffer.count)
+        let mean = buffer.reduce(0, +) / n
+        let variance = buffer.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        let kurtosis = buffer.reduce(0) { $0 + pow($1 - mean, 4) } / n / (variance * variance)
+        // Tolerances are 5 standard errors of each statistic at n = 2e6: mean 0.0007, variance
+        // 0.001, kurtosis 0.0087; tail shares use the binomial SE.
+        #expect(abs(mean) < 0.0036)
+        #expect(abs(variance - 1) < 0.005)
+        #expect(abs(kurtosis - 3) < 0.044)
+        for cut in [1.0, 2.0, 3.0, 3.442_62, 4.0] {
+            let share = Double(buffer.filter { $0 > cut }.count) / n
+            let expected = Normal.survival(cut)
+            let se = (expected * (1 - expected) / n).squareRoot()
+            #expect(abs(share - expected) < 5 * se, "P(Z > \(cut))")
+        }
+    }
+
+    @Test("Gamma, beta and Student-t draws have their known means and variances")
+    func otherFamilies() {
+        var rng = SplitMix64(seed: 7)
+        let n = 200_000
+        let gamma = (0..<n).map { _ in rng.nextGamma(shape: 0.7) }
+        let gm = gamma.reduce(0, +) / Double(n)
+        #expect(abs(gm - 0.7) < 5 * (0.7 / Double(n)).squareRoot())
+        let beta = (0..<n).map { _ in rng.nextBeta(alpha: 2, beta: 5) }
+        #expect(abs(beta.reduce(0, +) / Double(n) - 2.0 / 7) < 5 * (10.0 / 392 / Double(n)).squareRoot())
+        let t = (0..<n).map { _ in rng.nextStudentT(degreesOfFreedom: 6) }
+        let tv = t.reduce(0) { $0 + $1 * $1 } / Double(n)
+        #expect(abs(tv - 1.5) < 0.05)  // Var = ν/(ν−2) = 1.5; its SE at ν = 6 is about 0.01
+    }
+}

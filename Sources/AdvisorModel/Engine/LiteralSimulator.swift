@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The paper's Algorithms 1 and 2, step by step: n simulated individuals per replication.
@@ -50,11 +51,19 @@ public struct LiteralSimulator: Sendable {
             throw ModelError.inconsistent("arm_means lists \(values.count) means but arms = \(parameters.arms)")
         }
         let factor = Self.choleskyOfEquicorrelation(arms: parameters.arms, sigma: parameters.sigma, rho: parameters.rho)
+        // Replications are independent and each owns its seeded stream, so they run on every
+        // core and the result is identical to a serial run.
+        let gains = UnsafeMutableBufferPointer<Double>.allocate(capacity: replications)
+        defer { gains.deallocate() }
+        nonisolated(unsafe) let output = gains
+        let count = replications
+        DispatchQueue.concurrentPerform(iterations: count) { r in
+            var rng = SplitMix64.stream(r, of: seed)
+            output[r] = replication(factor: factor, using: &rng)
+        }
         var sum = 0.0
         var sumSquares = 0.0
-        for r in 0..<replications {
-            var rng = SplitMix64.stream(r, of: seed)
-            let g = replication(factor: factor, using: &rng)
+        for g in gains {
             sum += g
             sumSquares += g * g
         }

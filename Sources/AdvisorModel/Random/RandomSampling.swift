@@ -25,21 +25,10 @@ extension RandomNumberGenerator {
         }
     }
 
-    /// Fills `buffer` with standard normal draws, using both values of each polar pair.
-    @inlinable
+    /// Fills `buffer` with standard normal draws (ziggurat: the simulator's hot path).
     public mutating func fillStandardNormal(_ buffer: inout [Double]) {
-        var i = 0
-        let count = buffer.count
-        while i < count {
-            let u = 2 * nextOpenUnit() - 1
-            let v = 2 * nextOpenUnit() - 1
-            let r = u * u + v * v
-            if r >= 1 || r == 0 { continue }
-            let f = (-2 * log(r) / r).squareRoot()
-            buffer[i] = u * f
-            if i + 1 < count { buffer[i + 1] = v * f }
-            i += 2
-        }
+        let ziggurat = Ziggurat.shared
+        for i in buffer.indices { buffer[i] = ziggurat.next(using: &self) }
     }
 
     /// A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; shape < 1 boosted by U^(1/shape)).
