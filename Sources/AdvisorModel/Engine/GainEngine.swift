@@ -55,7 +55,7 @@ public struct GainEngine: Sendable {
         let eps2 = p.predictionError * p.predictionError
         let m = p.arms
         // Balanced (or infinite) designs share one δ; the exchangeable formulas need that.
-        let delta: Double? = design.flatMap { $0.isBalanced ? $0.meanNoise[0] : nil }
+        let delta: Double? = design.flatMap { $0.isBalanced ? $0.outcomeSD / $0.unitsPerArm[0].squareRoot() : nil }
         let noiseFree = tau2 == 0 && eps2 == 0
 
         switch means {

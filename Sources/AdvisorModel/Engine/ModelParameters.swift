@@ -66,8 +66,11 @@ public enum ModelError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static func check(_ name: String, _ value: Double, _ ok: Bool, validRange: String) throws(ModelError) {
-        if !ok { throw ModelError.invalidParameter(name: name, value: value, validRange: validRange) }
+    /// The message is built only on failure: validation runs once per prior draw.
+    static func check(
+        _ name: String, _ value: Double, _ ok: Bool, validRange: @autoclosure () -> String
+    ) throws(ModelError) {
+        if !ok { throw ModelError.invalidParameter(name: name, value: value, validRange: validRange()) }
     }
 }
 
