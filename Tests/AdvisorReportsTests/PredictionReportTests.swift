@@ -34,16 +34,18 @@ struct PredictionReportTests {
         #expect(!json.contains("nan") && !json.contains("NaN"))
     }
 
+    /// The paper's Penn-Geisinger estimates as point priors.
+    static let penn = """
+        experiment: penn
+        arms: 20
+        baseline: 0.315
+        priors: {sigma: 0.267, rho: 0.8, s: 0.007, prediction_error: 0.39}
+        threshold: 0.005
+        """
+
     @Test("With point values and no sample size, gain.mean is the exact population gain")
     func pointValuesAreExact() throws {
-        let prediction = try Self.predict(
-            """
-            experiment: penn
-            arms: 20
-            baseline: 0.315
-            priors: {sigma: 0.267, rho: 0.8, s: 0.007, prediction_error: 0.39}
-            threshold: 0.005
-            """)
+        let prediction = try Self.predict(Self.penn)
         let exact = try GainEngine().gain(ModelParameters(sigma: 0.267, rho: 0.8, s: 0.007, predictionError: 0.39, arms: 20))
         #expect(prediction.gain.mean == exact.gain)
         #expect(prediction.gain.sd == 0 && prediction.gain.monteCarloSE == 0)
@@ -119,14 +121,7 @@ struct PredictionReportTests {
     @Test("Counterfactual swaps as in Table 5: Penn-Geisinger with Walmart's σ loses its gain")
     func counterfactuals() throws {
         let prediction = try Self.predict(
-            """
-            experiment: penn
-            arms: 20
-            baseline: 0.315
-            priors: {sigma: 0.267, rho: 0.8, s: 0.007, prediction_error: 0.39}
-            threshold: 0.005
-            compare_with: {label: walmart, sigma: 0.078, rho: 0.61, s: 0.007, prediction_error: 0.39, arms: 23}
-            """)
+            Self.penn + "\ncompare_with: {label: walmart, sigma: 0.078, rho: 0.61, s: 0.007, prediction_error: 0.39, arms: 23}")
         let bySwap = Dictionary(uniqueKeysWithValues: prediction.counterfactuals.map { ($0.parameter, $0.gain) })
         let original = try #require(bySwap["original"])
         #expect(try #require(bySwap["sigma"]) < 0.1 * original)
