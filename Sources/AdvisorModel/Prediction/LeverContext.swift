@@ -2,11 +2,22 @@ import Foundation
 
 /// Evaluates design changes on a fixed set of prior draws (common random numbers).
 struct LeverContext {
-    var proposal: Proposal
-    var engine: GainEngine
-    var settings: PredictionSettings
-    var draws: [Predictor.Draw]
-    var threshold: Double
+    let proposal: Proposal
+    let engine: GainEngine
+    let settings: PredictionSettings
+    let draws: [Predictor.Draw]
+    let threshold: Double
+    /// Mean gain on these draws before any change; every lever and elasticity compares with it.
+    private(set) var gainNow = 0.0
+
+    init(proposal: Proposal, engine: GainEngine, settings: PredictionSettings, draws: [Predictor.Draw], threshold: Double) {
+        self.proposal = proposal
+        self.engine = engine
+        self.settings = settings
+        self.draws = draws
+        self.threshold = threshold
+        gainNow = evaluate { $0 }?.mean ?? 0
+    }
 
     /// Mean gain and P(gain > threshold) after applying `change` to every draw.
     func evaluate(_ change: (Predictor.Draw) -> Predictor.Draw?) -> (mean: Double, probability: Double)? {
@@ -22,9 +33,8 @@ struct LeverContext {
         return (total / n, Double(above) / n)
     }
 
-    var gainNow: Double { evaluate { $0 }?.mean ?? 0 }
-
-    func levers() -> [Lever] {
+    /// Every lever, best first. `curve` is the arm curve already computed for the report.
+    func levers(curve: [ArmCurvePoint]) -> [Lever] {
         let now = gainNow
         var result: [Lever] = []
         func add(_ name: String, _ change: String, _ transform: (Predictor.Draw) -> Predictor.Draw?) {
@@ -60,7 +70,6 @@ struct LeverContext {
             add("add-samples", "double the sample size") { resized($0, by: 2) }
             add("fewer-samples", "halve the sample size") { resized($0, by: 0.5) }
         }
-        let curve = armCurve()
         if let best = curve.max(by: { $0.gain < $1.gain }) {
             let current = proposal.armCandidates[0]
             add(
@@ -107,13 +116,27 @@ struct LeverContext {
         return d
     }
 
-    /// Mean gain for every arm count from 2 to max(2m, 30).
+    /// Mean gain over arm counts from 2 to max(2m, 30).
     func armCurve() -> [ArmCurvePoint] {
         if case .list = proposal.armMeans { return [] }
         let m = proposal.armCandidates[0]
-        return (2...max(2 * m, 30)).compactMap { arms in
+        return Self.armCounts(upTo: max(2 * m, 30), including: m).compactMap { arms in
             evaluate { withArms($0, arms) }.map { ArmCurvePoint(arms: arms, gain: $0.mean) }
         }
+    }
+
+    /// Every count up to 40, then about 40 more spaced evenly in log m, plus the proposal's own:
+    /// the curve keeps its shape while a 5,000-arm proposal costs ~80 points, not 10,000.
+    static func armCounts(upTo top: Int, including m: Int) -> [Int] {
+        var counts = Set(2...min(top, 40))
+        if top > 40 {
+            let steps = 40.0
+            for i in 0...Int(steps) {
+                counts.insert(Int((40 * pow(Double(top) / 40, Double(i) / steps)).rounded()))
+            }
+        }
+        counts.insert(m)
+        return counts.filter { $0 >= 2 && $0 <= top }.sorted()
     }
 
     /// Table 6: 1% changes in the favourable direction.

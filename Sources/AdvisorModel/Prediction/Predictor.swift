@@ -37,8 +37,8 @@ public struct Predictor: Sendable {
         let leverDraws = Array(draws.prefix(budget.lever))
         let context = LeverContext(
             proposal: proposal, engine: engine, settings: settings, draws: leverDraws, threshold: threshold)
-        let levers = context.levers()
         let curve = context.armCurve()
+        let levers = context.levers(curve: curve)
         let elasticities = context.elasticities()
         let sensitivity = context.sensitivity(central: central)
         let counterfactuals = try context.counterfactuals(central: central)
