@@ -108,6 +108,16 @@ struct PredictionReportTests {
         seed: 7
         """
 
+    @Test("A 5,000-arm proposal gets a bounded arm curve that still spans 2 … 2m")
+    func largeArmCount() throws {
+        let prediction = try Self.predict(Self.penn.replacingOccurrences(of: "arms: 20", with: "arms: 5000"))
+        let counts = prediction.armCurve.map(\.arms)
+        #expect(counts.count <= 100)
+        #expect(counts.first == 2 && counts.last == 10_000 && counts.contains(5000))
+        #expect(Array(2...40).allSatisfy(counts.contains))
+        #expect(prediction.armCurve.allSatisfy { $0.gain.isFinite })
+    }
+
     @Test("Priors give a spread, candidates give per-count summaries, levers reuse the draws")
     func priorsAndCandidates() throws {
         let prediction = try Self.predict(Self.withPriors)

@@ -41,6 +41,8 @@ struct ProposalFileTests {
     func arms() throws {
         let candidates = try ProposalFile.parse(Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [4, 8]"), file: "p.yaml")
         #expect(candidates.armCandidates == [4, 8])
+        let repeated = try ProposalFile.parse(Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [8, 4, 8]"), file: "p.yaml")
+        #expect(repeated.armCandidates == [8, 4], "repeats dropped, order kept")
         let names = try ProposalFile.parse(Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [control, joke, quiz]"), file: "p.yaml")
         #expect(names.armCandidates == [3] && names.armNames == ["control", "joke", "quiz"])
     }
@@ -84,6 +86,10 @@ struct ProposalFileTests {
         BadCase(label: "listed means of the wrong length", replace: "baseline: 0.3", with: "baseline: 0.3\narm_means: {distribution: list, values: [0.1, 0.2]}",
                 mentions: ["arm_means.values", "2 means for 4 arms"]),
         BadCase(label: "one arm", replace: "arms: 4", with: "arms: 1", mentions: ["arms", "from 2"]),
+        BadCase(label: "more arms than the engine accepts", replace: "arms: 4", with: "arms: 6000",
+                mentions: ["arms", "'6000'", "from 2 to 5000"]),
+        BadCase(label: "candidate counts out of range", replace: "arms: 4", with: "arms: [4, 9000]",
+                mentions: ["arms", "candidate", "from 2 to 5000"]),
         BadCase(label: "duplicate key", replace: "baseline: 0.3", with: "baseline: 0.3\nbaseline: 0.4",
                 mentions: ["baseline", "appears twice"]),
         BadCase(label: "binary base rate out of (0, 1)", replace: "baseline: 0.3", with: "baseline: 0.3\noutcome: {binary: {base_rate: 1.2}}",

@@ -81,6 +81,16 @@ public struct ArmMeansMixture: Sendable, Hashable {
         self.sds = sds
     }
 
+    /// The mixture for a family of arm means with scale s; nil for listed means, which are not iid.
+    public init?(_ means: ArmMeansDistribution, s: Double) {
+        switch means {
+        case .normal: self = .normal(s: s)
+        case .spikeAndSlab(let pi): self = .spikeAndSlab(spikeProbability: pi, s: s)
+        case .studentT(let nu): self = .studentT(degreesOfFreedom: nu, s: s)
+        case .list: return nil
+        }
+    }
+
     /// N(0, s²).
     public static func normal(s: Double) -> ArmMeansMixture { ArmMeansMixture(weights: [1], sds: [s]) }
 

@@ -19,24 +19,22 @@ extension GainEngine {
         let k = tau2 / omega2
         let w = (omega2 / Double(n)).squareRoot()
         let uniform: Double
-        switch means {
-        case .normal:
-            let e = ExpectedMaximum.standardNormal(p.arms)
-            let s2 = p.s * p.s
-            uniform = (1 - k) * e * s2 / (s2 + w * w).squareRoot() + k * e * (s2 + w * w).squareRoot()
-        case .spikeAndSlab(let pi):
-            let seen = ArmMeansMixture.spikeAndSlab(spikeProbability: pi, s: p.s).choice(arms: p.arms, noise: w)
-            uniform = (1 - k) * seen.chosenMean + k * seen.expectedMaximum
-        case .studentT(let nu):
-            let seen = ArmMeansMixture.studentT(degreesOfFreedom: nu, s: p.s).choice(arms: p.arms, noise: w)
-            uniform = (1 - k) * seen.chosenMean + k * seen.expectedMaximum
-        case .list(let mu):
+        if case .list(let mu) = means {
             let center = mu.reduce(0, +) / Double(mu.count)
             let centred = mu.map { $0 - center }
             let choice = FixedMeansChoice(means: centred, noise: Array(repeating: w, count: centred.count))
             uniform = centred.indices.reduce(0.0) {
                 $0 + (1 - k) * centred[$1] * choice.probabilities[$1] + k * choice.weightedValues[$1]
             }
+        } else if means == .normal {
+            let e = ExpectedMaximum.standardNormal(p.arms)
+            let s2 = p.s * p.s
+            uniform = (1 - k) * e * s2 / (s2 + w * w).squareRoot() + k * e * (s2 + w * w).squareRoot()
+        } else if let mixture = ArmMeansMixture(means, s: p.s) {
+            let seen = mixture.choice(arms: p.arms, noise: w)
+            uniform = (1 - k) * seen.chosenMean + k * seen.expectedMaximum
+        } else {
+            return population
         }
         let policy = population.policyValue
         return GainEstimate(gain: policy - uniform, standardError: 0, policyValue: policy, uniformValue: uniform)

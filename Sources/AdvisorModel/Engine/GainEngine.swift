@@ -58,12 +58,13 @@ public struct GainEngine: Sendable {
         let delta: Double? = design.flatMap { $0.isBalanced ? $0.outcomeSD / $0.unitsPerArm[0].squareRoot() : nil }
         let noiseFree = tau2 == 0 && eps2 == 0
 
-        switch means {
-        case .list(let mu):
+        if case .list(let mu) = means {
             return fixedMeans(mu, tau2: tau2, eps2: eps2, delta: design?.meanNoise ?? Array(repeating: 0, count: m))
-        case _ where design != nil && delta == nil:
-            return unbalanced(p, means: means, design: design!)
-        case .normal:
+        }
+        if let design, delta == nil {
+            return unbalanced(p, means: means, design: design)
+        }
+        guard let mixture = ArmMeansMixture(means, s: p.s), means != .normal else {
             let d = delta ?? 0
             if noiseFree && d == 0 { return GainEstimate(gain: 0, standardError: 0, policyValue: 0, uniformValue: 0) }
             let e = ExpectedMaximum.standardNormal(m)
@@ -71,11 +72,8 @@ public struct GainEngine: Sendable {
             let policy = e * (s2 + tau2) / (s2 + eps2 + tau2 + d * d).squareRoot()
             let uniform = d > 0 ? e * s2 / (s2 + d * d).squareRoot() : e * p.s
             return GainEstimate(gain: policy - uniform, standardError: 0, policyValue: policy, uniformValue: uniform)
-        case .spikeAndSlab(let pi):
-            return exchangeable(.spikeAndSlab(spikeProbability: pi, s: p.s), arms: m, tau2: tau2, eps2: eps2, delta: delta ?? 0)
-        case .studentT(let nu):
-            return exchangeable(.studentT(degreesOfFreedom: nu, s: p.s), arms: m, tau2: tau2, eps2: eps2, delta: delta ?? 0)
         }
+        return exchangeable(mixture, arms: m, tau2: tau2, eps2: eps2, delta: delta ?? 0)
     }
 
     /// Exchangeable arms: V = (1 − k)·E[μ_{a*}] + k·E[max X] with X seen through ω̃² = τ² + σ_ε² + δ²,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The knobs of a prediction that belong to the operator, not the proposal (config file).
 public struct PredictionSettings: Sendable, Hashable, Codable {
     /// Prior draws for the gain distribution.
@@ -36,5 +38,3 @@ public struct PredictionSettings: Sendable, Hashable, Codable {
         return (floor * floor + reducible * Foundation.pow(n0 / n, predictionErrorExponent)).squareRoot()
     }
 }
-
-import Foundation
