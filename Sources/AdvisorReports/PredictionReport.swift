@@ -119,22 +119,9 @@ public enum PredictionReport {
         "  " + label.padding(toLength: 30, withPad: " ", startingAt: 0) + value
     }
 
-    /// Four significant digits without exponents (people read these, not parsers).
-    static func num(_ x: Double) -> String {
-        guard x.isFinite else { return "n/a" }
-        if x == 0 { return "0" }
-        if abs(x) >= 1e-4 && abs(x) < 1e6 { return String(format: "%.4g", x) }
-        if abs(x) >= 1e6 { return String(format: "%.0f", x) }
-        var text = String(format: "%.10f", x)
-        while text.hasSuffix("0") { text.removeLast() }
-        return text
-    }
+    static func num(_ x: Double) -> String { NumberText.significant(x) }
 
-    static func pct(_ p: Double) -> String {
-        if p > 0 && p < 0.01 { return "<1%" }
-        if p < 1 && p > 0.99 { return ">99%" }
-        return String(format: "%.0f%%", p * 100)
-    }
+    static func pct(_ p: Double) -> String { NumberText.percent(p) }
 
     /// "(1.2 percentage points)" for gains on a 0–1 scale, where teams think in points.
     static func points(_ x: Double) -> String {

@@ -138,3 +138,22 @@ struct PredictionReportTests {
         #expect(try #require(bySwap["rho"]) > original)
     }
 }
+
+@Suite("Number text")
+struct NumberTextTests {
+    @Test("Four significant digits, no exponent, no nan", arguments: [
+        (0.046_04, "0.04604"), (1.579_3e-6, "0.0000015793"), (0.0, "0"), (123_456.7, "123457"), (9876.54, "9877"),
+        (2.5e7, "25000000"), (Double.nan, "n/a"), (-Double.infinity, "n/a"),
+    ])
+    func significant(x: Double, text: String) {
+        #expect(NumberText.significant(x) == text)
+    }
+
+    @Test("Percentages never round a real chance to 0% or 100%")
+    func percent() {
+        #expect(NumberText.percent(0.004) == "<1%")
+        #expect(NumberText.percent(0.996) == ">99%")
+        #expect(NumberText.percent(0) == "0%" && NumberText.percent(1) == "100%")
+        #expect(NumberText.percent(0.7998) == "80%")
+    }
+}

@@ -10,18 +10,18 @@ extension Recommendation {
         verdict: Verdict, summary: GainSummary, threshold: Double, levers: [Lever], elasticities: [Elasticity],
         central: ModelParameters, armMeans: ArmMeansDistribution, bestArmCount: Int?
     ) -> Recommendation {
-        let chance = percent(summary.probabilityActionable)
+        let chance = NumberText.percent(summary.probabilityActionable)
         let headline: String
         switch verdict {
         case .actionable:
             headline =
-                "Personalization is likely to pay: a \(chance) chance that it beats the best single arm by more than \(number(threshold))."
+                "Personalization is likely to pay: an estimated \(chance) chance that it beats the best single arm by more than \(NumberText.significant(threshold))."
         case .marginal:
             headline =
-                "Personalization may pay, but it is a coin toss: a \(chance) chance of beating the best single arm by more than \(number(threshold))."
+                "Personalization may pay, but it is a coin toss: an estimated \(chance) chance of beating the best single arm by more than \(NumberText.significant(threshold))."
         case .notActionable:
             headline =
-                "Personalization is unlikely to pay: only a \(chance) chance of beating the best single arm by more than \(number(threshold))."
+                "Personalization is unlikely to pay: only an estimated \(chance) chance of beating the best single arm by more than \(NumberText.significant(threshold))."
         }
         let limiting = elasticities.max { ($0.gainAfter - summary.mean) < ($1.gainAfter - summary.mean) }
         let parameter = limiting?.parameter ?? "sigma"
@@ -32,8 +32,8 @@ extension Recommendation {
         if let best, best.gainAfter > best.gainNow * 1.05 + 1e-12, best.gainAfter > 0 {
             let crosses = best.gainAfter > threshold && summary.mean <= threshold
             action =
-                "\(capitalized(best.change)): the predicted gain goes from \(number(best.gainNow)) to \(number(best.gainAfter))"
-                + (crosses ? ", above your threshold of \(number(threshold))." : ".")
+                "\(capitalized(best.change)): the predicted gain goes from \(NumberText.significant(best.gainNow)) to \(NumberText.significant(best.gainAfter))"
+                + (crosses ? ", above your threshold of \(NumberText.significant(threshold))." : ".")
                 + (verdict == .notActionable && best.gainAfter <= threshold
                     ? " Even so it stays below the threshold: plan to ship the best arm to everyone." : "")
         } else if verdict == .notActionable {
@@ -50,34 +50,20 @@ extension Recommendation {
         switch parameter {
         case "rho":
             return
-                "Your arms are too similar: people who respond to one respond to all (cross-arm correlation ρ ≈ \(number(p.rho))). Personalization needs arms that win with different people."
+                "Your arms are too similar: people who respond to one respond to all (cross-arm correlation ρ ≈ \(NumberText.significant(p.rho))). Personalization needs arms that win with different people."
         case "sigma":
             return
-                "People respond too much alike within each arm, as far as your covariates can tell (heterogeneity σ ≈ \(number(p.sigma))). Covariates that separate responders from non-responders would help most."
+                "People respond too much alike within each arm, as far as your covariates can tell (heterogeneity σ ≈ \(NumberText.significant(p.sigma))). Covariates that separate responders from non-responders would help most."
         case "s":
             return
-                "One arm is so much better on average that it is hard to beat (arm means vary by about \(number(armMeans.overallSD(s: p.s)))). Arms closer in average effect leave more room for personalization."
+                "One arm is so much better on average that it is hard to beat (arm means vary by about \(NumberText.significant(armMeans.overallSD(s: p.s)))). Arms closer in average effect leave more room for personalization."
         default:
             return
-                "Predictions are too noisy to tell people apart (prediction error σ_ε ≈ \(number(p.predictionError)) against usable signal τ ≈ \(number(p.tau))). More units per arm or a better outcome model would sharpen them."
+                "Predictions are too noisy to tell people apart (prediction error σ_ε ≈ \(NumberText.significant(p.predictionError)) against usable signal τ ≈ \(NumberText.significant(p.tau))). More units per arm or a better outcome model would sharpen them."
         }
     }
 
     static func capitalized(_ text: String) -> String {
         text.prefix(1).uppercased() + text.dropFirst()
     }
-}
-
-/// Four significant digits: enough for a decision, few enough to read.
-func number(_ x: Double) -> String {
-    guard x.isFinite else { return "n/a" }
-    if x == 0 { return "0" }
-    return String(format: "%.4g", x)
-}
-
-/// A probability as a whole percent ("83%"), with "<1%" and ">99%" at the ends.
-func percent(_ p: Double) -> String {
-    if p > 0 && p < 0.01 { return "<1%" }
-    if p < 1 && p > 0.99 { return ">99%" }
-    return String(format: "%.0f%%", p * 100)
 }
