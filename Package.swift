@@ -10,7 +10,7 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "experiment-advisor",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],  // Synchronization.Mutex
     products: [
         .executable(name: "experiment-advisor", targets: ["experiment-advisor"]),
         .library(name: "AdvisorModel", targets: ["AdvisorModel"]),

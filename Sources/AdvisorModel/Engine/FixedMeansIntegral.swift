@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The choice among arms with known means and independent normal noise: X_a = μ_a + W_a,
 /// W_a ~ N(0, w_a²), a* = argmax_a X_a.
@@ -185,27 +186,28 @@ public struct ArmMeansMixture: Sendable, Hashable {
     }
 }
 
-/// e_m = E[max of m iid N(0, 1)], cached for the arm counts a report uses.
+/// e_m = E[max of m iid N(0, 1)], computed on first use for each m and remembered.
+///
+/// Computing only the counts a report asks for keeps a cold process's first answer under a
+/// millisecond; a table of every count up to 512 cost about 10 ms of start-up.
 public enum ExpectedMaximum {
-    private static let table: [Double] = {
-        // One pass over a fixed grid gives every e_m up to 512: Φ and φ are evaluated once per node.
-        let count = 512
-        var result = [Double](repeating: 0, count: count + 1)
-        let grid = GaussLegendre.sixteen.grid(from: -12, to: 12, panels: 96)
-        for (t, w) in zip(grid.nodes, grid.weights) {
-            let logCDF = Normal.logCDF(t)
-            let density = Normal.density(t)
-            for m in 1...count {
-                result[m] += w * t * Double(m) * density * exp(Double(m - 1) * logCDF)
-            }
-        }
-        return result
-    }()
+    private static let cache = Mutex<[Int: Double]>([:])
 
     /// e_m for m ≥ 1.
     public static func standardNormal(_ m: Int) -> Double {
         precondition(m >= 1, "e_m needs m ≥ 1")
-        if m < table.count { return table[m] }
-        return ArmMeansMixture.normal(s: 1).choice(arms: m, noise: 0).expectedMaximum
+        if let known = cache.withLock({ $0[m] }) { return known }
+        let value = integrate(m)
+        cache.withLock { $0[m] = value }
+        return value
+    }
+
+    /// ∫ t·m·φ(t)·Φ(t)^{m−1} dt on [−12, 12]: outside it the integrand is below 1e−30 for every
+    /// m the engine accepts. 16-point panels of width 0.5 are exact to about 1e−15 here.
+    static func integrate(_ m: Int) -> Double {
+        let mm = Double(m)
+        return GaussLegendre.sixteen.integrate(from: -12, to: 12, panels: 48) { t in
+            t * mm * Normal.density(t) * exp((mm - 1) * Normal.logCDF(t))
+        }
     }
 }
