@@ -227,6 +227,11 @@ public enum ProposalFile {
                 throw root.error("sample_size", "a list must give one size per arm (\(arms[0]) arms)", fix: fix)
             }
             for n in sizes { _ = try checked(n, "sample_size") }
+            if let smallest = sizes.min(), let largest = sizes.max(), largest > SampleDesign.maximumSizeRatio * smallest {
+                throw root.error(
+                    "sample_size", "the largest arm (\(Int(largest))) has more than 1000 times the units of the smallest (\(Int(smallest)))",
+                    fix: "give arm sizes within 1000:1 of each other, or predict the arms that share a size separately")
+            }
             return .eachArm(sizes)
         default:
             throw root.error("sample_size", "expected a number, a mapping or a list", fix: fix)

@@ -139,6 +139,17 @@ struct GainEngineTests {
         }
     }
 
+    @Test("Arm sizes further apart than 1000:1 are an error, not a minutes-long quadrature")
+    func extremeArmSizes() {
+        let p = ModelParameters(sigma: 1, rho: 0.5, s: 0.1, arms: 3)
+        let design = SampleDesign(unitsPerArm: [2, 10, 1e9], outcomeSD: 1)
+        #expect {
+            try engine.gain(p, design: design)
+        } throws: { error in
+            String(describing: error).contains("1000")
+        }
+    }
+
     @Test("Invalid arm-mean families are errors, not NaN")
     func invalidFamilies() {
         let p = ModelParameters(sigma: 1, rho: 0.5, s: 0.1, arms: 3)
