@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The numerical core: no I/O, no C libraries, no logging. Everything here is a pure function of its inputs.
@@ -34,12 +36,33 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // libsystemd (journal, sd_notify) from Debian's libsystemd-dev. Only AdvisorDaemon imports it.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The Linux service around the core: spool, journal, systemd protocol, lifecycle.
+        .target(
+            name: "AdvisorDaemon",
+            dependencies: [
+                "AdvisorModel",
+                "AdvisorReports",
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "experiment-advisor",
             dependencies: [
                 "AdvisorModel",
                 "AdvisorReports",
+                "AdvisorDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -59,6 +82,18 @@ let package = Package(
             name: "AdvisorReportsTests",
             dependencies: ["AdvisorReports", "AdvisorModel"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // Depends on the executable so `swift test` builds the binary the process tests start.
+        .testTarget(
+            name: "AdvisorDaemonTests",
+            dependencies: [
+                "AdvisorDaemon",
+                "AdvisorReports",
+                "AdvisorModel",
+                "experiment-advisor",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

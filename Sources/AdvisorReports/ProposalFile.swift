@@ -33,12 +33,12 @@ public enum ProposalFile {
         try root.rejectUnknownKeys(topLevelKeys)
 
         let experimentNode = try root.required("experiment", fix: "add 'experiment: your-test-id'")
-        guard let experiment = experimentNode.string?.trimmingCharacters(in: .whitespaces), !experiment.isEmpty,
-            experiment.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), experiment.first != "."
+        guard let experiment = experimentNode.string?.trimmingCharacters(in: .whitespaces),
+            isUsableExperimentID(experiment)
         else {
             throw root.error(
                 "experiment", "'\(experimentNode.string ?? "")' is not a usable id",
-                fix: "use letters, digits, '-', '_' or '.', not starting with '.' (it names the report folder)")
+                fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' (it names the report folder)")
         }
 
         let (candidates, names) = try arms(root)
@@ -275,5 +275,24 @@ public enum ProposalFile {
             throw InputError(file: root.file, field: "compare_with", line: block.line, problem: error.description, fix: fix)
         }
         return Proposal.Comparison(label: try block.string("label", fix: "give a short name") ?? "comparison", parameters: p)
+    }
+}
+
+extension ProposalFile {
+    /// The `experiment` id of a file that may be invalid, so a rejection can still be tagged
+    /// with it in the journal; nil when the file has no usable id.
+    public static func experimentHint(atPath path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let root = try? YAMLReader.document(text, file: path),
+            let id = root.value("experiment")?.string?.trimmingCharacters(in: .whitespaces),
+            isUsableExperimentID(id)
+        else { return nil }
+        return id
+    }
+
+    /// Experiment ids name a report folder: letters, digits, '-', '_', '.', not starting with '.'.
+    static func isUsableExperimentID(_ id: String) -> Bool {
+        !id.isEmpty && id.first != "." && id.count <= 128
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 }

@@ -1,0 +1,102 @@
+import AdvisorModel
+import AdvisorReports
+import Foundation
+
+/// What became of one input.
+public enum InputOutcome: Sendable {
+    case predicted(Prediction, report: String, textReport: String, archived: String)
+    case rejected(experiment: String?, error: InputError, input: String, errorFile: String)
+}
+
+/// Turns one file in `incoming/` into a report (and an archived input) or a rejection (and an
+/// error file). Parsing is quick and runs inline; the prediction runs in `BackgroundWork`, so
+/// cancelling the caller abandons the input cleanly: nothing written, the file still in `incoming/`.
+public struct InputProcessor: Sendable {
+    public var spool: SpoolDirectory
+    public var configuration: AdvisorConfiguration
+
+    public init(spool: SpoolDirectory, configuration: AdvisorConfiguration) {
+        self.spool = spool
+        self.configuration = configuration
+    }
+
+    /// File name endings read as proposals. JSON is YAML, so one parser reads both.
+    public static let proposalExtensions = [".yaml", ".yml", ".json"]
+
+    /// Processes `entry`. Throws `CancellationError` when abandoned (nothing written, the input
+    /// left in place) and `SpoolError` when the spool itself fails (the input also stays).
+    public func process(_ entry: SpoolDirectory.Entry, stamp: String) async throws -> InputOutcome {
+        let path = spool.incoming + "/" + entry.name
+        let proposal: Proposal
+        do {
+            proposal = try read(entry, path: path)
+        } catch {
+            let hint = entry.size <= configuration.maxInputBytes ? ProposalFile.experimentHint(atPath: path) : nil
+            return try reject(entry.name, experiment: hint, error, stamp: stamp)
+        }
+
+        let predictor = Predictor(settings: configuration.prediction)
+        let prediction: Prediction
+        do {
+            prediction = try await BackgroundWork.run { () throws(ModelError) -> Prediction in
+                try predictor.predict(proposal)
+            }
+        } catch let error as ModelError {
+            let inputError = InputError(
+                file: path, field: nil, problem: error.description,
+                fix: "change the priors or design so the model's inputs are valid")
+            return try reject(entry.name, experiment: proposal.experiment, inputError, stamp: stamp)
+        }
+        try Task.checkCancellation()
+
+        let json: String
+        do {
+            json = try PredictionReport.json(prediction)
+        } catch {
+            let inputError = InputError(
+                file: path, field: nil, problem: "the report could not be encoded (\(error))",
+                fix: "report this as a bug with the input attached")
+            return try reject(entry.name, experiment: proposal.experiment, inputError, stamp: stamp)
+        }
+        let paths = try spool.writeReport(
+            experiment: prediction.experiment, stamp: stamp, kind: "prediction", json: json,
+            text: PredictionReport.text(prediction))
+        let archived = try spool.archiveInput(entry.name, stamp: stamp)
+        return .predicted(prediction, report: paths.json, textReport: paths.text, archived: archived)
+    }
+
+    /// Checks size and kind before reading, so a huge or binary drop is never parsed.
+    func read(_ entry: SpoolDirectory.Entry, path: String) throws(InputError) -> Proposal {
+        guard entry.size <= configuration.maxInputBytes else {
+            throw InputError(
+                file: path, field: nil,
+                problem: "the file has \(entry.size) bytes, more than max_input_bytes (\(configuration.maxInputBytes))",
+                fix: "drop a proposal file (a few hundred bytes), or raise max_input_bytes in the configuration")
+        }
+        guard Self.proposalExtensions.contains(where: { entry.name.lowercased().hasSuffix($0) }) else {
+            throw InputError(
+                file: path, field: nil, problem: "not a proposal file name",
+                fix: "name proposals *.yaml, *.yml or *.json; write elsewhere (or as NAME.part) and rename into incoming/")
+        }
+        return try ProposalFile.load(path: path)
+    }
+
+    func reject(
+        _ name: String, experiment: String?, _ error: InputError, stamp: String
+    ) throws(SpoolError) -> InputOutcome {
+        let moved = try spool.rejectInput(name, stamp: stamp, explanation: Self.explanation(error, name: name))
+        return .rejected(experiment: experiment, error: error, input: moved.input, errorFile: moved.error)
+    }
+
+    /// The text of `NAME.error.txt`: the file, the field, the problem, the fix, and what to do next.
+    static func explanation(_ error: InputError, name: String) -> String {
+        var lines = ["experiment-advisor could not use \(name).", ""]
+        lines.append("file:    \(error.file)" + (error.line.map { " (line \($0))" } ?? ""))
+        lines.append("field:   \(error.field ?? "(the whole file)")")
+        lines.append("problem: \(error.problem)")
+        lines.append("fix:     \(error.fix)")
+        lines.append("")
+        lines.append("Correct the file and drop it into incoming/ again (write it elsewhere, then rename it in).")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,225 @@
+import AdvisorModel
+import AdvisorReports
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The mutable state of the daemon's one loop and what it does on each wake-up: scan, process,
+/// log, report status, reload. Owned by `SpoolService.run()`; never shared between tasks.
+struct SpoolLoop {
+    let options: SpoolService.Options
+    let notifier: SystemdNotifier
+    let watchdogEnabled: Bool
+    var logger: Logger
+    var configuration: AdvisorConfiguration
+    let spool: SpoolDirectory
+    /// Names inotify reported closed or renamed in: finished, no need to wait for them to settle.
+    var announced: Set<String> = []
+    /// Read by the periodic rescan task; a reload may change it.
+    let rescanInterval: SharedSetting<Duration>
+    var counts = Counts()
+    var last: String?
+
+    struct Counts: CustomStringConvertible {
+        var reports = 0
+        var rejected = 0
+        var description: String { "\(reports) reports, \(rejected) rejected" }
+    }
+
+    /// Creates the spool and deals with an input a crash left half-processed.
+    init(service: SpoolService) throws(SpoolError) {
+        options = service.options
+        notifier = service.notifier
+        watchdogEnabled = service.notifier.watchdogInterval != nil
+        logger = service.logger
+        configuration = service.configuration
+        spool = service.spool
+        rescanInterval = SharedSetting(.seconds(configuration.rescanIntervalSeconds))
+        try spool.create()
+        try rejectLeftover()
+    }
+
+    var status: String {
+        "watching \(spool.incoming); since start: \(counts)" + (last.map { "; last: \($0)" } ?? "")
+    }
+
+    /// Runs `scan()`; on graceful shutdown or cancellation it returns nil instead of throwing,
+    /// because then the loop is ending anyway and the abandoned input is already logged.
+    mutating func scanUnlessShuttingDown() async throws -> Duration? {
+        do {
+            return try await scan()
+        } catch is CancellationError {
+            return nil
+        }
+    }
+
+    /// Processes every finished input in `incoming/`, oldest first. Returns when to look again
+    /// for files that have not settled yet (nil: none waiting).
+    mutating func scan() async throws -> Duration? {
+        let entries = try spool.pendingEntries()
+        announced.formIntersection(entries.map(\.name))
+        var retry: Duration?
+        for entry in entries {
+            let age = Date().timeIntervalSince(entry.modified)
+            if !announced.contains(entry.name) && age < configuration.settleSeconds {
+                let wait = Duration.seconds(configuration.settleSeconds - age) + .milliseconds(20)
+                retry = min(retry ?? wait, wait)
+                continue
+            }
+            try await process(entry)
+            announced.remove(entry.name)
+            if watchdogEnabled { notifier.watchdog() }
+        }
+        return retry
+    }
+
+    /// One input, from claim to log entry. A spool failure leaves the input where it is and is
+    /// retried at the next scan; cancellation (shutdown) abandons it cleanly.
+    mutating func process(_ entry: SpoolDirectory.Entry) async throws {
+        notifier.status("processing \(entry.name); since start: \(counts)")
+        let path = spool.incoming + "/" + entry.name
+        let stamp = Stamp.now()
+        let processor = InputProcessor(spool: spool, configuration: configuration)
+        do {
+            try spool.markInProgress(entry.name)
+            let outcome = try await withinTimeLimit { try await processor.process(entry, stamp: stamp) }
+            spool.clearInProgress()
+            log(outcome, name: entry.name)
+        } catch is CancellationError {
+            spool.clearInProgress()
+            logger.notice(
+                "\(entry.name): abandoned on shutdown, left in incoming/ for the next start",
+                metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 })
+            throw CancellationError()
+        } catch is JobTimeout {
+            let error = InputError(
+                file: path, field: nil,
+                problem: "processing took longer than job_time_limit_seconds (\(NumberText.significant(configuration.jobTimeLimitSeconds)) s)",
+                fix: "lower prediction.prior_draws or prediction.lever_draws, or raise job_time_limit_seconds")
+            let outcome = try processor.reject(entry.name, experiment: nil, error, stamp: stamp)
+            spool.clearInProgress()
+            log(outcome, name: entry.name)
+        } catch let error as SpoolError {
+            spool.clearInProgress()
+            logger.error(
+                "\(entry.name): \(error); the input stays in incoming/ and is tried again at the next scan",
+                metadata: AdvisorEvent.spoolError.metadata.merging([
+                    MetadataKey.inputPath: "\(path)", MetadataKey.error: "\(error)",
+                ]) { $1 })
+        }
+        notifier.status(status)
+    }
+
+    struct JobTimeout: Error {}
+
+    /// Runs `operation` until it finishes, graceful shutdown cancels it, or the time limit
+    /// passes (`JobTimeout`). Meanwhile the watchdog keeps being fed: the loop is waiting, not stuck.
+    func withinTimeLimit(
+        _ operation: @escaping @Sendable () async throws -> InputOutcome
+    ) async throws -> InputOutcome {
+        let limit = Duration.seconds(configuration.jobTimeLimitSeconds)
+        let tick = notifier.watchdogInterval
+        let notifier = notifier
+        return try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: InputOutcome?.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let deadline = clock.now + limit
+                    while clock.now < deadline {
+                        try await Task.sleep(for: min(tick ?? limit, deadline - clock.now))
+                        if tick != nil { notifier.watchdog() }
+                    }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let outcome = first else { throw JobTimeout() }
+                return outcome
+            }
+        }
+    }
+
+    /// One journal entry per input, readable in one line, with the fields teams filter on.
+    mutating func log(_ outcome: InputOutcome, name: String) {
+        switch outcome {
+        case .predicted(let p, let report, _, let archived):
+            counts.reports += 1
+            let relative = p.relativeGain.map { " (\(String(format: "%+.1f%%", $0 * 100)) vs best arm)" } ?? ""
+            last = "\(p.experiment) \(p.verdict.rawValue)"
+            var metadata = AdvisorEvent.prediction.metadata
+            metadata[MetadataKey.experimentID] = "\(p.experiment)"
+            metadata[MetadataKey.verdict] = "\(p.verdict.rawValue)"
+            metadata[MetadataKey.predictedGain] = "\(p.gain.mean)"
+            if let r = p.relativeGain { metadata[MetadataKey.relativeGain] = "\(r)" }
+            metadata[MetadataKey.recommendation] = "\(p.recommendation.action)"
+            metadata[MetadataKey.reportPath] = "\(report)"
+            metadata[MetadataKey.inputPath] = "\(archived)"
+            logger.info(
+                "\(p.experiment): \(p.verdict.rawValue), predicted gain \(NumberText.significant(p.gain.mean))\(relative); do: \(p.recommendation.action)",
+                metadata: metadata)
+        case .rejected(let experiment, let error, let input, let errorFile):
+            counts.rejected += 1
+            last = "\(name) rejected"
+            var metadata = AdvisorEvent.rejected.metadata
+            if let experiment { metadata[MetadataKey.experimentID] = "\(experiment)" }
+            metadata[MetadataKey.inputPath] = "\(input)"
+            metadata[MetadataKey.errorPath] = "\(errorFile)"
+            metadata[MetadataKey.error] = "\(error)"
+            if let field = error.field { metadata[MetadataKey.field] = "\(field)" }
+            logger.warning("\(name) rejected: \(error)", metadata: metadata)
+        }
+    }
+
+    /// SIGHUP: re-read the configuration; keep the old one if the new one is invalid.
+    mutating func reload() {
+        notifier.reloading(status: "reloading the configuration")
+        defer { notifier.ready(status: status) }
+        guard let path = options.configurationPath else {
+            logger.notice(
+                "reload: no configuration file was given (--config), the built-in defaults stay",
+                metadata: AdvisorEvent.reloaded.metadata)
+            return
+        }
+        let updated: AdvisorConfiguration
+        do {
+            updated = try ConfigurationFile.load(path: path)
+        } catch {
+            logger.error(
+                "reload failed, still running on the previous configuration: \(error)",
+                metadata: AdvisorEvent.reloadFailed.metadata.merging([MetadataKey.error: "\(error)"]) { $1 })
+            notifier.status("reload failed (\(error.problem)); still running on the previous configuration")
+            return
+        }
+        if options.spoolOverride == nil && SpoolDirectory(root: updated.spool).root != spool.root {
+            logger.warning("reload: a new spool (\(updated.spool)) takes a restart; still watching \(spool.root)")
+        }
+        configuration = updated
+        logger.logLevel = Logger.Level(updated.logLevel)
+        rescanInterval.value = .seconds(updated.rescanIntervalSeconds)
+        logger.notice("configuration reloaded from \(path)", metadata: AdvisorEvent.reloaded.metadata)
+    }
+
+    /// An input named by the in-progress marker was being processed when the daemon died
+    /// (crash, kill, OOM). Taking it again could crash again, so it is rejected with an explanation.
+    mutating func rejectLeftover() throws(SpoolError) {
+        guard let name = spool.leftoverInProgress() else { return }
+        let error = InputError(
+            file: spool.incoming + "/" + name, field: nil,
+            problem: "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file",
+            fix: "see `journalctl -u experiment-advisor` around that time; if the file looks right, drop it again, and if it fails again report a bug with the file attached")
+        let moved = try spool.rejectInput(name, stamp: Stamp.now(), explanation: InputProcessor.explanation(error, name: name))
+        spool.clearInProgress()
+        log(.rejected(experiment: nil, error: error, input: moved.input, errorFile: moved.error), name: name)
+    }
+}
+
+/// A setting the loop changes on reload and another task reads (the rescan interval).
+final class SharedSetting<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

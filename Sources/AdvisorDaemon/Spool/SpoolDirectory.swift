@@ -1,0 +1,198 @@
+import Foundation
+import Glibc
+
+/// The spool's layout and every file operation on it.
+///
+/// ```
+/// SPOOL/incoming/            producers rename finished files in here
+/// SPOOL/reports/EXPERIMENT/  STAMP-prediction.json and STAMP-prediction.txt
+/// SPOOL/archive/             inputs that produced a report, kept as STAMP-NAME
+/// SPOOL/rejected/            bad inputs (STAMP-NAME) and STAMP-NAME.error.txt beside each
+/// SPOOL/.in-progress         the input being processed; left behind only by a crash
+/// ```
+/// Reports are written atomically (temporary file, fsync, rename, fsync of the directory) and
+/// an input is moved out of `incoming/` only after its report is durable, so a crash at any
+/// point loses nothing and leaves no half-written report.
+public struct SpoolDirectory: Sendable {
+    public let root: String
+    public var incoming: String { root + "/incoming" }
+    public var reports: String { root + "/reports" }
+    public var archive: String { root + "/archive" }
+    public var rejected: String { root + "/rejected" }
+    var inProgressMarker: String { root + "/.in-progress" }
+
+    public init(root: String) {
+        var trimmed = root
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.root = trimmed
+    }
+
+    /// Creates the four directories (and the root) if missing.
+    public func create() throws(SpoolError) {
+        for directory in [root, incoming, reports, archive, rejected] {
+            try Self.makeDirectory(directory)
+        }
+    }
+
+    /// A file waiting in `incoming/`.
+    public struct Entry: Sendable, Hashable {
+        public var name: String
+        public var size: Int
+        public var modified: Date
+    }
+
+    /// Files in `incoming/` a producer may still be writing: dotfiles and `*.part`/`*.tmp`
+    /// (write-then-rename), editor backups. They are never taken.
+    public static func isInProgressName(_ name: String) -> Bool {
+        name.hasPrefix(".") || name.hasSuffix(".part") || name.hasSuffix(".tmp") || name.hasSuffix("~")
+    }
+
+    /// Regular files in `incoming/` that are not in-progress names, oldest first.
+    public func pendingEntries() throws(SpoolError) -> [Entry] {
+        let names = try Self.names(in: incoming)
+        var entries: [Entry] = []
+        for name in names where !Self.isInProgressName(name) {
+            var info = stat()
+            guard lstat(incoming + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let modified = Date(
+                timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+            entries.append(Entry(name: name, size: Int(info.st_size), modified: modified))
+        }
+        return entries.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
+    }
+
+    /// Directory entries by readdir(3), so a failure keeps its errno for the error message.
+    static func names(in directory: String) throws(SpoolError) -> [String] {
+        guard let handle = opendir(directory) else { throw SpoolError("list the directory", path: directory) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Writes a report pair for `experiment` atomically; returns their paths (JSON first).
+    public func writeReport(
+        experiment: String, stamp: String, kind: String, json: String, text: String
+    ) throws(SpoolError) -> (json: String, text: String) {
+        let directory = reports + "/" + experiment
+        try Self.makeDirectory(directory)
+        let base = uniqueBase(in: directory, "\(stamp)-\(kind)", extensions: [".json", ".txt"])
+        let jsonPath = directory + "/" + base + ".json"
+        let textPath = directory + "/" + base + ".txt"
+        try Self.writeAtomically(json, to: jsonPath)
+        try Self.writeAtomically(text, to: textPath)
+        return (jsonPath, textPath)
+    }
+
+    /// Moves a processed input to `archive/`; returns its new path.
+    public func archiveInput(_ name: String, stamp: String) throws(SpoolError) -> String {
+        let target = archive + "/" + uniqueBase(in: archive, "\(stamp)-\(name)", extensions: [""])
+        try Self.move(incoming + "/" + name, to: target, directory: archive)
+        return target
+    }
+
+    /// Writes the error file, then moves the input to `rejected/`; returns both paths.
+    /// The error file comes first so a rejected input is never without its explanation.
+    public func rejectInput(
+        _ name: String, stamp: String, explanation: String
+    ) throws(SpoolError) -> (input: String, error: String) {
+        let base = uniqueBase(in: rejected, "\(stamp)-\(name)", extensions: ["", ".error.txt"])
+        let errorPath = rejected + "/" + base + ".error.txt"
+        try Self.writeAtomically(explanation, to: errorPath)
+        let target = rejected + "/" + base
+        try Self.move(incoming + "/" + name, to: target, directory: rejected)
+        return (target, errorPath)
+    }
+
+    /// Records that `name` is being processed, so a crash in the middle can be told apart
+    /// from a clean stop at the next start.
+    public func markInProgress(_ name: String) throws(SpoolError) {
+        try Self.writeAtomically(name + "\n", to: inProgressMarker)
+    }
+
+    public func clearInProgress() {
+        unlink(inProgressMarker)
+    }
+
+    /// The input that was being processed when the daemon last died, if it is still in `incoming/`.
+    public func leftoverInProgress() -> String? {
+        guard let text = try? String(contentsOfFile: inProgressMarker, encoding: .utf8) else { return nil }
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, !name.contains("/"), FileManager.default.fileExists(atPath: incoming + "/" + name) else {
+            clearInProgress()
+            return nil
+        }
+        return name
+    }
+
+    /// `base`, or `base-2`, `base-3`, … so that no existing file is ever replaced.
+    func uniqueBase(in directory: String, _ base: String, extensions: [String]) -> String {
+        var candidate = base
+        var n = 1
+        while extensions.contains(where: { FileManager.default.fileExists(atPath: directory + "/" + candidate + $0) }) {
+            n += 1
+            candidate = "\(base)-\(n)"
+        }
+        return candidate
+    }
+
+    static func makeDirectory(_ path: String) throws(SpoolError) {
+        if mkdir(path, 0o2775) != 0 && errno != EEXIST {
+            throw SpoolError("create the directory", path: path)
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw SpoolError("use it as a directory", path: path, code: ENOTDIR)
+        }
+    }
+
+    /// Temporary file in the same directory, fsync, rename over the target, fsync the directory.
+    static func writeAtomically(_ text: String, to path: String) throws(SpoolError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o664)
+        guard fd >= 0 else { throw SpoolError("create a file in", path: directory) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        let writeError: Int32? = bytes.withUnsafeBytes { buffer in
+            while written < buffer.count, let base = buffer.baseAddress {
+                let n = write(fd, base + written, buffer.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += n
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        close(fd)
+        if let code = writeError {
+            unlink(temporary)
+            throw SpoolError("write", path: temporary, code: code)
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw SpoolError("rename into place", path: path, code: code)
+        }
+        syncDirectory(directory)
+    }
+
+    static func move(_ source: String, to target: String, directory: String) throws(SpoolError) {
+        guard rename(source, target) == 0 else { throw SpoolError("move \(source) to", path: target) }
+        syncDirectory(directory)
+    }
+
+    /// Makes a rename durable. Best effort: a filesystem without directory fsync still renamed.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

@@ -1,0 +1,42 @@
+import CSystemd
+import Glibc
+
+/// The service manager's notify protocol (`sd_notify(3)`), through libsystemd.
+///
+/// Without `NOTIFY_SOCKET` (a foreground run, `--once`) every call is a no-op, which is what
+/// libsystemd does too: the daemon never guesses whether systemd is running.
+public struct SystemdNotifier: Sendable {
+    public init() {}
+
+    /// Sends `state` (newline-separated `KEY=value` assignments). Returns false if the manager
+    /// could not be told; the daemon carries on, since a lost STATUS line harms nobody.
+    @discardableResult
+    public func send(_ state: String) -> Bool {
+        sd_notify(0, state) >= 0
+    }
+
+    public func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
+    public func status(_ status: String) { send("STATUS=\(status)") }
+    public func watchdog() { send("WATCHDOG=1") }
+    public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
+
+    /// `RELOADING=1` needs `MONOTONIC_USEC` (systemd ≥ 253 checks it; 252 ignores it), the
+    /// CLOCK_MONOTONIC time at which the reload began.
+    public func reloading(status: String) {
+        send("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())\nSTATUS=\(status)")
+    }
+
+    /// How often to send `WATCHDOG=1`: half of `WatchdogSec=`, as sd_watchdog_enabled(3)
+    /// advises; nil when the manager asked for no watchdog.
+    public var watchdogInterval: Duration? {
+        var usec: UInt64 = 0
+        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
+        return .microseconds(Int64(clamping: usec / 2))
+    }
+
+    static func monotonicMicroseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+    }
+}

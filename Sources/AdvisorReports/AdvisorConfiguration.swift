@@ -1,0 +1,28 @@
+import AdvisorModel
+
+/// The daemon's settings, as read from `experiment-advisor.yaml` by `ConfigurationFile`.
+/// Every default here is the one `config/experiment-advisor.yaml` shows (a test holds them equal).
+public struct AdvisorConfiguration: Sendable, Hashable {
+    /// The spool root: `incoming/`, `reports/`, `archive/` and `rejected/` live under it.
+    public var spool: String = "/var/spool/experiment-advisor"
+    public var logLevel: LogLevel = .info
+    /// Seconds between rescans of `incoming/` when no inotify event arrives. inotify is only a
+    /// wake-up; the rescan catches anything it missed (overflow, network filesystems).
+    public var rescanIntervalSeconds: Double = 60
+    /// A file that a rescan finds, rather than an inotify close or rename, is taken only once it
+    /// has not changed for this long, so a file still being written in place is not read half-done.
+    public var settleSeconds: Double = 2
+    /// Larger inputs are rejected unread.
+    public var maxInputBytes: Int = 1_048_576
+    /// An input still being processed after this long is rejected as too slow, so one runaway
+    /// input cannot hold up the spool (the loop keeps the watchdog fed until then).
+    public var jobTimeLimitSeconds: Double = 600
+    public var prediction = PredictionSettings()
+
+    public init() {}
+
+    /// Log levels by name, so this module needs no logging dependency.
+    public enum LogLevel: String, Sendable, Hashable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+}

@@ -1,0 +1,61 @@
+import AdvisorDaemon
+import AdvisorReports
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `experiment-advisor serve`: the daemon. All wiring lives in AdvisorDaemon; this only reads
+/// options, loads the configuration and starts the service group.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Watch the spool and answer every proposal dropped into incoming/.",
+        discussion: """
+            Producers write a file elsewhere (or as NAME.part or .NAME) and rename it into incoming/.
+            Reports appear in reports/EXPERIMENT/, inputs move to archive/ or, with an error file, to rejected/.
+            SIGHUP reloads the configuration; SIGTERM stops after the current input or leaves it in incoming/.
+            """
+    )
+
+    @Option(help: "Configuration file (default: \(defaultConfigurationPath) if it exists, else built-in defaults).")
+    var config: String?
+
+    @Option(help: "Spool directory; overrides the configuration's 'spool'.")
+    var spool: String?
+
+    @Flag(help: "Process what is in incoming/ now, then exit 0.")
+    var once = false
+
+    @Option(help: "Where logs go: auto (journal under systemd, else stderr), journal or stderr.")
+    var logTarget: LogTarget = .auto
+
+    func run() async throws {
+        let logger = logTarget.makeLogger()
+        let path = config ?? (FileManager.default.fileExists(atPath: defaultConfigurationPath) ? defaultConfigurationPath : nil)
+        let configuration: AdvisorConfiguration
+        do {
+            configuration = try path.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
+                ?? AdvisorConfiguration()
+        } catch {
+            logger.critical("configuration rejected: \(error)")
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let service = SpoolService(
+            configuration: configuration,
+            options: .init(configurationPath: path, spoolOverride: spool),
+            logger: logger,
+            notifier: SystemdNotifier())
+        do {
+            if once {
+                try await service.runOnce()
+            } else {
+                try await service.runUntilStopped()
+            }
+        } catch {
+            logger.critical("stopped: \(error)")
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
