@@ -68,18 +68,14 @@ public struct SpoolService: Service {
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
+                // Timer tasks end quietly when cancelled: a thrown CancellationError would
+                // become the group's error and turn a clean stop into a failure exit.
                 group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: rescanInterval.value)
-                        wake.yield(.rescan)
-                    }
+                    while (try? await Task.sleep(for: rescanInterval.value)) != nil { wake.yield(.rescan) }
                 }
                 if let interval = notifier.watchdogInterval {
                     group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: interval)
-                            wake.yield(.watchdogTick)
-                        }
+                        while (try? await Task.sleep(for: interval)) != nil { wake.yield(.watchdogTick) }
                     }
                 }
                 group.addTask {
@@ -87,7 +83,7 @@ public struct SpoolService: Service {
                 }
 
                 if let delay = try await loop.scanUnlessShuttingDown() {
-                    group.addTask { try await Self.wake(wake, .rescan, after: delay) }
+                    group.addTask { await Self.wake(wake, .rescan, after: delay) }
                 }
                 notifier.ready(status: loop.status)
                 logger.info(
@@ -110,7 +106,7 @@ public struct SpoolService: Service {
                         break
                     }
                     guard let delay = try await loop.scanUnlessShuttingDown() else { continue }
-                    group.addTask { try await Self.wake(wake, .rescan, after: delay) }
+                    group.addTask { await Self.wake(wake, .rescan, after: delay) }
                 }
                 group.cancelAll()
             }
@@ -127,9 +123,8 @@ public struct SpoolService: Service {
         case reload
     }
 
-    static func wake(_ wake: AsyncStream<Wake>.Continuation, _ event: Wake, after delay: Duration) async throws {
-        try await Task.sleep(for: delay)
-        wake.yield(event)
+    static func wake(_ wake: AsyncStream<Wake>.Continuation, _ event: Wake, after delay: Duration) async {
+        if (try? await Task.sleep(for: delay)) != nil { wake.yield(event) }
     }
 }
 

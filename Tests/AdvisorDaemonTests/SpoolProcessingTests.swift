@@ -1,0 +1,187 @@
+import AdvisorDaemon
+import AdvisorModel
+import AdvisorReports
+import Foundation
+import Logging
+import Testing
+
+/// The spool end to end in this process, on real temporary directories: what goes in, what
+/// comes out, what is logged. (Signals, the notify socket and journald: `DaemonProcessTests`.)
+@Suite("Spool processing")
+struct SpoolProcessingTests {
+    static func service(
+        spool: String, _ adjust: (inout AdvisorConfiguration) -> Void = { _ in }
+    ) -> (SpoolService, RecordingLogHandler.Store) {
+        var configuration = AdvisorConfiguration()
+        configuration.prediction.priorDraws = 400
+        configuration.prediction.leverDraws = 100
+        adjust(&configuration)
+        let (logger, store) = RecordingLogHandler.logger()
+        let service = SpoolService(
+            configuration: configuration, options: .init(configurationPath: nil, spoolOverride: spool),
+            logger: logger, notifier: SystemdNotifier())
+        return (service, store)
+    }
+
+    @Test("A proposal becomes a report pair, its input is archived, and one entry is logged")
+    func proposalToReport() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        try place(try exampleProposal(experiment: "spool-good"), as: "good.yaml", into: spool.incoming)
+
+        try await service.runOnce()
+
+        let reports = files(in: spool.reports + "/spool-good")
+        #expect(reports.count == 2)
+        let json = try #require(reports.first { $0.hasSuffix("-prediction.json") })
+        let text = try #require(reports.first { $0.hasSuffix("-prediction.txt") })
+        #expect(json.dropLast(5) == text.dropLast(4), "the pair shares one stamp")
+        let report = try String(contentsOfFile: spool.reports + "/spool-good/" + text, encoding: .utf8)
+        #expect(report.contains("VERDICT:") && report.contains("DO THIS:"))
+        let decoded = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-good/" + json))) as? [String: Any]
+        #expect(decoded?["experiment"] as? String == "spool-good")
+        #expect(files(in: spool.incoming).isEmpty)
+        #expect(files(in: spool.archive).count == 1 && files(in: spool.archive)[0].hasSuffix("-good.yaml"))
+        #expect(files(in: spool.rejected).isEmpty)
+
+        let entries = log.events("prediction")
+        #expect(entries.count == 1)
+        let entry = try #require(entries.first)
+        #expect(entry.level == .info)
+        #expect(entry.metadata["experiment_id"] == "spool-good")
+        #expect(entry.metadata["message_id"] == AdvisorEvent.prediction.messageID)
+        #expect(entry.metadata["report_path"] == spool.reports + "/spool-good/" + json)
+        #expect(entry.metadata["input_path"]?.hasPrefix(spool.archive + "/") == true)
+        for key in ["verdict", "predicted_gain", "relative_gain", "recommendation"] {
+            #expect(entry.metadata[key]?.isEmpty == false, "missing \(key)")
+        }
+        #expect(!entry.message.contains("\n") && entry.message.contains("spool-good") && entry.message.contains("do: "))
+    }
+
+    @Test("Bad inputs land in rejected/ with an error file naming file, field, problem and fix; nothing is lost")
+    func rejections() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root) { $0.maxInputBytes = 4096 }
+        let spool = service.spool
+        try spool.create()
+        try place("experiment: spool-bad\narms: 1\n", as: "bad-arms.yaml", into: spool.incoming)
+        try place("experiment: [oops\n", as: "broken.yml", into: spool.incoming)
+        try place("hello", as: "notes.txt", into: spool.incoming)
+        try place(String(repeating: "#", count: 5000), as: "huge.yaml", into: spool.incoming)
+        try place("", as: "empty.json", into: spool.incoming)
+        // Names a producer is still writing are never taken.
+        try place("experiment: x", as: "later.yaml.part", into: spool.incoming)
+        try place("experiment: x", as: ".hidden.yaml", into: spool.incoming)
+
+        try await service.runOnce()
+
+        #expect(files(in: spool.incoming) == [".hidden.yaml", "later.yaml.part"])
+        #expect(files(in: spool.archive).isEmpty)
+        let rejected = files(in: spool.rejected)
+        #expect(rejected.count == 10, "five inputs and five error files: \(rejected)")
+        func explanation(_ suffix: String) throws -> String {
+            let name = try #require(rejected.first { $0.hasSuffix(suffix + ".error.txt") }, "no error file for \(suffix)")
+            return try String(contentsOfFile: spool.rejected + "/" + name, encoding: .utf8)
+        }
+        let arms = try explanation("bad-arms.yaml")
+        #expect(arms.contains("file:    \(spool.incoming)/bad-arms.yaml (line 2)"))
+        #expect(arms.contains("field:   arms") && arms.contains("problem: ") && arms.contains("fix:     "))
+        #expect(try explanation("broken.yml").contains("not valid YAML"))
+        #expect(try explanation("notes.txt").contains("*.yaml, *.yml or *.json"))
+        #expect(try explanation("huge.yaml").contains("max_input_bytes"))
+        #expect(try explanation("empty.json").contains("empty"))
+
+        let entries = log.events("rejected")
+        #expect(entries.count == 5)
+        #expect(entries.allSatisfy { $0.level == .warning && $0.metadata["message_id"] == AdvisorEvent.rejected.messageID })
+        let armsEntry = try #require(entries.first { $0.message.hasPrefix("bad-arms.yaml") })
+        #expect(armsEntry.metadata["experiment_id"] == "spool-bad", "a rejection still names its experiment")
+        #expect(armsEntry.metadata["field"] == "arms")
+        #expect(armsEntry.metadata["error_path"]?.hasSuffix("bad-arms.yaml.error.txt") == true)
+    }
+
+    @Test("A file written in place is taken only once it has settled")
+    func settle() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root) { $0.settleSeconds = 0.6 }
+        let spool = service.spool
+        try spool.create()
+        try place(try exampleProposal(experiment: "spool-settle"), as: "fresh.yaml", into: spool.incoming, age: 0)
+        let start = Date()
+        try await service.runOnce()
+        #expect(Date().timeIntervalSince(start) >= 0.5, "processed before it settled")
+        #expect(files(in: spool.reports + "/spool-settle").count == 2)
+    }
+
+    @Test("An input that was being processed when the daemon died is rejected, not retried")
+    func leftoverFromCrash() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        try place(try exampleProposal(experiment: "spool-crash"), as: "crashed.yaml", into: spool.incoming)
+        try "crashed.yaml\n".write(toFile: root + "/.in-progress", atomically: true, encoding: .utf8)
+
+        try await service.runOnce()
+
+        #expect(files(in: spool.incoming).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root + "/.in-progress"))
+        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix("crashed.yaml.error.txt") })
+        let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
+        #expect(text.contains("stopped unexpectedly"))
+        #expect(log.events("rejected").count == 1)
+    }
+
+    @Test("An input slower than job_time_limit_seconds is rejected with that reason")
+    func timeLimit() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root) {
+            $0.jobTimeLimitSeconds = 1
+            $0.prediction.priorDraws = 20_000  // several seconds in a debug build
+        }
+        let spool = service.spool
+        try spool.create()
+        try place(try exampleProposal(experiment: "spool-slow"), as: "slow.yaml", into: spool.incoming)
+        let start = Date()
+        try await service.runOnce()
+        #expect(Date().timeIntervalSince(start) < 3, "the loop waited for the computation instead of the limit")
+        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix(".error.txt") })
+        #expect(try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8).contains("job_time_limit_seconds"))
+        #expect(files(in: spool.reports).isEmpty)
+        #expect(log.events("rejected").count == 1)
+    }
+
+    @Test("A spool that cannot be created is an error naming the path and the fix")
+    func unusableSpool() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        try "not a directory".write(toFile: root + "/file", atomically: true, encoding: .utf8)
+        let (service, _) = Self.service(spool: root + "/file/spool")
+        await #expect {
+            try await service.runOnce()
+        } throws: { error in
+            let text = "\(error)"
+            return error is SpoolError && text.contains(root + "/file/spool") && text.contains("Fix:")
+        }
+    }
+
+    @Test("Two reports for one experiment in the same instant never overwrite each other")
+    func uniqueNames() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let spool = SpoolDirectory(root: root)
+        try spool.create()
+        let first = try spool.writeReport(experiment: "e", stamp: "S", kind: "prediction", json: "{}", text: "a")
+        let second = try spool.writeReport(experiment: "e", stamp: "S", kind: "prediction", json: "{}", text: "b")
+        #expect(first.json != second.json && first.text != second.text)
+        #expect(files(in: root + "/reports/e") == ["S-prediction-2.json", "S-prediction-2.txt", "S-prediction.json", "S-prediction.txt"])
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The repository root, found from this file's path, for the bundled config and proposals.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A fresh directory under /tmp, removed by the caller's `defer`.
+func makeTemporaryDirectory(_ prefix: String = "advisor-test") throws -> String {
+    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    let path = template.withUnsafeMutableBufferPointer { buffer in
+        buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
+    }
+    return try #require(path, "mkdtemp failed: \(String(cString: strerror(errno)))")
+}
+
+func removeDirectory(_ path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+}
+
+/// The bundled example proposal with its experiment id replaced, so each test's journal
+/// entries and reports are its own.
+func exampleProposal(experiment: String) throws -> String {
+    let text = try String(contentsOfFile: repositoryRoot + "/config/proposals/example-minimal.yaml", encoding: .utf8)
+    return text.replacingOccurrences(of: "experiment: flu-nudges-2027", with: "experiment: \(experiment)")
+}
+
+/// Drops a file the way producers are told to: write it under a temporary name, then rename it in.
+func drop(_ text: String, as name: String, into incoming: String) throws {
+    let temporary = incoming + "/." + name + ".part"
+    try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+    guard rename(temporary, incoming + "/" + name) == 0 else {
+        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+    }
+}
+
+/// Writes a file straight into `incoming/` and back-dates it, as if it had been there a while.
+func place(_ text: String, as name: String, into incoming: String, age: TimeInterval = 60) throws {
+    let path = incoming + "/" + name
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: path)
+}
+
+func files(in directory: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func waitFor(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// The `experiment-advisor` binary `swift test` built next to the test bundle.
+func advisorBinary() throws -> String {
+    let executable = try #require(Bundle.main.executableURL ?? URL(string: CommandLine.arguments[0]))
+    var directory = executable.deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = directory.appendingPathComponent("experiment-advisor").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    let fallback = repositoryRoot + "/.build/debug/experiment-advisor"
+    try #require(FileManager.default.isExecutableFile(atPath: fallback), "experiment-advisor was not built next to the tests")
+    return fallback
+}
