@@ -1,0 +1,192 @@
+import AdvisorDaemon
+import Foundation
+import Glibc
+import Testing
+
+/// The built `experiment-advisor` binary as systemd runs it: a real notify socket, real
+/// signals, the real journald. Nothing here is mocked.
+@Suite("Daemon process", .serialized)
+struct DaemonProcessTests {
+    static let quickConfig = """
+        log_level: debug
+        rescan_interval_seconds: 30
+        prediction:
+          prior_draws: 400
+          lever_draws: 100
+        """
+
+    @Test("Notify protocol in order: READY, STATUS, WATCHDOG, RELOADING (a broken config is kept out), STOPPING")
+    func notifyProtocol() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let configPath = root + "/advisor.yaml"
+        try Self.quickConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let notify = try NotifySocket(directory: root)
+        let daemon = try AdvisorProcess(
+            arguments: ["serve", "--config", configPath, "--spool", root + "/spool", "--log-target", "stderr"],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"], directory: root)
+
+        try #require(notify.waitFor(20) { $0.contains("READY=1") } != nil, "no READY=1; stderr:\n\(daemon.stderr)")
+        #expect(notify.messages.first?.contains("STATUS=watching \(root)/spool/incoming") == true)
+
+        try drop(try exampleProposal(experiment: "notify-1"), as: "one.yaml", into: root + "/spool/incoming")
+        #expect(notify.waitFor(20) { $0.contains("STATUS=") && $0.contains("1 reports") } != nil)
+        #expect(files(in: root + "/spool/reports/notify-1").count == 2)
+        #expect(notify.waitFor(5) { $0 == "WATCHDOG=1" } != nil, "no watchdog ping with WATCHDOG_USEC set")
+
+        // A valid reload: RELOADING=1 with MONOTONIC_USEC, then READY=1.
+        daemon.signal(SIGHUP)
+        let reloading = notify.waitFor(10) { $0.hasPrefix("RELOADING=1") }
+        #expect(reloading?.contains("\nMONOTONIC_USEC=") == true)
+        #expect(notify.waitFor(10) { $0.hasPrefix("READY=1") } != nil)
+
+        // A broken config: logged, the old one kept, the service still running and working.
+        try "log_level: loud\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(notify.waitFor(10) { $0.contains("reload failed") } != nil)
+        #expect(notify.waitFor(10) { $0.hasPrefix("READY=1") } != nil)
+        #expect(daemon.process.isRunning)
+        try drop(try exampleProposal(experiment: "notify-2"), as: "two.yaml", into: root + "/spool/incoming")
+        #expect(waitFor(20) { files(in: root + "/spool/reports/notify-2").count == 2 }, "stopped working after a bad reload")
+        #expect(daemon.stderr.contains("reload failed") && daemon.stderr.contains("log_level"))
+
+        daemon.signal(SIGTERM)
+        #expect(notify.waitFor(10) { $0.hasPrefix("STOPPING=1") } != nil)
+        #expect(daemon.waitForExit(10) == 0, "stderr:\n\(daemon.stderr)")
+
+        // The order, by first occurrence of each assignment.
+        let ready = try #require(notify.index(of: "READY=1"))
+        let watchdog = try #require(notify.index(of: "WATCHDOG=1"))
+        let reload = try #require(notify.index(of: "RELOADING=1"))
+        let readyAgain = try #require(notify.index(of: "READY=1", from: reload))
+        let stopping = try #require(notify.index(of: "STOPPING=1"))
+        let status = try #require(notify.messages.indices.first { $0 > ready && notify.messages[$0].hasPrefix("STATUS=") })
+        #expect(ready < status && status < stopping)
+        #expect(ready < watchdog && watchdog < stopping)
+        #expect(ready < reload && reload < readyAgain && readyAgain < stopping)
+        #expect(stopping == notify.messages.count - 1, "nothing after STOPPING=1: \(notify.messages.suffix(3))")
+    }
+
+    @Test("SIGTERM during a slow job: no partial report, the input stays in incoming/, exit 0")
+    func stopDuringSlowJob() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let configPath = root + "/advisor.yaml"
+        // 40,000 prior draws take ~10 s in a debug build: long enough to stop in the middle.
+        try "prediction:\n  prior_draws: 40000\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        let notify = try NotifySocket(directory: root)
+        let daemon = try AdvisorProcess(
+            arguments: ["serve", "--config", configPath, "--spool", root + "/spool", "--log-target", "stderr"],
+            environment: ["NOTIFY_SOCKET": notify.path], directory: root)
+        try #require(notify.waitFor(20) { $0.contains("READY=1") } != nil, "stderr:\n\(daemon.stderr)")
+
+        try drop(try exampleProposal(experiment: "slow-1"), as: "slow.yaml", into: root + "/spool/incoming")
+        try #require(notify.waitFor(10) { $0.contains("STATUS=processing slow.yaml") } != nil)
+        usleep(300_000)
+        let stopAsked = Date()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(10) == 0, "stderr:\n\(daemon.stderr)")
+        #expect(Date().timeIntervalSince(stopAsked) < 5, "waited for the slow job instead of abandoning it")
+
+        #expect(notify.waitFor(2) { $0.hasPrefix("STOPPING=1") } != nil)
+        #expect(files(in: root + "/spool/incoming") == ["slow.yaml"])
+        #expect(files(in: root + "/spool/reports").isEmpty, "a report directory was started: \(files(in: root + "/spool/reports"))")
+        #expect(files(in: root + "/spool/archive").isEmpty && files(in: root + "/spool/rejected").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root + "/spool/.in-progress"), "a clean stop left the crash marker")
+        #expect(daemon.stderr.contains("abandoned on shutdown"))
+    }
+
+    @Test("Entries reach the running journald with their fields; a rejection is logged as a warning")
+    func journal() throws {
+        try #require(
+            JournaldLogHandler.isJournalAvailable,
+            "no journald socket at /run/systemd/journal/socket: run the tests with scripts/test.sh, which starts one")
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let id = "journal-\(getpid())-\(Int(Date().timeIntervalSince1970 * 1000) % 1_000_000_000)"
+        let incoming = root + "/spool/incoming"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        try place(try exampleProposal(experiment: id), as: "good.yaml", into: incoming)
+        try place("experiment: \(id)-bad\narms: 1\n", as: "bad.yaml", into: incoming)
+        let configPath = root + "/advisor.yaml"
+        try Self.quickConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
+
+        let daemon = try AdvisorProcess(
+            arguments: ["serve", "--once", "--config", configPath, "--spool", root + "/spool", "--log-target", "journal"],
+            directory: root)
+        #expect(daemon.waitForExit(60) == 0, "stderr:\n\(daemon.stderr)")
+
+        var entries: [[String: Any]] = []
+        _ = try waitFor(10) {
+            entries = try Self.journal(["EXPERIMENT_ID=\(id)"])
+            return !entries.isEmpty
+        }
+        let entry = try #require(entries.first, "journalctl -o json EXPERIMENT_ID=\(id) found nothing")
+        #expect(entries.count == 1)
+        #expect(entry["PRIORITY"] as? String == "6")
+        #expect(entry["SYSLOG_IDENTIFIER"] as? String == "experiment-advisor")
+        #expect(entry["MESSAGE_ID"] as? String == AdvisorEvent.prediction.messageID)
+        #expect(entry["ADVISOR_EVENT"] as? String == "prediction")
+        #expect(entry["_TRANSPORT"] as? String == "journal", "not written through sd_journal_sendv")
+        #expect((entry["MESSAGE"] as? String)?.hasPrefix("\(id): ") == true)
+        for field in ["VERDICT", "PREDICTED_GAIN", "RELATIVE_GAIN", "RECOMMENDATION", "REPORT_PATH", "INPUT_PATH"] {
+            #expect((entry[field] as? String)?.isEmpty == false, "missing \(field)")
+        }
+        #expect(Double(entry["PREDICTED_GAIN"] as? String ?? "") != nil)
+        #expect(FileManager.default.fileExists(atPath: entry["REPORT_PATH"] as? String ?? ""))
+
+        // The same entry by MESSAGE_ID, as `journalctl -o json MESSAGE_ID=…` finds it.
+        let byID = try Self.journal(["MESSAGE_ID=\(AdvisorEvent.prediction.messageID)", "EXPERIMENT_ID=\(id)"])
+        #expect(byID.count == 1)
+
+        let rejected = try Self.journal(["EXPERIMENT_ID=\(id)-bad"])
+        let bad = try #require(rejected.first, "no journal entry for the rejected proposal")
+        #expect(["3", "4"].contains(bad["PRIORITY"] as? String ?? ""))
+        #expect(bad["ADVISOR_EVENT"] as? String == "rejected")
+        #expect(bad["MESSAGE_ID"] as? String == AdvisorEvent.rejected.messageID)
+        #expect(bad["FIELD"] as? String == "arms")
+        #expect((bad["ERROR_PATH"] as? String).map { FileManager.default.fileExists(atPath: $0) } == true)
+    }
+
+    /// `journalctl -o json MATCHES…`, one object per line.
+    static func journal(_ matches: [String]) throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
+        process.arguments = ["-o", "json", "--no-pager"] + matches
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    @Test("check-config accepts the bundled file and rejects a bad one naming the field (exit 2)")
+    func checkConfig() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let good = try AdvisorProcess(
+            arguments: ["check-config", repositoryRoot + "/config/experiment-advisor.yaml"], directory: root)
+        #expect(good.waitForExit(30) == 0)
+        try "rescan_interval_seconds: -1\n".write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try AdvisorProcess(arguments: ["check-config", root + "/bad.yaml"], directory: root)
+        #expect(bad.waitForExit(30) == 2)
+        #expect(bad.stderr.contains("\(root)/bad.yaml:1: field 'rescan_interval_seconds'") && bad.stderr.contains("Fix:"))
+    }
+
+    @Test("serve with a bad config exits non-zero at start and says why")
+    func badConfigAtStart() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        try "spooll: /tmp/x\n".write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
+        let daemon = try AdvisorProcess(
+            arguments: ["serve", "--config", root + "/bad.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
+            directory: root)
+        #expect(daemon.waitForExit(30) == 2)
+        #expect(daemon.stderr.contains("did you mean 'spool'"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/spool"), "started work despite a bad config")
+    }
+}
