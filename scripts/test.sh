@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command. Installs what a fresh Debian 12 machine lacks, then runs the tests.
+# The README's test command: installs what a fresh Debian 12 machine lacks, makes sure a real
+# journald is listening (the journal tests read their entries back), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v swift >/dev/null 2>&1; then
-    echo "swift is not on PATH: this project needs the Swift 6.3 toolchain (/opt/swift on these machines)" >&2
-    exit 1
-fi
+source scripts/system-packages.sh
+ensure_swift
+ensure_packages
+ensure_journald
 swift test 2>&1

@@ -1,3 +1,5 @@
+import AdvisorModel
+import AdvisorReports
 import Foundation
 import Glibc
 import Testing
@@ -68,4 +70,11 @@ func advisorBinary() throws -> String {
     let fallback = repositoryRoot + "/.build/debug/experiment-advisor"
     try #require(FileManager.default.isExecutableFile(atPath: fallback), "experiment-advisor was not built next to the tests")
     return fallback
+}
+
+/// The bundled example proposal, parsed.
+enum ProposalFileFixture {
+    static func example() throws -> Proposal {
+        try ProposalFile.load(path: repositoryRoot + "/config/proposals/example-minimal.yaml")
+    }
 }

@@ -4,20 +4,23 @@ import Synchronization
 /// Runs CPU-heavy work (a prediction, later a model fit) on its own thread instead of the
 /// cooperative pool, and lets the awaiting task walk away from it.
 ///
-/// Swift cannot stop a running synchronous computation. On cancellation (graceful shutdown,
-/// a time limit) `run` throws `CancellationError` at once and the computation's result is
-/// discarded when it ends, so the daemon can stop without writing anything from it.
+/// Swift cannot stop a running synchronous computation from outside. On cancellation (graceful
+/// shutdown, a time limit) `run` throws `CancellationError` at once; the computation is told
+/// through the `isCancelled` it receives (the predictor polls it) and its result is discarded,
+/// so the daemon can stop without writing anything from it and without leaving a core busy.
 enum BackgroundWork {
     /// Concurrent, so a computation that was walked away from (a time limit) and still runs
     /// does not hold up the next one.
     private static let queue = DispatchQueue(label: "experiment-advisor.work", qos: .utility, attributes: .concurrent)
 
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        _ work: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T
+    ) async throws -> T {
         let handoff = Handoff<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard handoff.install(continuation) else { return }
-                queue.async { handoff.finish(Result { try work() }) }
+                queue.async { handoff.finish(Result { try work { handoff.isFinished } }) }
             }
         } onCancel: {
             handoff.finish(.failure(CancellationError()))
@@ -33,6 +36,16 @@ enum BackgroundWork {
             case done
         }
         private let state = Mutex<State>(.idle)
+
+        /// True once the awaiting task has its answer (or gave up): the work may stop.
+        var isFinished: Bool {
+            state.withLock { state in
+                switch state {
+                case .idle, .waiting: false
+                case .cancelledEarly, .done: true
+                }
+            }
+        }
 
         /// False if cancellation came first; the continuation has then been resumed already.
         func install(_ continuation: CheckedContinuation<T, any Error>) -> Bool {

@@ -38,8 +38,8 @@ public struct InputProcessor: Sendable {
         let predictor = Predictor(settings: configuration.prediction)
         let prediction: Prediction
         do {
-            prediction = try await BackgroundWork.run { () throws(ModelError) -> Prediction in
-                try predictor.predict(proposal)
+            prediction = try await BackgroundWork.run { isCancelled throws(ModelError) -> Prediction in
+                try predictor.predict(proposal, shouldStop: isCancelled)
             }
         } catch let error as ModelError {
             let inputError = InputError(

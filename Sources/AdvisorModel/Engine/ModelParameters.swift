@@ -56,9 +56,13 @@ public enum ModelError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidParameter(name: String, value: Double, validRange: String)
     /// Some other inconsistency in the inputs.
     case inconsistent(String)
+    /// The caller asked the computation to stop (shutdown, time limit) before it finished.
+    case stopped
 
     public var description: String {
         switch self {
+        case .stopped:
+            return "the computation was stopped before it finished"
         case let .invalidParameter(name, value, validRange):
             return "\(name) = \(format(value)) is invalid: it must be \(validRange)"
         case let .inconsistent(message):

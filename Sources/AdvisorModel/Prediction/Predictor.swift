@@ -16,8 +16,15 @@ public struct Predictor: Sendable {
         var design: SampleDesign?
     }
 
-    /// The full prediction for `proposal`.
-    public func predict(_ proposal: Proposal) throws(ModelError) -> Prediction {
+    /// The full prediction for `proposal`. `shouldStop` is polled between prior draws and
+    /// between stages, so a caller that has given up on the result (the daemon at shutdown or
+    /// at its time limit) does not leave a core busy; it then throws `ModelError.stopped`.
+    public func predict(
+        _ proposal: Proposal, shouldStop: @Sendable () -> Bool = { false }
+    ) throws(ModelError) -> Prediction {
+        func checkpoint() throws(ModelError) {
+            if shouldStop() { throw ModelError.stopped }
+        }
         try proposal.armMeans.validate()
         if proposal.sampleSize != nil && proposal.outcomeSD == nil {
             throw ModelError.inconsistent(
@@ -28,7 +35,12 @@ public struct Predictor: Sendable {
         let budget = drawBudget(proposal)
         var rng = SplitMix64(seed: seed)
         let draws = try (0..<budget.prior).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
-        let gains = draws.map { engine.unchecked($0.parameters, means: proposal.armMeans, design: $0.design) }
+        var gains: [GainEstimate] = []
+        gains.reserveCapacity(draws.count)
+        for (index, draw) in draws.enumerated() {
+            if index % 64 == 0 { try checkpoint() }
+            gains.append(engine.unchecked(draw.parameters, means: proposal.armMeans, design: draw.design))
+        }
         let threshold = proposal.threshold.absoluteValue(baseline: proposal.baseline)
         let summary = Self.summarize(gains.map(\.gain), threshold: threshold)
         let uniform = gains.reduce(0) { $0 + $1.uniformValue } / Double(gains.count)
@@ -37,9 +49,13 @@ public struct Predictor: Sendable {
         let leverDraws = Array(draws.prefix(budget.lever))
         let context = LeverContext(
             proposal: proposal, engine: engine, settings: settings, draws: leverDraws, threshold: threshold)
+        try checkpoint()
         let curve = context.armCurve()
+        try checkpoint()
         let levers = context.levers(curve: curve)
+        try checkpoint()
         let elasticities = context.elasticities()
+        try checkpoint()
         let sensitivity = context.sensitivity(central: central)
         let counterfactuals = try context.counterfactuals(central: central)
         let verdict = verdictFor(summary.probabilityActionable)

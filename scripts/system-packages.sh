@@ -1,0 +1,56 @@
+# Sourced by the project's scripts: installs the Debian packages the build, the tests and the
+# daemon need, but only those missing, so a second run costs nothing.
+#   libsystemd-dev   sd_journal_sendv / sd_notify headers and pkg-config file (CSystemd)
+#   pkg-config       lets SwiftPM find libsystemd
+#   systemd          journald, journalctl, systemd-analyze, sysusers, tmpfiles (tests)
+
+ADVISOR_PACKAGES=(libsystemd-dev pkg-config systemd)
+
+ensure_swift() {
+    if ! command -v swift >/dev/null 2>&1; then
+        if [ -x /opt/swift/usr/bin/swift ]; then
+            export PATH="/opt/swift/usr/bin:$PATH"
+        else
+            echo "swift is not on PATH: install the Swift 6.3 toolchain (swift.org) first" >&2
+            return 1
+        fi
+    fi
+}
+
+ensure_packages() {
+    local missing=()
+    for package in "${ADVISOR_PACKAGES[@]}" "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing missing system packages: ${missing[*]}" >&2
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "run as root or install: ${missing[*]}" >&2; return 1; }
+        sudo="sudo"
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Starts a standalone systemd-journald when none is listening, so tests write to and read from
+# a real journal. On a machine booted with systemd the running journald is used as it is.
+ensure_journald() {
+    local socket=/run/systemd/journal/socket
+    if [ -S "$socket" ] && pgrep -x systemd-journal >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ -d /run/systemd/system ]; then
+        echo "systemd is running but journald is not: start it with 'systemctl start systemd-journald'" >&2
+        return 1
+    fi
+    echo "starting a standalone systemd-journald (no journald was running)" >&2
+    mkdir -p /run/systemd/journal /run/log/journal
+    setsid /lib/systemd/systemd-journald </dev/null >/var/tmp/experiment-advisor-journald.log 2>&1 &
+    for _ in $(seq 50); do
+        [ -S "$socket" ] && return 0
+        sleep 0.1
+    done
+    echo "systemd-journald did not create $socket; see /var/tmp/experiment-advisor-journald.log" >&2
+    return 1
+}
