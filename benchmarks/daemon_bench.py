@@ -11,7 +11,7 @@ Baseline, same run: the one-shot CLI (`experiment-advisor predict FILE`, a fresh
 proposal, as a cron job would do it) on the same proposal: its wall time, CPU time and peak RSS.
 Prints one JSON object.
 """
-import json, os, resource, shutil, socket, statistics, subprocess, sys, tempfile, time
+import json, os, resource, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 BIN = sys.argv[1]
 PROPOSAL = open("config/proposals/example-minimal.yaml").read()
@@ -87,10 +87,14 @@ def main():
         env.pop(key, None)
     log = open(os.path.join(work, "daemon.log"), "w")
     daemon = subprocess.Popen(
-        [BIN, "serve", "--config", "config/experiment-advisor.yaml", "--spool", spool, "--log-target", "stderr"],
+        [BIN, "serve", "--config", os.environ.get("ADVISOR_CONFIG", "config/experiment-advisor.yaml"), "--spool", spool,
+         "--log-target", "stderr"],
         env=env, stderr=log, stdout=subprocess.DEVNULL)
     while b"READY=1" not in notify.recv(4096):
         pass
+    # Keep reading, as systemd does: an unread AF_UNIX datagram queue (10 messages) blocks the
+    # sender, and the daemon's STATUS= updates would then stall its loop.
+    threading.Thread(target=lambda: [notify.recv(4096) for _ in iter(int, 1)], daemon=True).start()
     rss_start = rss_kib(daemon.pid)
 
     latencies = []

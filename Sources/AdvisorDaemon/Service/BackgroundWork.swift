@@ -11,7 +11,9 @@ import Synchronization
 enum BackgroundWork {
     /// Concurrent, so a computation that was walked away from (a time limit) and still runs
     /// does not hold up the next one.
-    private static let queue = DispatchQueue(label: "experiment-advisor.work", qos: .utility, attributes: .concurrent)
+    /// No QoS class: a lower one makes Dispatch call setpriority(2), which the unit's
+    /// `SystemCallFilter=~@resources` refuses (it logged "Failed to set thread priority").
+    private static let queue = DispatchQueue(label: "experiment-advisor.work", attributes: .concurrent)
 
     static func run<T: Sendable>(
         _ work: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T

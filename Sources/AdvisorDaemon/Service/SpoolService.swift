@@ -91,6 +91,7 @@ public struct SpoolService: Service {
                     metadata: AdvisorEvent.started.metadata.merging([MetadataKey.inputPath: "\(loop.spool.incoming)"]) { $1 })
 
                 for await event in wakes.cancelOnGracefulShutdown() {
+                    logger.trace("wake-up: \(event)")
                     switch event {
                     case .watchdogTick:
                         notifier.watchdog()

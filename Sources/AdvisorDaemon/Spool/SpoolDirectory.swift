@@ -84,7 +84,8 @@ public struct SpoolDirectory: Sendable {
         let base = uniqueBase(in: directory, "\(stamp)-\(kind)", extensions: [".json", ".txt"])
         let jsonPath = directory + "/" + base + ".json"
         let textPath = directory + "/" + base + ".txt"
-        try Self.writeAtomically(json, to: jsonPath)
+        // Both files durable first, then one directory sync for the two renames.
+        try Self.writeAtomically(json, to: jsonPath, syncDirectory: false)
         try Self.writeAtomically(text, to: textPath)
         return (jsonPath, textPath)
     }
@@ -110,9 +111,10 @@ public struct SpoolDirectory: Sendable {
     }
 
     /// Records that `name` is being processed, so a crash in the middle can be told apart
-    /// from a clean stop at the next start.
+    /// from a clean stop at the next start. Not fsynced: it guards against a crash of the
+    /// process, which the page cache survives; after a machine crash the input is simply retried.
     public func markInProgress(_ name: String) throws(SpoolError) {
-        try Self.writeAtomically(name + "\n", to: inProgressMarker)
+        try Self.writeAtomically(name + "\n", to: inProgressMarker, durable: false)
     }
 
     public func clearInProgress() {
@@ -142,7 +144,10 @@ public struct SpoolDirectory: Sendable {
     }
 
     static func makeDirectory(_ path: String) throws(SpoolError) {
-        if mkdir(path, 0o2775) != 0 && errno != EEXIST {
+        // No setgid bit in the mode: RestrictSUIDSGID= in the unit makes such a mkdir fail with
+        // EPERM (even for an existing directory). Inside the setgid spool that tmpfiles.d creates,
+        // new directories inherit the group and the bit from their parent anyway.
+        if mkdir(path, 0o775) != 0 && errno != EEXIST {
             throw SpoolError("create the directory", path: path)
         }
         var info = stat()
@@ -152,7 +157,11 @@ public struct SpoolDirectory: Sendable {
     }
 
     /// Temporary file in the same directory, fsync, rename over the target, fsync the directory.
-    static func writeAtomically(_ text: String, to path: String) throws(SpoolError) {
+    /// `durable: false` skips both syncs (still atomic for readers); `syncDirectory: false` leaves
+    /// the directory sync to the caller, who batches renames.
+    static func writeAtomically(
+        _ text: String, to path: String, durable: Bool = true, syncDirectory syncsDirectory: Bool = true
+    ) throws(SpoolError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o664)
@@ -168,7 +177,7 @@ public struct SpoolDirectory: Sendable {
                 }
                 written += n
             }
-            return fsync(fd) == 0 ? nil : errno
+            return !durable || fsync(fd) == 0 ? nil : errno
         }
         close(fd)
         if let code = writeError {
@@ -180,7 +189,7 @@ public struct SpoolDirectory: Sendable {
             unlink(temporary)
             throw SpoolError("rename into place", path: path, code: code)
         }
-        syncDirectory(directory)
+        if durable && syncsDirectory { syncDirectory(directory) }
     }
 
     static func move(_ source: String, to target: String, directory: String) throws(SpoolError) {

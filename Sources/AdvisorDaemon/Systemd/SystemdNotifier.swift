@@ -5,6 +5,10 @@ import Glibc
 ///
 /// Without `NOTIFY_SOCKET` (a foreground run, `--once`) every call is a no-op, which is what
 /// libsystemd does too: the daemon never guesses whether systemd is running.
+///
+/// `sd_notify` blocks while the listener's datagram queue is full (10 messages by default), so
+/// whatever owns NOTIFY_SOCKET must keep reading it, as systemd does. A test or benchmark that
+/// stops reading after READY=1 stalls the daemon's loop.
 public struct SystemdNotifier: Sendable {
     public init() {}
 

@@ -18,7 +18,7 @@ extension Recommendation {
                 "Personalization is likely to pay: an estimated \(chance) chance that it beats the best single arm by more than \(NumberText.significant(threshold))."
         case .marginal:
             headline =
-                "Personalization may pay, but it is a coin toss: an estimated \(chance) chance of beating the best single arm by more than \(NumberText.significant(threshold))."
+                "Personalization may pay, but it is not assured: an estimated \(chance) chance of beating the best single arm by more than \(NumberText.significant(threshold))."
         case .notActionable:
             headline =
                 "Personalization is unlikely to pay: only an estimated \(chance) chance of beating the best single arm by more than \(NumberText.significant(threshold))."
