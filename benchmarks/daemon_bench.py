@@ -94,7 +94,13 @@ def main():
         pass
     # Keep reading, as systemd does: an unread AF_UNIX datagram queue (10 messages) blocks the
     # sender, and the daemon's STATUS= updates would then stall its loop.
-    threading.Thread(target=lambda: [notify.recv(4096) for _ in iter(int, 1)], daemon=True).start()
+    notify.settimeout(None)
+
+    def drain_notify():
+        while True:
+            notify.recv(4096)
+
+    threading.Thread(target=drain_notify, daemon=True).start()
     rss_start = rss_kib(daemon.pid)
 
     latencies = []
