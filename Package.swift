@@ -42,6 +42,18 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // XGBoost's C API from Debian's libxgboost-dev. Only AdvisorXGBoost imports it.
+        .systemLibrary(
+            name: "CXGBoost",
+            pkgConfig: "xgboost",
+            providers: [.apt(["libxgboost-dev"])]
+        ),
+        // Boosted-tree outcome models behind a small Swift API: no XGBoost pointer leaves it.
+        .target(
+            name: "AdvisorXGBoost",
+            dependencies: ["AdvisorModel", "CXGBoost"],
+            swiftSettings: strictSettings
+        ),
         // The Linux service around the core: spool, journal, systemd protocol, lifecycle.
         .target(
             name: "AdvisorDaemon",
@@ -82,6 +94,11 @@ let package = Package(
             name: "AdvisorReportsTests",
             dependencies: ["AdvisorReports", "AdvisorModel"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AdvisorXGBoostTests",
+            dependencies: ["AdvisorXGBoost", "AdvisorModel"],
             swiftSettings: strictSettings
         ),
         // Depends on the executable so `swift test` builds the binary the process tests start.

@@ -3,8 +3,9 @@
 #   libsystemd-dev   sd_journal_sendv / sd_notify headers and pkg-config file (CSystemd)
 #   pkg-config       lets SwiftPM find libsystemd
 #   systemd          journald, journalctl, systemd-analyze, sysusers, tmpfiles (tests)
+#   libxgboost-dev   XGBoost's C API for the outcome models (CXGBoost)
 
-ADVISOR_PACKAGES=(libsystemd-dev pkg-config systemd)
+ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev pkg-config systemd)
 
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1; then

@@ -6,10 +6,11 @@ import Testing
 
 @Suite("Background work")
 struct BackgroundWorkTests {
-    @Test("Cancelling the caller returns at once and tells the computation to stop")
+    // How quickly the caller gets control back is timed in DaemonProcessTests (SIGTERM, time
+    // limit): in this process other suites can hold both cooperative threads for seconds.
+    @Test("Cancelling the caller throws CancellationError and tells the computation to stop")
     func cancellation() async throws {
         let sawStop = Atomic<Bool>(false)
-        let start = Date()
         let task = Task {
             try await BackgroundWork.run { isCancelled in
                 let deadline = Date().addingTimeInterval(20)
@@ -26,8 +27,7 @@ struct BackgroundWorkTests {
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(waitFor(5) { sawStop.load(ordering: .relaxed) }, "the computation never learned it was cancelled")
-        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(waitFor(10) { sawStop.load(ordering: .relaxed) }, "the computation never learned it was cancelled")
     }
 
     @Test("A finished computation's value comes back unchanged")

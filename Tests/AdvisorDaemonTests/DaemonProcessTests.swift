@@ -96,6 +96,30 @@ struct DaemonProcessTests {
         #expect(daemon.stderr.contains("abandoned on shutdown"))
     }
 
+    // In a process of its own: in this one, other suites' computations can hold both
+    // cooperative threads for half a minute, and the time limit could not be timed.
+    @Test("An input slower than job_time_limit_seconds is rejected with that reason, without waiting for it")
+    func timeLimit() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let incoming = root + "/spool/incoming"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        try place(try exampleProposal(experiment: "slow-limit"), as: "slow.yaml", into: incoming)
+        // 100,000 prior draws take ~30 s in a debug build; the limit is 1 s.
+        try "job_time_limit_seconds: 1\nprediction:\n  prior_draws: 100000\n"
+            .write(toFile: root + "/advisor.yaml", atomically: true, encoding: .utf8)
+        let start = Date()
+        let daemon = try AdvisorProcess(
+            arguments: ["serve", "--once", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
+            directory: root)
+        #expect(daemon.waitForExit(30) == 0, "stderr:\n\(daemon.stderr)")
+        // 1 s limit plus start-up and the rejection; far below the ~30 s the computation needs.
+        #expect(Date().timeIntervalSince(start) < 8, "waited for the computation instead of the limit")
+        let errorFile = try #require(files(in: root + "/spool/rejected").first { $0.hasSuffix(".error.txt") })
+        #expect(try String(contentsOfFile: root + "/spool/rejected/" + errorFile, encoding: .utf8).contains("job_time_limit_seconds"))
+        #expect(files(in: root + "/spool/reports").isEmpty && files(in: incoming).isEmpty)
+    }
+
     @Test("Entries reach the running journald with their fields; a rejection is logged as a warning")
     func journal() throws {
         try #require(

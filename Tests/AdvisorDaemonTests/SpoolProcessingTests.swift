@@ -139,28 +139,6 @@ struct SpoolProcessingTests {
         #expect(log.events("rejected").count == 1)
     }
 
-    @Test("An input slower than job_time_limit_seconds is rejected with that reason")
-    func timeLimit() async throws {
-        let root = try makeTemporaryDirectory()
-        defer { removeDirectory(root) }
-        let (service, log) = Self.service(spool: root) {
-            $0.jobTimeLimitSeconds = 1
-            $0.prediction.priorDraws = 100_000  // ~30 s alone in a debug build
-        }
-        let spool = service.spool
-        try spool.create()
-        try place(try exampleProposal(experiment: "spool-slow"), as: "slow.yaml", into: spool.incoming)
-        let start = Date()
-        try await service.runOnce()
-        // Generous against the 1 s limit because other suites may hold both cooperative threads;
-        // the computation alone would take ~30 s.
-        #expect(Date().timeIntervalSince(start) < 12, "the loop waited for the computation instead of the limit")
-        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix(".error.txt") })
-        #expect(try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8).contains("job_time_limit_seconds"))
-        #expect(files(in: spool.reports).isEmpty)
-        #expect(log.events("rejected").count == 1)
-    }
-
     @Test("A spool that cannot be created is an error naming the path and the fix")
     func unusableSpool() async throws {
         let root = try makeTemporaryDirectory()

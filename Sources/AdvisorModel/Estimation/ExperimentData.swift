@@ -1,0 +1,30 @@
+/// The unit-level results of a finished experiment, in columns: for unit i its arm, outcome,
+/// covariates, and the probability it had of getting its own arm.
+public struct ExperimentData: Sendable {
+    public var armNames: [String]
+    /// Index into `armNames` per unit.
+    public var arm: [Int]
+    public var outcome: [Double]
+    public var features: FeatureMatrix
+    /// P(unit i gets the arm it got): the propensity for IPW. Known in a randomized test.
+    public var propensity: [Double]
+
+    public init(armNames: [String], arm: [Int], outcome: [Double], features: FeatureMatrix, propensity: [Double]) {
+        precondition(arm.count == outcome.count && arm.count == features.rows && arm.count == propensity.count)
+        self.armNames = armNames
+        self.arm = arm
+        self.outcome = outcome
+        self.features = features
+        self.propensity = propensity
+    }
+
+    public var units: Int { arm.count }
+    public var arms: Int { armNames.count }
+
+    /// Unit indices per arm.
+    public func unitsByArm(_ subset: [Int]) -> [[Int]] {
+        var groups = Array(repeating: [Int](), count: arms)
+        for i in subset { groups[arm[i]].append(i) }
+        return groups
+    }
+}

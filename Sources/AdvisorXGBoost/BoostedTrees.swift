@@ -1,0 +1,145 @@
+import AdvisorModel
+import CXGBoost
+import Foundation
+
+/// Settings of one boosted-tree outcome model. The defaults are the ones the benchmark's Python
+/// pipeline uses too, so both fit the same models.
+public struct BoostingParameters: Sendable, Hashable {
+    public enum Objective: String, Sendable, Hashable {
+        /// Continuous outcomes: squared error, validation metric RMSE.
+        case squaredError = "reg:squarederror"
+        /// 0/1 outcomes: log loss, predictions are probabilities.
+        case logistic = "binary:logistic"
+
+        var metric: String { self == .logistic ? "logloss" : "rmse" }
+    }
+
+    public var objective: Objective = .squaredError
+    public var maxDepth = 4
+    public var learningRate = 0.1
+    public var subsample = 0.8
+    public var columnSample = 0.8
+    public var minChildWeight = 1.0
+    public var l2Penalty = 1.0
+    public var maxRounds = 300
+    /// Training stops when the validation metric has not improved for this many rounds; the
+    /// model then predicts with the best round's trees.
+    public var earlyStoppingRounds = 20
+    public var seed: UInt64 = 20_240_601
+    /// 0: all cores.
+    public var threads = 0
+
+    public init() {}
+
+    var pairs: [(String, String)] {
+        [
+            ("objective", objective.rawValue), ("eval_metric", objective.metric), ("tree_method", "hist"),
+            ("max_depth", "\(maxDepth)"), ("eta", "\(learningRate)"), ("subsample", "\(subsample)"),
+            ("colsample_bytree", "\(columnSample)"), ("min_child_weight", "\(minChildWeight)"),
+            ("lambda", "\(l2Penalty)"), ("seed", "\(seed % UInt64(Int32.max))"), ("nthread", "\(threads)"),
+            ("verbosity", "0"),
+        ]
+    }
+}
+
+/// What training did: how many rounds it kept and the validation metric along the way.
+public struct TrainingSummary: Sendable {
+    /// Rounds whose trees the model uses (the best validation round + 1).
+    public var rounds: Int
+    public var validationMetric: String
+    /// The metric after each round, on the validation part.
+    public var validationScores: [Double]
+}
+
+/// One boosted-tree regressor (XGBoost through its C API), trained with early stopping on a
+/// validation part. Not `Sendable`: it owns the booster, and is used by one synchronous
+/// computation (fit, then predict) on one thread.
+public final class BoostedTrees {
+    private let booster: BoosterHandle
+    private let parameters: BoostingParameters
+    private var rounds = 0
+
+    /// Fits on (`features`, `labels`), choosing the number of rounds on the validation part.
+    public init(
+        parameters: BoostingParameters, features: FeatureMatrix, labels: [Float],
+        validation: FeatureMatrix, validationLabels: [Float]
+    ) throws(XGBoostError) {
+        precondition(features.columns == validation.columns, "train and validation columns differ")
+        let train = try DMatrix(values: features.values, rows: features.rows, columns: features.columns, labels: labels)
+        let valid = try DMatrix(
+            values: validation.values, rows: validation.rows, columns: validation.columns, labels: validationLabels)
+        var created: BoosterHandle?
+        try xgbCall("XGBoosterCreate") {
+            var caches: [DMatrixHandle?] = [train.handle, valid.handle]
+            return caches.withUnsafeMutableBufferPointer { XGBoosterCreate($0.baseAddress, 2, &created) }
+        }
+        guard let created else { throw XGBoostError(call: "XGBoosterCreate", message: "no booster returned") }
+        booster = created
+        self.parameters = parameters
+        for (name, value) in parameters.pairs {
+            try xgbCall("XGBoosterSetParam(\(name))") { XGBoosterSetParam(created, name, value) }
+        }
+        summary = TrainingSummary(rounds: 0, validationMetric: parameters.objective.metric, validationScores: [])
+        try boost(train, validation: valid)
+    }
+
+    public private(set) var summary: TrainingSummary
+
+    deinit { XGBoosterFree(booster) }
+
+    private func boost(_ train: DMatrix, validation: DMatrix) throws(XGBoostError) {
+        var best = (round: -1, score: Double.infinity)
+        var scores: [Double] = []
+        for round in 0..<parameters.maxRounds {
+            try xgbCall("XGBoosterUpdateOneIter") { XGBoosterUpdateOneIter(booster, Int32(round), train.handle) }
+            let score = try evaluate(round: round, validation)
+            scores.append(score)
+            if score < best.score - 1e-12 {
+                best = (round, score)
+            } else if round - best.round >= parameters.earlyStoppingRounds {
+                break
+            }
+        }
+        rounds = best.round + 1
+        summary = TrainingSummary(rounds: rounds, validationMetric: parameters.objective.metric, validationScores: scores)
+    }
+
+    /// The validation metric after `round`, parsed from XGBoost's "[r]\tvalid-rmse:0.123".
+    private func evaluate(round: Int, _ validation: DMatrix) throws(XGBoostError) -> Double {
+        var text: UnsafePointer<CChar>?
+        try xgbCall("XGBoosterEvalOneIter") {
+            var handles: [DMatrixHandle?] = [validation.handle]
+            return "valid".withCString { name in
+                var names: [UnsafePointer<CChar>?] = [name]
+                return handles.withUnsafeMutableBufferPointer { h in
+                    names.withUnsafeMutableBufferPointer { n in
+                        XGBoosterEvalOneIter(booster, Int32(round), h.baseAddress, n.baseAddress, 1, &text)
+                    }
+                }
+            }
+        }
+        let line = text.map { String(cString: $0) } ?? ""
+        guard let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
+            value.isFinite
+        else {
+            throw XGBoostError(call: "XGBoosterEvalOneIter", message: "unreadable evaluation '\(line)'")
+        }
+        return value
+    }
+
+    /// Predictions (probabilities for the logistic objective) with the trees of the best round.
+    public func predict(_ features: FeatureMatrix) throws(XGBoostError) -> [Float] {
+        guard features.rows > 0 else { return [] }
+        let matrix = try DMatrix(values: features.values, rows: features.rows, columns: features.columns)
+        let config = #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": \#(rounds), "strict_shape": false}"#
+        var shape: UnsafePointer<bst_ulong>?
+        var dimension: bst_ulong = 0
+        var result: UnsafePointer<Float>?
+        try xgbCall("XGBoosterPredictFromDMatrix") {
+            XGBoosterPredictFromDMatrix(booster, matrix.handle, config, &shape, &dimension, &result)
+        }
+        guard let result else { throw XGBoostError(call: "XGBoosterPredictFromDMatrix", message: "no predictions") }
+        // XGBoost owns `result` until the next call on this booster: copy it out now.
+        return Array(UnsafeBufferPointer(start: result, count: features.rows))
+    }
+}

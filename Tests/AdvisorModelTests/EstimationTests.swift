@@ -1,0 +1,120 @@
+import AdvisorModel
+import Testing
+
+/// Section 5.2 estimates and policy evaluation on synthetic experiments with known truth
+/// (`SyntheticExperiment`): the outcome model is ridge regression, which is nearly an oracle
+/// here because h_a is linear in the covariates.
+@Suite("Estimation from a finished experiment")
+struct EstimationTests {
+    static func run(
+        _ truth: SyntheticExperiment, units: Int, seed: UInt64, bootstrap: Int = 0
+    ) throws -> (ExperimentData, TLearnerFit, ParameterEstimates) {
+        let data = truth.generate(units: units, seed: seed)
+        let fit = try TLearnerFit.fit(data: data, model: RidgeOutcomeModel(), seed: seed &+ 1)
+        let estimates = ParameterEstimates.estimate(
+            data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: bootstrap, seed: seed &+ 2)
+        return (data, fit, estimates)
+    }
+
+    @Test("Ridge regression recovers an exact linear function and imputes missing values with the mean")
+    func ridge() {
+        // y = 1 + 2·x0 − 3·x1 on a grid; tiny penalty, so the fit is the least-squares solution.
+        var values: [Float] = []
+        var y: [Double] = []
+        for a in 0..<10 {
+            for b in 0..<10 {
+                values += [Float(a), Float(b)]
+                y.append(1 + 2 * Double(a) - 3 * Double(b))
+            }
+        }
+        let x = FeatureMatrix(values: values, rows: 100, columns: 2)
+        let model = RidgeRegression(features: x, rows: Array(0..<100), outcome: y, lambda: 1e-9)
+        #expect(abs(model.intercept - 1) < 1e-5 && abs(model.coefficients[0] - 2) < 1e-6 && abs(model.coefficients[1] + 3) < 1e-6)
+        let missing = FeatureMatrix(values: [.nan, 0], rows: 1, columns: 2)
+        // x0 missing -> its training mean 4.5: 1 + 9 − 0.
+        #expect(abs(model.predict(missing, row: 0) - 10) < 1e-5)
+    }
+
+    @Test("Large n, few arms: σ, ρ, s and the noise are recovered")
+    func recovery() throws {
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.5, armMeans: [0, 0.05, 0.1], noise: 0.5, extraContinuous: 2)
+        let (_, _, e) = try Self.run(truth, units: 60_000, seed: 11)
+        // Binning h into 10 quantile cells keeps ~97% of its variance (normal h), so σ̂ ≈ 0.985σ
+        // and ρ̂ ≈ 0.97ρ; the rest of each tolerance is sampling noise at ~600 units per cell.
+        #expect(abs(e.sigma - 0.3) < 0.03, "σ̂ = \(e.sigma)")
+        #expect(abs(e.rho - 0.5) < 0.07, "ρ̂ = \(e.rho)")
+        // s of [0, 0.05, 0.1] is 0.05; arm means have ~0.004 sampling SD at 20,000 units each.
+        #expect(abs(e.s - 0.05) < 0.02, "ŝ = \(e.s)")
+        #expect(e.sigmaUncorrected >= e.sigma && e.sUncorrected >= e.s)
+        // The paper's σ_ε counts the outcome noise (0.5); the refined one removes it.
+        #expect(abs(e.predictionError - 0.5) < 0.03, "σ̂_ε = \(e.predictionError)")
+        #expect(abs(e.irreducibleNoise - 0.5) < 0.03, "noise = \(e.irreducibleNoise)")
+        #expect(e.predictionErrorRefined < 0.15, "refined σ̂_ε = \(e.predictionErrorRefined)")
+        #expect(e.smallestCell >= 500)
+    }
+
+    @Test("A weak learner (few units, many useless covariates) shrinks σ̂ and inflates σ̂_ε: the known bias")
+    func shrinkage() throws {
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.5, armMeans: Array(repeating: 0, count: 8), noise: 1.0, extraContinuous: 40)
+        let (_, _, strong) = try Self.run(truth, units: 80_000, seed: 21)
+        let (_, _, weak) = try Self.run(truth, units: 2_000, seed: 21)
+        #expect(weak.sigma < strong.sigma, "σ̂ weak \(weak.sigma) vs strong \(strong.sigma)")
+        #expect(weak.sigma < 0.8 * 0.3)
+        #expect(weak.predictionError > strong.predictionError)
+    }
+
+    @Test("Bootstrap standard errors are reported and shrink with more data")
+    func standardErrors() throws {
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.5, armMeans: [0, 0.05, 0.1], noise: 0.5)
+        let (_, _, small) = try Self.run(truth, units: 6_000, seed: 5, bootstrap: 30)
+        let (_, _, large) = try Self.run(truth, units: 40_000, seed: 5, bootstrap: 30)
+        let s = try #require(small.standardErrors)
+        let l = try #require(large.standardErrors)
+        #expect(s.replications == 30 && s.sigma > 0 && s.rho > 0)
+        #expect(l.sigma < s.sigma && l.rho < s.rho)
+    }
+
+    @Test("Realized gain: IPW and AIPW intervals cover the learned policy's true gain over seeds")
+    func calibration() throws {
+        // True value of the learned policy on the holdout, from the generator's h.
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.2, armMeans: [0, 0.02, 0.04], noise: 0.5)
+        var covered = (ipw: 0, aipw: 0)
+        let seeds = 30
+        for seed in 0..<UInt64(seeds) {
+            let (data, fit, _) = try Self.run(truth, units: 6_000, seed: 100 + seed)
+            let evaluation = PolicyEvaluation.evaluate(
+                data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
+                predictions: fit.predictions, bootstrap: 200, seed: seed)
+            var trueGain = 0.0
+            for (k, i) in fit.holdout.enumerated() {
+                trueGain += truth.explained(data.features, row: i, arm: fit.assignment[k])
+                    - truth.explained(data.features, row: i, arm: fit.bestUniformArm)
+            }
+            trueGain /= Double(fit.holdout.count)
+            if abs(evaluation.ipw.gain - trueGain) <= 1.96 * evaluation.ipw.standardError { covered.ipw += 1 }
+            if abs(evaluation.aipw.gain - trueGain) <= 1.96 * evaluation.aipw.standardError { covered.aipw += 1 }
+        }
+        // Nominal 95%; with 30 seeds the count has SD ~1.2, so 24 (80%) is ~5 SD below nominal.
+        #expect(covered.ipw >= 24, "IPW covered \(covered.ipw)/\(seeds)")
+        #expect(covered.aipw >= 24, "AIPW covered \(covered.aipw)/\(seeds)")
+    }
+
+    @Test("No heterogeneity: no realized gain; much heterogeneity: a clear gain, and policy shares sum to 1")
+    func verdictDirections() throws {
+        let flat = SyntheticExperiment(sigma: 0, rho: 0, armMeans: [0, 0, 0.05], noise: 0.5)
+        let (d0, f0, _) = try Self.run(flat, units: 30_000, seed: 3)
+        let e0 = PolicyEvaluation.evaluate(
+            data: d0, holdout: f0.holdout, assignment: f0.assignment, uniformArm: f0.bestUniformArm,
+            predictions: f0.predictions, bootstrap: 200)
+        #expect(e0.aipw.gain - 1.96 * e0.aipw.standardError < 0.005, "gain \(e0.aipw.gain) ± \(e0.aipw.standardError)")
+        #expect(f0.bestUniformArm == 2)
+
+        let rich = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [0, 0, 0.05], noise: 0.5)
+        let (d1, f1, _) = try Self.run(rich, units: 30_000, seed: 3)
+        let e1 = PolicyEvaluation.evaluate(
+            data: d1, holdout: f1.holdout, assignment: f1.assignment, uniformArm: f1.bestUniformArm,
+            predictions: f1.predictions, bootstrap: 200)
+        #expect(e1.aipw.gain - 1.96 * e1.aipw.standardError > 0.1, "gain \(e1.aipw.gain) ± \(e1.aipw.standardError)")
+        #expect(abs(e1.armShares.reduce(0, +) - 1) < 1e-12 && e1.armShares.allSatisfy { $0 > 0.15 })
+    }
+}
