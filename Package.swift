@@ -54,6 +54,18 @@ let package = Package(
             dependencies: ["AdvisorModel", "CXGBoost"],
             swiftSettings: strictSettings
         ),
+        // zlib's gz* API from Debian's zlib1g-dev, for gzip data drops. Only AdvisorIngest imports it.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Data drops: a streaming, columnar CSV reader (gzip or plain) into ExperimentData.
+        .target(
+            name: "AdvisorIngest",
+            dependencies: ["AdvisorModel", "AdvisorReports", "CZlib"],
+            swiftSettings: strictSettings
+        ),
         // The Linux service around the core: spool, journal, systemd protocol, lifecycle.
         .target(
             name: "AdvisorDaemon",
@@ -94,6 +106,11 @@ let package = Package(
             name: "AdvisorReportsTests",
             dependencies: ["AdvisorReports", "AdvisorModel"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AdvisorIngestTests",
+            dependencies: ["AdvisorIngest", "AdvisorReports", "AdvisorModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(

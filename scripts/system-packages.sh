@@ -4,8 +4,9 @@
 #   pkg-config       lets SwiftPM find libsystemd
 #   systemd          journald, journalctl, systemd-analyze, sysusers, tmpfiles (tests)
 #   libxgboost-dev   XGBoost's C API for the outcome models (CXGBoost)
+#   zlib1g-dev       gzip data drops (CZlib)
 
-ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev pkg-config systemd)
+ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev zlib1g-dev pkg-config systemd)
 
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1; then

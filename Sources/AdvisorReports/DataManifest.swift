@@ -1,0 +1,111 @@
+import Foundation
+import Yams
+
+/// What a team says about a data drop, in an optional `NAME.manifest.yaml` beside `NAME.csv`:
+/// the experiment, which columns play which role, the control arm, the assignment
+/// probabilities, and whether a larger outcome is better. Every field is optional.
+public struct DataManifest: Sendable, Hashable {
+    /// Defaults to the data file's stem.
+    public var experiment: String?
+    public var armColumn = "arm"
+    public var outcomeColumn = "outcome"
+    public var unitIDColumn = "unit_id"
+    public var propensityColumn = "propensity"
+    /// Columns that are neither roles nor covariates (e.g. timestamps).
+    public var ignoredColumns: [String] = []
+    public var controlArm: String?
+    /// Assignment probability per arm label; nil: from the propensity column, else equal.
+    public var assignmentProbabilities: [String: Double]?
+    /// False for outcomes where less is better (costs, churn): the analysis then maximizes −y.
+    public var largerIsBetter = true
+    /// The gain worth personalizing for, in outcome units; nil: the configured default.
+    public var threshold: Double?
+
+    public init() {}
+}
+
+/// Reads `NAME.manifest.yaml`. Errors name the file, line, field and fix, as for proposals.
+public enum ManifestFile {
+    static let keys = [
+        "experiment", "columns", "ignore_columns", "control_arm", "assignment_probabilities", "larger_is_better",
+        "threshold", "description",
+    ]
+    static let columnKeys = ["arm", "outcome", "unit_id", "propensity"]
+
+    /// The manifest path for a data file: `flu.csv` and `flu.csv.gz` both pair with `flu.manifest.yaml`.
+    public static func path(forData path: String) -> String {
+        var stem = path
+        for suffix in [".gz", ".csv"] where stem.hasSuffix(suffix) { stem.removeLast(suffix.count) }
+        return stem + ".manifest.yaml"
+    }
+
+    public static func load(path: String) throws(InputError) -> DataManifest {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InputError(
+                file: path, field: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))",
+                fix: "write the manifest as YAML text (see README: data drops)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(InputError) -> DataManifest {
+        var manifest = DataManifest()
+        let root = try YAMLReader.document(text, file: file)
+        try root.rejectUnknownKeys(keys)
+        if let id = try root.string("experiment", fix: "use letters, digits, '-', '_' or '.'") {
+            guard ProposalFile.isUsableExperimentID(id) else {
+                throw root.error(
+                    "experiment", "'\(id)' is not a usable id",
+                    fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.'")
+            }
+            manifest.experiment = id
+        }
+        if let columns = try root.child("columns") {
+            try columns.rejectUnknownKeys(columnKeys)
+            let fix = "give the column's name as it appears in the CSV header"
+            manifest.armColumn = try columns.string("arm", fix: fix) ?? manifest.armColumn
+            manifest.outcomeColumn = try columns.string("outcome", fix: fix) ?? manifest.outcomeColumn
+            manifest.unitIDColumn = try columns.string("unit_id", fix: fix) ?? manifest.unitIDColumn
+            manifest.propensityColumn = try columns.string("propensity", fix: fix) ?? manifest.propensityColumn
+        }
+        if let node = root.value("ignore_columns") {
+            guard case .sequence(let items) = node, items.allSatisfy({ $0.string != nil }) else {
+                throw root.error("ignore_columns", "expected a list of column names", fix: "write [created_at, region_code]")
+            }
+            manifest.ignoredColumns = items.compactMap(\.string)
+        }
+        manifest.controlArm = try root.string("control_arm", fix: "give the control arm's label as in the arm column")
+        if let node = root.value("assignment_probabilities") {
+            let fix = "write one probability per arm label, e.g. {control: 0.5, nudge-a: 0.25, nudge-b: 0.25}"
+            let block = try YAMLReader(file: file, path: "assignment_probabilities", node: node)
+            var probabilities: [String: Double] = [:]
+            for key in block.keys {
+                guard let p = try block.number(key, fix: fix), p > 0, p <= 1 else {
+                    throw block.error(key, "is not a probability in (0, 1]", fix: fix)
+                }
+                probabilities[key] = p
+            }
+            let total = probabilities.values.reduce(0, +)
+            guard abs(total - 1) < 1e-6 else {
+                throw root.error("assignment_probabilities", "the probabilities add up to \(total), not 1", fix: fix)
+            }
+            manifest.assignmentProbabilities = probabilities
+        }
+        if let node = root.value("larger_is_better") {
+            guard let flag = node.bool else {
+                throw root.error("larger_is_better", "expected true or false", fix: "write 'larger_is_better: false' for costs")
+            }
+            manifest.largerIsBetter = flag
+        }
+        if let threshold = try root.number("threshold", fix: "a gain in outcome units, e.g. 0.005") {
+            guard threshold >= 0 else {
+                throw root.error("threshold", "must not be negative", fix: "a gain in outcome units, e.g. 0.005")
+            }
+            manifest.threshold = threshold
+        }
+        return manifest
+    }
+}

@@ -1,0 +1,165 @@
+import AdvisorIngest
+import AdvisorModel
+import AdvisorReports
+import Foundation
+import Testing
+
+@Suite("Data drops (CSV)")
+struct CSVDataFileTests {
+    /// Writes `text` to a fresh file and returns its path.
+    static func file(_ text: String, name: String = "drop.csv") throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Two arms, `perArm` units each, outcome = arm index + 0.1·i, two covariates.
+    static func simple(perArm: Int = 60, extraHeader: String = "", extra: (Int) -> String = { _ in "" }) -> String {
+        var lines = ["unit_id,arm,outcome,age,region" + extraHeader]
+        for i in 0..<(2 * perArm) {
+            let arm = i % 2 == 0 ? "control" : "nudge"
+            lines.append("\(i),\(arm),\(Double(i % 2) + 0.1 * Double(i % 7)),\(20 + i % 50),\(["north", "south", "east"][i % 3])" + extra(i))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func limits(minUnits: Int = 10) -> IngestLimits {
+        var limits = IngestLimits()
+        limits.minUnitsPerArm = minUnits
+        return limits
+    }
+
+    @Test("A plain drop becomes columns: arms, outcomes, numeric and one-hot covariates, equal propensities")
+    func plain() throws {
+        let path = try Self.file(Self.simple())
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        #expect(drop.experiment == "drop")
+        #expect(drop.data.armNames == ["control", "nudge"])
+        #expect(drop.data.units == 120 && drop.rowsRead == 120 && drop.rowsDropped == 0)
+        #expect(drop.covariateNames == ["age", "region=north", "region=south", "region=east"])
+        #expect(drop.data.features[0, 0] == 20 && drop.data.features[0, 1] == 1 && drop.data.features[1, 2] == 1)
+        #expect(drop.data.propensity.allSatisfy { $0 == 0.5 })
+        #expect(abs(drop.data.outcome[3] - 1.3) < 1e-12)
+        #expect(!drop.binaryOutcome)
+    }
+
+    @Test("gzip and plain give the same columns; rows that span read buffers are read whole")
+    func gzipAndBuffers() throws {
+        // ~2.5 MB: several 1 MiB reads, so rows cross buffer ends.
+        let text = Self.simple(perArm: 40_000)
+        let path = try Self.file(text)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let plain = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        let compressed = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: Self.limits())
+        #expect(plain.data.units == 80_000 && compressed.data.units == 80_000)
+        #expect(plain.data.outcome == compressed.data.outcome && plain.data.arm == compressed.data.arm)
+        #expect(plain.data.features.values == compressed.data.features.values)
+        #expect(compressed.experiment == "drop")
+        var expectedSum = 0.0
+        for i in 0..<80_000 { expectedSum += Double(i % 2) + 0.1 * Double(i % 7) }
+        #expect(abs(plain.data.outcome.reduce(0, +) - expectedSum) < 1e-6)
+    }
+
+    @Test("Quoted fields with commas, quotes and newlines; CRLF line ends; empty covariates are missing")
+    func quoting() throws {
+        var text = "arm,outcome,note,score\r\n"
+        for i in 0..<40 {
+            text += "\"a,\(i % 2)\",\(i % 2),\"he said \"\"hi\"\"\nthen left\",\(i % 3 == 0 ? "" : "\(i)")\r\n"
+        }
+        let drop = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: Self.limits())
+        #expect(drop.data.armNames == ["a,0", "a,1"])
+        #expect(drop.covariateNames == ["note=he said \"hi\"\nthen left", "score"])
+        #expect(drop.data.features[0, 1].isNaN && drop.data.features[1, 1] == 1)
+        #expect(drop.binaryOutcome)
+    }
+
+    @Test("A manifest renames roles, names the experiment and control, sets probabilities and direction")
+    func manifest() throws {
+        var text = "id,group,cost,x,created\n"
+        for i in 0..<90 { text += "\(i),\(["A", "B", "C"][i % 3]),\(i % 5 + 1),\(i),2026-01-0\(i % 9 + 1)\n" }
+        let path = try Self.file(text)
+        let manifest = try ManifestFile.parse(
+            """
+            experiment: pricing-2027
+            columns: {arm: group, outcome: cost, unit_id: id}
+            ignore_columns: [created]
+            control_arm: B
+            assignment_probabilities: {A: 0.5, B: 0.25, C: 0.25}
+            larger_is_better: false
+            """, file: "pricing.manifest.yaml")
+        let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: Self.limits())
+        #expect(drop.experiment == "pricing-2027")
+        #expect(drop.covariateNames == ["x"])
+        #expect(drop.controlArm == 1)
+        #expect(drop.data.propensity[0] == 0.5 && drop.data.propensity[1] == 0.25)
+        #expect(drop.data.outcome[0] == -1, "costs are maximized as −cost")
+    }
+
+    @Test("Rows without an arm or outcome are dropped and counted, up to max_bad_row_share")
+    func droppedRows() throws {
+        let text = Self.simple(perArm: 100) + "7,,1,20,north\n" + "8,control,,20,north\n"
+        var limits = Self.limits()
+        limits.maxBadRowShare = 0.05
+        let drop = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: limits)
+        #expect(drop.rowsDropped == 2 && drop.data.units == 200 && drop.droppedLines == [202, 203])
+        limits.maxBadRowShare = 0.001
+        #expect {
+            _ = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: limits)
+        } throws: { ($0 as? InputError)?.problem.contains("have no arm or no outcome (first at lines 202, 203)") == true }
+    }
+
+    @Test(
+        "Bad drops are rejected with the file, the line, the column and the fix",
+        arguments: [
+            ("ragged", simple() + "control,1,20\n", "has 3 fields, the header has 5", 122, nil),
+            ("non-numeric outcome", simple() + "0,control,yes,20,north\n", "'yes' is not a number", 122, "column 'outcome'"),
+            ("NaN outcome", simple() + "0,control,NaN,20,north\n", "not a finite number", 122, "column 'outcome'"),
+            ("inf covariate", simple() + "0,control,1,inf,north\n", "not a finite number", 122, "column 'age'"),
+            ("empty file", "", "the file is empty", nil, nil),
+            ("header only", "arm,outcome,x\n", "a header but no rows", nil, nil),
+            ("duplicate columns", "arm,outcome,x,x\ncontrol,1,2,3\n", "appears twice in the header", 1, "column 'x'"),
+            ("no arm column", "group,outcome\nA,1\n", "is missing from the header (the arm column)", 1, "column 'arm'"),
+            ("one arm", "arm,outcome\n" + String(repeating: "A,1\nA,0\n", count: 30), "the same arm ('A')", nil, "column 'arm'"),
+            ("constant outcome", "arm,outcome\n" + String(repeating: "A,1\nB,1\n", count: 30), "the same (1) for every unit", nil, "column 'outcome'"),
+            ("too few units", "arm,outcome\n" + String(repeating: "A,1\nB,0\n", count: 30) + "C,1\n", "arm 'C' has 1 units", nil, "column 'arm'"),
+            ("unclosed quote", "arm,outcome\n\"A,1\n", "quoted field is not closed", 2, nil),
+        ] as [(String, String, String, Int?, String?)])
+    func badDrops(name: String, text: String, problem: String, line: Int?, field: String?) throws {
+        let path = try Self.file(text)
+        #expect {
+            _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        } throws: { error in
+            guard let error = error as? InputError else { return false }
+            return error.file == path && error.problem.contains(problem) && error.line == line && error.field == field
+                && !error.fix.isEmpty
+        }
+        #expect(FileManager.default.fileExists(atPath: path), "the input must never be lost")
+    }
+
+    @Test("A file over max_data_bytes is rejected unread")
+    func tooLarge() throws {
+        var limits = Self.limits()
+        limits.maxBytes = 100
+        let path = try Self.file(Self.simple())
+        #expect {
+            _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits)
+        } throws: { ($0 as? InputError)?.problem.contains("more than max_data_bytes (100)") == true }
+    }
+
+    @Test("Manifest errors name the field and the fix")
+    func manifestErrors() {
+        #expect {
+            _ = try ManifestFile.parse("assignment_probabilities: {A: 0.5, B: 0.6}", file: "m.yaml")
+        } throws: { ($0 as? InputError)?.problem.contains("add up to 1.1") == true }
+        #expect {
+            _ = try ManifestFile.parse("colums: {arm: g}", file: "m.yaml")
+        } throws: { ($0 as? InputError)?.fix.contains("did you mean 'columns'") == true }
+        #expect(ManifestFile.path(forData: "/s/incoming/flu.csv.gz") == "/s/incoming/flu.manifest.yaml")
+    }
+}
