@@ -120,7 +120,11 @@ plant_canaries() {
 
 # ------------------------------------------------------------------ the container
 boot() {
-    mkdir -p "$RUN"/{lower,spool,snap} || die "cannot create $RUN"
+    mkdir -p "$RUN"/{lower,spool,snap,repo} || die "cannot create $RUN"
+    # The payload is copied under the run directory: the clone may live under /tmp, which the
+    # private namespace below covers with a tmpfs.
+    cp -a "$REPO/scripts" "$REPO/systemd" "$REPO/config" "$REPO/README.md" "$RUN/repo/" || die "cannot copy the payload"
+    install -m 0755 "$BINARY" "$RUN/experiment-advisor" || die "cannot copy $BINARY"
     python3 -c 'import uuid; print(uuid.uuid4().hex)' > "$RUN/machine-id"
     snapshot "$RUN/snap/before"
     plant_canaries
@@ -148,7 +152,7 @@ boot() {
     (
         for d in "${CGROUPS[@]}"; do echo "$BASHPID" > "$d/$ID/cgroup.procs"; done
         export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1  # pure cgroup2 inside, like a stock Debian 12 host
-        exec unshare --mount --propagation private -- /bin/bash -c "$inner" inner "$RUN" "$REPO" "$BINARY" "$ID" "${args[@]}"
+        exec unshare --mount --propagation private -- /bin/bash -c "$inner" inner "$RUN" "$RUN/repo" "$RUN/experiment-advisor" "$ID" "${args[@]}"
     ) < /dev/null > "$RUN/console.log" 2>&1 &
     NSPAWN=$!
     local deadline=$(($(date +%s) + 60)) p cg=${CGROUPS[0]}/$ID/payload
@@ -346,6 +350,8 @@ arms: 1"
 }
 
 preflight
-trap 'teardown; verify_host || FAIL=$((FAIL + 1)); log "$PASS passed, $FAIL failed (logs: $RUN)"; [ "$FAIL" = 0 ]; exit $?' EXIT
+# Any early exit (die, an unexpected error) fails the run, as does a run that checked nothing.
+trap 'status=$?; teardown; verify_host || FAIL=$((FAIL + 1)); log "$PASS passed, $FAIL failed (logs: $RUN)"
+      [ "$status" = 0 ] && [ "$FAIL" = 0 ] && [ "$PASS" -gt 0 ]; exit $?' EXIT
 boot
 scenario
