@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "AdvisorModel",
                 "AdvisorReports",
+                "AdvisorIngest",
+                "AdvisorXGBoost",
                 "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -2,21 +2,6 @@ import AdvisorModel
 import AdvisorReports
 import Foundation
 
-/// Limits on a data drop, from the configuration.
-public struct IngestLimits: Sendable, Hashable {
-    /// Larger files (as stored, compressed or not) are rejected unread.
-    public var maxBytes = 2 << 30
-    /// Rows without an arm or an outcome are dropped and counted; above this share of all rows
-    /// the file is rejected instead.
-    public var maxBadRowShare = 0.01
-    /// An arm with fewer units cannot be modelled or evaluated.
-    public var minUnitsPerArm = 50
-    /// A text column with more distinct values is not a usable covariate.
-    public var maxCategories = 64
-
-    public init() {}
-}
-
 /// A data drop read into columns, ready for the analysis.
 public struct DataDrop: Sendable {
     public var experiment: String
@@ -423,14 +408,15 @@ struct CSVColumnParser {
             controlArm = index
         }
         let binary = outcomes.allSatisfy { $0 == 0 || $0 == 1 }
-        let sign = manifest.largerIsBetter ? 1.0 : -1.0
+        // Smaller is better: maximize −y, or 1 − y for a 0/1 outcome so it stays 0/1.
+        if !manifest.largerIsBetter { outcomes = outcomes.map { binary ? 1 - $0 : -$0 } }
         let (features, names) = CovariateColumn.matrix(covariates, rows: arms.count)
         covariates = []
         let experiment = manifest.experiment ?? Self.stem(path)
         return DataDrop(
             experiment: experiment,
             data: ExperimentData(
-                armNames: armNames, arm: arms, outcome: sign == 1 ? outcomes : outcomes.map { -$0 }, features: features,
+                armNames: armNames, arm: arms, outcome: outcomes, features: features,
                 propensity: propensities),
             covariateNames: names, binaryOutcome: binary, rowsRead: rowsRead, rowsDropped: rowsDropped,
             droppedLines: droppedLines, bytesRead: bytesRead, controlArm: controlArm)

@@ -18,6 +18,10 @@ public struct AdvisorConfiguration: Sendable, Hashable {
     /// input cannot hold up the spool (the loop keeps the watchdog fed until then).
     public var jobTimeLimitSeconds: Double = 600
     public var prediction = PredictionSettings()
+    /// Post-experiment analysis of data drops.
+    public var analysis = AnalysisSettings()
+    public var ingest = IngestLimits()
+    public var boosting = BoostingParameters()
 
     public init() {}
 

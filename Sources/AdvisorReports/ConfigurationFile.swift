@@ -7,12 +7,21 @@ import Foundation
 public enum ConfigurationFile {
     static let topLevelKeys = [
         "spool", "log_level", "rescan_interval_seconds", "settle_seconds", "max_input_bytes", "job_time_limit_seconds",
-        "prediction",
+        "prediction", "analysis",
     ]
     static let predictionKeys = [
         "prior_draws", "lever_draws", "seed", "actionable_probability", "marginal_probability",
         "covariates_sigma_factor", "covariates_rho_shift", "diversify_rho_shift", "diversify_s_factor",
         "prediction_error_exponent", "prediction_error_floor", "sensitivity_points",
+    ]
+
+    static let analysisKeys = [
+        "holdout_share", "validation_share", "seed", "bootstrap", "estimate_bootstrap", "relative_threshold", "confidence",
+        "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories", "boosting",
+    ]
+    static let boostingKeys = [
+        "max_depth", "learning_rate", "subsample", "column_sample", "min_child_weight", "l2_penalty", "max_rounds",
+        "early_stopping_rounds", "threads",
     ]
 
     /// Reads and validates the configuration at `path`.
@@ -80,6 +89,38 @@ public enum ConfigurationFile {
             s.predictionErrorFloor = try number(p, "prediction_error_floor", s.predictionErrorFloor, in: 0...0.99)
             s.sensitivityPoints = try whole(p, "sensitivity_points", s.sensitivityPoints, in: 3...201)
             config.prediction = s
+        }
+        if let a = try root.child("analysis") {
+            try a.rejectUnknownKeys(analysisKeys)
+            var s = config.analysis
+            s.holdoutShare = try number(a, "holdout_share", s.holdoutShare, in: 0.05...0.8)
+            s.validationShare = try number(a, "validation_share", s.validationShare, in: 0.05...0.5)
+            s.seed = UInt64(try whole(a, "seed", Int(s.seed), in: 0...Int.max))
+            s.bootstrap = try whole(a, "bootstrap", s.bootstrap, in: 20...100_000)
+            s.estimateBootstrap = try whole(a, "estimate_bootstrap", s.estimateBootstrap, in: 0...10_000)
+            s.relativeThreshold = try number(a, "relative_threshold", s.relativeThreshold, in: 0...10)
+            s.confidence = try number(a, "confidence", s.confidence, in: 0.5...0.999)
+            config.analysis = s
+            var limits = config.ingest
+            limits.maxBytes = try whole(a, "max_data_bytes", limits.maxBytes, in: 1...(1 << 40))
+            limits.maxBadRowShare = try number(a, "max_bad_row_share", limits.maxBadRowShare, in: 0...1)
+            limits.minUnitsPerArm = try whole(a, "min_units_per_arm", limits.minUnitsPerArm, in: 10...1_000_000)
+            limits.maxCategories = try whole(a, "max_categories", limits.maxCategories, in: 2...10_000)
+            config.ingest = limits
+            if let b = try a.child("boosting") {
+                try b.rejectUnknownKeys(boostingKeys)
+                var t = config.boosting
+                t.maxDepth = try whole(b, "max_depth", t.maxDepth, in: 1...16)
+                t.learningRate = try number(b, "learning_rate", t.learningRate, in: 0.001...1)
+                t.subsample = try number(b, "subsample", t.subsample, in: 0.1...1)
+                t.columnSample = try number(b, "column_sample", t.columnSample, in: 0.1...1)
+                t.minChildWeight = try number(b, "min_child_weight", t.minChildWeight, in: 0...1000)
+                t.l2Penalty = try number(b, "l2_penalty", t.l2Penalty, in: 0...1000)
+                t.maxRounds = try whole(b, "max_rounds", t.maxRounds, in: 1...10_000)
+                t.earlyStoppingRounds = try whole(b, "early_stopping_rounds", t.earlyStoppingRounds, in: 1...1000)
+                t.threads = try whole(b, "threads", t.threads, in: 0...1024)
+                config.boosting = t
+            }
         }
         return config
     }

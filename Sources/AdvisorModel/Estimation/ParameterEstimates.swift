@@ -23,6 +23,24 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
     public var smallestCell: Int
     public var cellsPerArm: Int
 
+    public init(
+        sigma: Double, sigmaUncorrected: Double, rho: Double, s: Double, sUncorrected: Double, predictionError: Double,
+        predictionErrorRefined: Double, irreducibleNoise: Double, standardErrors: StandardErrors?, smallestCell: Int,
+        cellsPerArm: Int
+    ) {
+        self.sigma = sigma
+        self.sigmaUncorrected = sigmaUncorrected
+        self.rho = rho
+        self.s = s
+        self.sUncorrected = sUncorrected
+        self.predictionError = predictionError
+        self.predictionErrorRefined = predictionErrorRefined
+        self.irreducibleNoise = irreducibleNoise
+        self.standardErrors = standardErrors
+        self.smallestCell = smallestCell
+        self.cellsPerArm = cellsPerArm
+    }
+
     public struct StandardErrors: Sendable, Hashable, Codable {
         public var sigma: Double
         public var rho: Double

@@ -1,0 +1,70 @@
+import AdvisorIngest
+import AdvisorModel
+import AdvisorReports
+import AdvisorXGBoost
+import Foundation
+
+/// A data drop from file to verdict: manifest, CSV, the XGBoost and ridge T-learners, the
+/// estimates, the evaluation, the comparison with an earlier prediction. Shared by
+/// `experiment-advisor analyze` and the daemon.
+public enum DataDropAnalysis {
+    /// File name endings read as data drops.
+    public static let dataExtensions = [".csv", ".csv.gz"]
+    public static let manifestSuffix = ".manifest.yaml"
+
+    public static func isDataFile(_ name: String) -> Bool {
+        dataExtensions.contains { name.lowercased().hasSuffix($0) }
+    }
+
+    /// Reads and analyzes `path`. `manifestPath`: explicit manifest, else `NAME.manifest.yaml`
+    /// beside the data if it exists. `reports`: the spool's reports directory, searched for an
+    /// earlier prediction for the same experiment. `shouldStop` is polled between the models.
+    public static func run(
+        path: String, manifestPath: String?, configuration: AdvisorConfiguration, reports: String? = nil,
+        shouldStop: @Sendable () -> Bool = { false }
+    ) throws(InputError) -> PostExperimentVerdict {
+        let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
+        let manifest =
+            FileManager.default.fileExists(atPath: manifestFile)
+            ? try ManifestFile.load(path: manifestFile) : DataManifest()
+        let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: configuration.ingest)
+        if shouldStop() { throw InputError(file: path, field: nil, problem: "stopped", fix: "drop it again") }
+        var boosting = configuration.boosting
+        boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
+        boosting.seed = configuration.analysis.seed
+        let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
+        let earlier = reports.flatMap { latestPrediction(for: drop.experiment, in: $0) }
+        do {
+            return try analyzer.analyze(
+                experiment: drop.experiment, data: drop.data, covariateNames: drop.covariateNames,
+                binaryOutcome: drop.binaryOutcome, rowsDropped: drop.rowsDropped, threshold: manifest.threshold,
+                models: [
+                    ("xgboost-t-learner", BoostedTreesOutcomeModel(parameters: boosting)),
+                    ("ridge-t-learner", RidgeOutcomeModel()),
+                ],
+                earlier: earlier)
+        } catch let error as XGBoostError {
+            throw InputError(
+                file: path, field: nil, problem: "the outcome models could not be fitted (\(error))",
+                fix: "check the outcome and covariate columns; if they look right, report a bug with the file attached")
+        } catch let error as ModelError {
+            throw InputError(
+                file: path, field: nil, problem: "the estimated parameters are not usable (\(error))",
+                fix: "check that the arms differ and the covariates carry information; more units help")
+        } catch {
+            throw InputError(file: path, field: nil, problem: "the analysis failed (\(error))", fix: "report a bug with the file attached")
+        }
+    }
+
+    /// The newest `*-prediction.json` for `experiment` in the spool's reports, if any.
+    static func latestPrediction(for experiment: String, in reports: String) -> Prediction? {
+        let directory = reports + "/" + experiment
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        guard let newest = names.filter({ $0.hasSuffix("-prediction.json") }).sorted().last,
+            let data = FileManager.default.contents(atPath: directory + "/" + newest)
+        else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(Prediction.self, from: data)
+    }
+}

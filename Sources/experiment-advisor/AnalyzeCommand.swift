@@ -1,0 +1,41 @@
+import AdvisorDaemon
+import AdvisorReports
+import ArgumentParser
+import Foundation
+
+/// `experiment-advisor analyze FILE`: the verdict the daemon writes for a data drop.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Estimate σ, ρ, s, σ_ε from a finished test's unit-level CSV and judge personalization.",
+        discussion: """
+            FILE is a CSV (or .csv.gz) with a header: arm, outcome, optional unit_id and propensity, and
+            covariates. NAME.manifest.yaml beside it (or --manifest) renames columns, names the experiment
+            and the control arm, gives assignment probabilities and says whether larger is better.
+            """
+    )
+
+    @Argument(help: "The data file (.csv or .csv.gz).")
+    var file: String
+
+    @Option(help: "The manifest (default: NAME.manifest.yaml beside the data, if present).")
+    var manifest: String?
+
+    @Option(help: "Configuration file for the analysis settings (default: built-in defaults).")
+    var config: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        do {
+            let configuration = try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
+                ?? AdvisorConfiguration()
+            let verdict = try DataDropAnalysis.run(path: file, manifestPath: manifest, configuration: configuration)
+            print(format == .json ? try VerdictReport.json(verdict) : VerdictReport.text(verdict), terminator: "")
+        } catch let error as InputError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
