@@ -17,6 +17,7 @@ public enum ConfigurationFile {
 
     static let analysisKeys = [
         "holdout_share", "validation_share", "seed", "bootstrap", "estimate_bootstrap", "relative_threshold", "confidence",
+        "time_limit_seconds",
         "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories", "boosting",
     ]
     static let boostingKeys = [
@@ -100,6 +101,7 @@ public enum ConfigurationFile {
             s.estimateBootstrap = try whole(a, "estimate_bootstrap", s.estimateBootstrap, in: 0...10_000)
             s.relativeThreshold = try number(a, "relative_threshold", s.relativeThreshold, in: 0...10)
             s.confidence = try number(a, "confidence", s.confidence, in: 0.5...0.999)
+            s.timeLimitSeconds = try number(a, "time_limit_seconds", s.timeLimitSeconds, in: 10...604_800)
             config.analysis = s
             var limits = config.ingest
             limits.maxBytes = try whole(a, "max_data_bytes", limits.maxBytes, in: 1...(1 << 40))

@@ -17,7 +17,7 @@ struct ConfigurationFileTests {
             "marginal_probability", "covariates_sigma_factor", "covariates_rho_shift", "diversify_rho_shift",
             "diversify_s_factor", "prediction_error_exponent", "prediction_error_floor", "sensitivity_points",
             "holdout_share", "validation_share", "bootstrap", "estimate_bootstrap", "relative_threshold", "confidence",
-            "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories", "boosting", "max_depth",
+            "time_limit_seconds", "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories", "boosting", "max_depth",
             "learning_rate", "subsample", "column_sample", "min_child_weight", "l2_penalty", "max_rounds",
             "early_stopping_rounds", "threads"]
         {

@@ -120,6 +120,66 @@ struct DaemonProcessTests {
         #expect(files(in: root + "/spool/reports").isEmpty && files(in: incoming).isEmpty)
     }
 
+    @Test("A long analysis does not hold up a proposal dropped after it")
+    func analysisBesideProposals() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        // Many boosting rounds and bootstraps: an analysis of several seconds in a debug build.
+        try """
+            prediction: {prior_draws: 400, lever_draws: 100}
+            analysis:
+              bootstrap: 2000
+              estimate_bootstrap: 40
+              boosting: {max_rounds: 400, early_stopping_rounds: 400, learning_rate: 0.01, threads: 1}
+            """.write(toFile: root + "/advisor.yaml", atomically: true, encoding: .utf8)
+        let notify = try NotifySocket(directory: root)
+        let daemon = try AdvisorProcess(
+            arguments: ["serve", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
+            environment: ["NOTIFY_SOCKET": notify.path], directory: root)
+        try #require(notify.waitFor(20) { $0.contains("READY=1") } != nil, "stderr:\n\(daemon.stderr)")
+        let incoming = root + "/spool/incoming"
+        try drop(syntheticCSV(richExperiment, units: 20_000), as: "big.csv", into: incoming)
+        try #require(notify.waitFor(10) { $0.contains("analyzing big.csv") } != nil, "the analysis never started")
+        try drop(try exampleProposal(experiment: "beside"), as: "quick.yaml", into: incoming)
+        #expect(waitFor(30) { files(in: root + "/spool/reports/beside").count == 2 }, "the proposal waited")
+        #expect(files(in: root + "/spool/reports/big").isEmpty, "the analysis finished first: the test proves nothing")
+        #expect(waitFor(300) { files(in: root + "/spool/reports/big").count == 2 }, "stderr:\n\(daemon.stderr)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(20) == 0)
+    }
+
+    @Test("analyze prints the verdict JSON with the documented keys; bad data exits 2 naming line and column")
+    func analyzeCommand() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        try syntheticCSV(richExperiment, units: 6_000).write(toFile: root + "/flu.csv", atomically: true, encoding: .utf8)
+        let output = root + "/out.json"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try advisorBinary())
+        process.arguments = ["analyze", root + "/flu.csv", "--format", "json"]
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any])
+        let estimates = try #require(json["estimates"] as? [String: Any])
+        for key in ["sigma", "rho", "s", "prediction_error"] { #expect(estimates[key] is Double, "estimates.\(key)") }
+        let realized = try #require(json["realized"] as? [String: Any])
+        #expect(realized["gain"] is Double && realized["standard_error"] is Double)
+        #expect((json["predicted"] as? [String: Any])?["gain"] is Double)
+        #expect(["personalize", "ship-uniform", "inconclusive"].contains(json["verdict"] as? String ?? ""))
+        #expect(json["verdict"] as? String == "personalize")
+        #expect(json["best_uniform_arm"] as? String == "arm-2")
+        #expect(json["experiment"] as? String == "flu")
+
+        try "arm,outcome\nA,1\nB,x\n".write(toFile: root + "/bad.csv", atomically: true, encoding: .utf8)
+        let bad = try AdvisorProcess(arguments: ["analyze", root + "/bad.csv"], directory: root)
+        #expect(bad.waitForExit(30) == 2)
+        #expect(bad.stderr.contains("\(root)/bad.csv:3: field 'column 'outcome'': 'x' is not a number"), "\(bad.stderr)")
+    }
+
     @Test("Entries reach the running journald with their fields; a rejection is logged as a warning")
     func journal() throws {
         try #require(
@@ -132,6 +192,8 @@ struct DaemonProcessTests {
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         try place(try exampleProposal(experiment: id), as: "good.yaml", into: incoming)
         try place("experiment: \(id)-bad\narms: 1\n", as: "bad.yaml", into: incoming)
+        try place("experiment: \(id)-data\n", as: "data.manifest.yaml", into: incoming)
+        try place(syntheticCSV(richExperiment, units: 3_000), as: "data.csv", into: incoming)
         let configPath = root + "/advisor.yaml"
         try Self.quickConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
 
@@ -170,6 +232,13 @@ struct DaemonProcessTests {
         #expect(bad["MESSAGE_ID"] as? String == AdvisorEvent.rejected.messageID)
         #expect(bad["FIELD"] as? String == "arms")
         #expect((bad["ERROR_PATH"] as? String).map { FileManager.default.fileExists(atPath: $0) } == true)
+
+        let verdicts = try Self.journal(["EXPERIMENT_ID=\(id)-data", "ADVISOR_EVENT=verdict"])
+        let verdict = try #require(verdicts.first, "no verdict entry in the journal")
+        #expect(verdict["MESSAGE_ID"] as? String == AdvisorEvent.verdict.messageID)
+        for field in ["VERDICT", "REALIZED_GAIN", "REALIZED_GAIN_SE", "PREDICTED_GAIN", "POLICY", "BEST_UNIFORM_ARM", "REPORT_PATH"] {
+            #expect((verdict[field] as? String)?.isEmpty == false, "missing \(field)")
+        }
     }
 
     /// `journalctl -o json MATCHES…`, one object per line.

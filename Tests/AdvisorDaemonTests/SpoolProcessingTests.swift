@@ -139,6 +139,69 @@ struct SpoolProcessingTests {
         #expect(log.events("rejected").count == 1)
     }
 
+    @Test("A data drop with its manifest becomes a verdict pair; both inputs are archived; one verdict entry is logged")
+    func dataDropToVerdict() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root) {
+            $0.analysis.bootstrap = 100
+            $0.analysis.estimateBootstrap = 5
+        }
+        let spool = service.spool
+        try spool.create()
+        try place("experiment: spool-data\ncontrol_arm: arm-0\n", as: "results.manifest.yaml", into: spool.incoming)
+        try place(syntheticCSV(richExperiment, units: 6_000), as: "results.csv", into: spool.incoming)
+
+        try await service.runOnce()
+
+        let reports = files(in: spool.reports + "/spool-data")
+        #expect(reports.count == 2 && reports.allSatisfy { $0.contains("-verdict.") })
+        let json = try #require(reports.first { $0.hasSuffix(".json") })
+        let decoded = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-data/" + json))) as? [String: Any]
+        #expect(decoded?["verdict"] as? String == "personalize")
+        #expect(files(in: spool.incoming).isEmpty)
+        let archived = files(in: spool.archive)
+        #expect(archived.count == 2 && archived.contains { $0.hasSuffix("-results.csv") } && archived.contains { $0.hasSuffix("-results.manifest.yaml") })
+        let entry = try #require(log.events("verdict").first)
+        #expect(entry.metadata["experiment_id"] == "spool-data" && entry.metadata["verdict"] == "personalize")
+        for key in ["realized_gain", "realized_gain_se", "predicted_gain", "policy", "best_uniform_arm", "report_path"] {
+            #expect(entry.metadata[key]?.isEmpty == false, "missing \(key)")
+        }
+    }
+
+    @Test("A bad data drop is rejected with its manifest and an error file naming the line and column")
+    func badDataDrop() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        try place("experiment: spool-bad-data\n", as: "broken.manifest.yaml", into: spool.incoming)
+        try place("arm,outcome,x\nA,1,2\nB,oops,3\n", as: "broken.csv", into: spool.incoming)
+        try await service.runOnce()
+        #expect(files(in: spool.incoming).isEmpty)
+        let rejected = files(in: spool.rejected)
+        #expect(rejected.count == 3, "data, manifest, error file: \(rejected)")
+        let errorFile = try #require(rejected.first { $0.hasSuffix(".error.txt") })
+        let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
+        #expect(text.contains("(line 3)") && text.contains("column 'outcome'") && text.contains("'oops' is not a number"))
+        #expect(log.events("rejected").count == 1)
+    }
+
+    @Test("A manifest alone waits in incoming/ for its data file")
+    func manifestWaits() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        try place("experiment: later\n", as: "later.manifest.yaml", into: spool.incoming)
+        try await service.runOnce()
+        #expect(files(in: spool.incoming) == ["later.manifest.yaml"])
+        #expect(files(in: spool.rejected).isEmpty)
+    }
+
     @Test("A spool that cannot be created is an error naming the path and the fix")
     func unusableSpool() async throws {
         let root = try makeTemporaryDirectory()

@@ -78,3 +78,19 @@ enum ProposalFileFixture {
         try ProposalFile.load(path: repositoryRoot + "/config/proposals/example-minimal.yaml")
     }
 }
+
+/// A synthetic data drop as CSV text (header unit_id, arm, outcome, x0…), from `SyntheticExperiment`.
+func syntheticCSV(_ truth: SyntheticExperiment, units: Int, seed: UInt64 = 1) -> String {
+    let data = truth.generate(units: units, seed: seed)
+    var lines = ["unit_id,arm,outcome," + (0..<data.features.columns).map { "x\($0)" }.joined(separator: ",")]
+    lines.reserveCapacity(units + 1)
+    for i in 0..<data.units {
+        var line = "\(i),\(data.armNames[data.arm[i]]),\(data.outcome[i])"
+        for j in 0..<data.features.columns { line += ",\(data.features[i, j])" }
+        lines.append(line)
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// Much heterogeneity, few arms: an analysis that should say "personalize".
+let richExperiment = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5)

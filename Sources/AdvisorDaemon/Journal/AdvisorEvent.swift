@@ -6,6 +6,7 @@ import Logging
 public enum AdvisorEvent: String, Sendable, CaseIterable {
     case started
     case prediction
+    case verdict
     case rejected
     case abandoned
     case reloaded
@@ -18,6 +19,7 @@ public enum AdvisorEvent: String, Sendable, CaseIterable {
         switch self {
         case .started: "c57444b0f6e849a3a70439e559d32f44"
         case .prediction: "f12584026dbc42cb925c66287d98b8cc"
+        case .verdict: "874f0c1d673541a39ed385dc71eb5c78"
         case .rejected: "c6f45b318c41487090d3f0f4cec17458"
         case .abandoned: "26cc586c71eb45e4bb4c0d3d82b05e96"
         case .reloaded: "2b97f82edc5e4810b7209ef0f7be3561"
@@ -44,6 +46,10 @@ public enum MetadataKey {
     public static let recommendation = "recommendation"  // RECOMMENDATION
     public static let reportPath = "report_path"  // REPORT_PATH
     public static let inputPath = "input_path"  // INPUT_PATH
+    public static let realizedGain = "realized_gain"  // REALIZED_GAIN
+    public static let realizedGainSE = "realized_gain_se"  // REALIZED_GAIN_SE
+    public static let policy = "policy"  // POLICY
+    public static let bestUniformArm = "best_uniform_arm"  // BEST_UNIFORM_ARM
     public static let errorPath = "error_path"  // ERROR_PATH
     public static let field = "field"  // FIELD
     public static let error = "error"  // ERROR

@@ -5,6 +5,7 @@ import Foundation
 /// What became of one input.
 public enum InputOutcome: Sendable {
     case predicted(Prediction, report: String, textReport: String, archived: String)
+    case verdict(PostExperimentVerdict, report: String, textReport: String, archived: String)
     case rejected(experiment: String?, error: InputError, input: String, errorFile: String)
 }
 
@@ -65,6 +66,40 @@ public struct InputProcessor: Sendable {
         return .predicted(prediction, report: paths.json, textReport: paths.text, archived: archived)
     }
 
+    /// Analyzes a data drop (and its manifest, if one waits beside it) into a verdict report.
+    public func processData(_ entry: SpoolDirectory.Entry, stamp: String) async throws -> InputOutcome {
+        let path = spool.incoming + "/" + entry.name
+        let manifestName = (ManifestFile.path(forData: path) as NSString).lastPathComponent
+        let configuration = configuration
+        let reports = spool.reports
+        let verdict: PostExperimentVerdict
+        do {
+            verdict = try await BackgroundWork.run { isCancelled throws(InputError) -> PostExperimentVerdict in
+                try DataDropAnalysis.run(
+                    path: path, manifestPath: nil, configuration: configuration, reports: reports, shouldStop: isCancelled)
+            }
+        } catch let error as InputError {
+            let outcome = try reject(entry.name, experiment: nil, error, stamp: stamp)
+            try spool.moveCompanion(manifestName, to: spool.rejected, stamp: stamp)
+            return outcome
+        }
+        try Task.checkCancellation()
+        let json: String
+        do {
+            json = try VerdictReport.json(verdict)
+        } catch {
+            let inputError = InputError(
+                file: path, field: nil, problem: "the report could not be encoded (\(error))",
+                fix: "report this as a bug with the input attached")
+            return try reject(entry.name, experiment: verdict.experiment, inputError, stamp: stamp)
+        }
+        let paths = try spool.writeReport(
+            experiment: verdict.experiment, stamp: stamp, kind: "verdict", json: json, text: VerdictReport.text(verdict))
+        let archived = try spool.archiveInput(entry.name, stamp: stamp)
+        try spool.moveCompanion(manifestName, to: spool.archive, stamp: stamp)
+        return .verdict(verdict, report: paths.json, textReport: paths.text, archived: archived)
+    }
+
     /// Checks size and kind before reading, so a huge or binary drop is never parsed.
     func read(_ entry: SpoolDirectory.Entry, path: String) throws(InputError) -> Proposal {
         guard entry.size <= configuration.maxInputBytes else {
@@ -76,7 +111,7 @@ public struct InputProcessor: Sendable {
         guard Self.proposalExtensions.contains(where: { entry.name.lowercased().hasSuffix($0) }) else {
             throw InputError(
                 file: path, field: nil, problem: "not a proposal file name",
-                fix: "name proposals *.yaml, *.yml or *.json; write elsewhere (or as NAME.part) and rename into incoming/")
+                fix: "name proposals *.yaml, *.yml or *.json and data drops *.csv or *.csv.gz; write elsewhere (or as NAME.part) and rename into incoming/")
         }
         return try ProposalFile.load(path: path)
     }

@@ -20,11 +20,17 @@ struct SpoolLoop {
     let rescanInterval: SharedSetting<Duration>
     var counts = Counts()
     var last: String?
+    /// Where data drops go to be analyzed beside proposals (nil with `--once`: inline).
+    /// Each job carries the runner (configuration) current when it was queued.
+    var analysisLane: AsyncStream<(SpoolDirectory.Entry, InputRunner)>.Continuation?
+    /// Data drops handed to the lane and not finished yet, so a rescan does not queue them twice.
+    var queuedAnalyses: Set<String> = []
 
     struct Counts: CustomStringConvertible {
         var reports = 0
+        var verdicts = 0
         var rejected = 0
-        var description: String { "\(reports) reports, \(rejected) rejected" }
+        var description: String { "\(reports) reports, \(verdicts) verdicts, \(rejected) rejected" }
     }
 
     /// Creates the spool and deals with an input a crash left half-processed.
@@ -42,6 +48,15 @@ struct SpoolLoop {
 
     var status: String {
         "watching \(spool.incoming); since start: \(counts)" + (last.map { "; last: \($0)" } ?? "")
+            + (queuedAnalyses.isEmpty ? "" : "; analyzing \(queuedAnalyses.sorted().joined(separator: ", "))")
+    }
+
+    /// The lane finished `name`: count and log its outcome, and let a rescan see it again.
+    mutating func analysisFinished(_ name: String, _ outcome: InputOutcome?) {
+        queuedAnalyses.remove(name)
+        announced.remove(name)
+        if let outcome { log(outcome, name: name) }
+        notifier.status(status)
     }
 
     /// Runs `scan()`; on graceful shutdown or cancellation it returns nil instead of throwing,
@@ -61,10 +76,18 @@ struct SpoolLoop {
         announced.formIntersection(entries.map(\.name))
         var retry: Duration?
         for entry in entries {
+            // A manifest waits in incoming/ for its data file, which takes it along.
+            if entry.name.hasSuffix(DataDropAnalysis.manifestSuffix) || queuedAnalyses.contains(entry.name) { continue }
             let age = Date().timeIntervalSince(entry.modified)
             if !announced.contains(entry.name) && age < configuration.settleSeconds {
                 let wait = Duration.seconds(configuration.settleSeconds - age) + .milliseconds(20)
                 retry = min(retry ?? wait, wait)
+                continue
+            }
+            if let lane = analysisLane, InputRunner.lane(for: entry.name) == .analyses {
+                queuedAnalyses.insert(entry.name)
+                lane.yield((entry, runner))
+                notifier.status(status)
                 continue
             }
             try await process(entry)
@@ -74,70 +97,15 @@ struct SpoolLoop {
         return retry
     }
 
-    /// One input, from claim to log entry. A spool failure leaves the input where it is and is
-    /// retried at the next scan; cancellation (shutdown) abandons it cleanly.
+    /// One proposal (or, with `--once`, one data drop), from claim to log entry.
     mutating func process(_ entry: SpoolDirectory.Entry) async throws {
         notifier.status("processing \(entry.name); since start: \(counts)")
-        let path = spool.incoming + "/" + entry.name
-        let stamp = Stamp.now()
-        let processor = InputProcessor(spool: spool, configuration: configuration)
-        do {
-            try spool.markInProgress(entry.name)
-            let outcome = try await withinTimeLimit { try await processor.process(entry, stamp: stamp) }
-            spool.clearInProgress()
-            log(outcome, name: entry.name)
-        } catch is CancellationError {
-            spool.clearInProgress()
-            logger.notice(
-                "\(entry.name): abandoned on shutdown, left in incoming/ for the next start",
-                metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 })
-            throw CancellationError()
-        } catch is JobTimeout {
-            let error = InputError(
-                file: path, field: nil,
-                problem: "processing took longer than job_time_limit_seconds (\(NumberText.significant(configuration.jobTimeLimitSeconds)) s)",
-                fix: "lower prediction.prior_draws or prediction.lever_draws, or raise job_time_limit_seconds")
-            let outcome = try processor.reject(entry.name, experiment: nil, error, stamp: stamp)
-            spool.clearInProgress()
-            log(outcome, name: entry.name)
-        } catch let error as SpoolError {
-            spool.clearInProgress()
-            logger.error(
-                "\(entry.name): \(error); the input stays in incoming/ and is tried again at the next scan",
-                metadata: AdvisorEvent.spoolError.metadata.merging([
-                    MetadataKey.inputPath: "\(path)", MetadataKey.error: "\(error)",
-                ]) { $1 })
-        }
+        if let outcome = try await runner.run(entry) { log(outcome, name: entry.name) }
         notifier.status(status)
     }
 
-    struct JobTimeout: Error {}
-
-    /// Runs `operation` until it finishes, graceful shutdown cancels it, or the time limit
-    /// passes (`JobTimeout`). Meanwhile the watchdog keeps being fed: the loop is waiting, not stuck.
-    func withinTimeLimit(
-        _ operation: @escaping @Sendable () async throws -> InputOutcome
-    ) async throws -> InputOutcome {
-        let limit = Duration.seconds(configuration.jobTimeLimitSeconds)
-        let tick = notifier.watchdogInterval
-        let notifier = notifier
-        return try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: InputOutcome?.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    let clock = ContinuousClock()
-                    let deadline = clock.now + limit
-                    while clock.now < deadline {
-                        try await Task.sleep(for: min(tick ?? limit, deadline - clock.now))
-                        if tick != nil { notifier.watchdog() }
-                    }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let outcome = first else { throw JobTimeout() }
-                return outcome
-            }
-        }
+    var runner: InputRunner {
+        InputRunner(spool: spool, configuration: configuration, notifier: notifier, logger: logger)
     }
 
     /// One journal entry per input, readable in one line, with the fields teams filter on.
@@ -157,6 +125,24 @@ struct SpoolLoop {
             metadata[MetadataKey.inputPath] = "\(archived)"
             logger.info(
                 "\(p.experiment): \(p.verdict.rawValue), predicted gain \(NumberText.significant(p.gain.mean))\(relative); do: \(p.recommendation.action)",
+                metadata: metadata)
+        case .verdict(let v, let report, _, let archived):
+            counts.verdicts += 1
+            last = "\(v.experiment) \(v.verdict.rawValue)"
+            var metadata = AdvisorEvent.verdict.metadata
+            metadata[MetadataKey.experimentID] = "\(v.experiment)"
+            metadata[MetadataKey.verdict] = "\(v.verdict.rawValue)"
+            metadata[MetadataKey.realizedGain] = "\(v.realized.gain)"
+            metadata[MetadataKey.realizedGainSE] = "\(v.realized.standardError)"
+            metadata[MetadataKey.predictedGain] = "\(v.predicted.gain)"
+            metadata[MetadataKey.policy] = "\(v.policy)"
+            metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
+            if let r = v.realized.relativeGain { metadata[MetadataKey.relativeGain] = "\(r)" }
+            metadata[MetadataKey.recommendation] = "\(v.action)"
+            metadata[MetadataKey.reportPath] = "\(report)"
+            metadata[MetadataKey.inputPath] = "\(archived)"
+            logger.info(
+                "\(v.experiment): \(v.verdict.rawValue), realized gain \(NumberText.significant(v.realized.gain)) ± \(NumberText.significant(v.realized.standardError)) (predicted \(NumberText.significant(v.predicted.gain))); do: \(v.action)",
                 metadata: metadata)
         case .rejected(let experiment, let error, let input, let errorFile):
             counts.rejected += 1
@@ -200,17 +186,24 @@ struct SpoolLoop {
         logger.notice("configuration reloaded from \(path)", metadata: AdvisorEvent.reloaded.metadata)
     }
 
-    /// An input named by the in-progress marker was being processed when the daemon died
+    /// An input named by an in-progress marker was being processed when the daemon died
     /// (crash, kill, OOM). Taking it again could crash again, so it is rejected with an explanation.
     mutating func rejectLeftover() throws(SpoolError) {
-        guard let name = spool.leftoverInProgress() else { return }
-        let error = InputError(
-            file: spool.incoming + "/" + name, field: nil,
-            problem: "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file",
-            fix: "see `journalctl -u experiment-advisor` around that time; if the file looks right, drop it again, and if it fails again report a bug with the file attached")
-        let moved = try spool.rejectInput(name, stamp: Stamp.now(), explanation: InputProcessor.explanation(error, name: name))
-        spool.clearInProgress()
-        log(.rejected(experiment: nil, error: error, input: moved.input, errorFile: moved.error), name: name)
+        for lane in [InputRunner.Lane.proposals, .analyses] {
+            guard let name = spool.leftoverInProgress(marker: lane.marker) else { continue }
+            let error = InputError(
+                file: spool.incoming + "/" + name, field: nil,
+                problem: "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file",
+                fix: "see `journalctl -u experiment-advisor` around that time; if the file looks right, drop it again, and if it fails again report a bug with the file attached")
+            let stamp = Stamp.now()
+            let moved = try spool.rejectInput(name, stamp: stamp, explanation: InputProcessor.explanation(error, name: name))
+            if lane == .analyses {
+                let manifest = (ManifestFile.path(forData: name) as NSString).lastPathComponent
+                try spool.moveCompanion(manifest, to: spool.rejected, stamp: stamp)
+            }
+            spool.clearInProgress(marker: lane.marker)
+            log(.rejected(experiment: nil, error: error, input: moved.input, errorFile: moved.error), name: name)
+        }
     }
 }
 

@@ -81,6 +81,20 @@ public struct SpoolService: Service {
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) { wake.yield(.reload) }
                 }
+                // Data drops are analyzed one at a time in their own lane, so a long analysis
+                // never holds up a proposal dropped meanwhile.
+                let (analyses, lane) = AsyncStream.makeStream(of: (SpoolDirectory.Entry, InputRunner).self)
+                loop.analysisLane = lane
+                group.addTask {
+                    for await (entry, runner) in analyses {
+                        do {
+                            let outcome = try await runner.run(entry)
+                            wake.yield(.analysisFinished(entry.name, outcome))
+                        } catch {
+                            return  // abandoned on shutdown (logged by the runner)
+                        }
+                    }
+                }
 
                 if let delay = try await loop.scanUnlessShuttingDown() {
                     group.addTask { await Self.wake(wake, .rescan, after: delay) }
@@ -99,6 +113,9 @@ public struct SpoolService: Service {
                     case .reload:
                         loop.reload()
                         continue
+                    case .analysisFinished(let name, let outcome):
+                        loop.analysisFinished(name, outcome)
+                        continue
                     case .inotify(.directoryLost):
                         throw SpoolError("keep watching (the directory was removed or moved)", path: loop.spool.incoming, code: ENOENT)
                     case .inotify(.finished(let names)):
@@ -109,6 +126,7 @@ public struct SpoolService: Service {
                     guard let delay = try await loop.scanUnlessShuttingDown() else { continue }
                     group.addTask { await Self.wake(wake, .rescan, after: delay) }
                 }
+                lane.finish()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -119,6 +137,7 @@ public struct SpoolService: Service {
 
     enum Wake: Sendable {
         case inotify(SpoolWatcher.Event)
+        case analysisFinished(String, InputOutcome?)
         case rescan
         case watchdogTick
         case reload

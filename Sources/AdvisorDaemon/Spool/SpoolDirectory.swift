@@ -19,7 +19,6 @@ public struct SpoolDirectory: Sendable {
     public var reports: String { root + "/reports" }
     public var archive: String { root + "/archive" }
     public var rejected: String { root + "/rejected" }
-    var inProgressMarker: String { root + "/.in-progress" }
 
     public init(root: String) {
         var trimmed = root
@@ -111,25 +110,33 @@ public struct SpoolDirectory: Sendable {
     }
 
     /// Records that `name` is being processed, so a crash in the middle can be told apart
-    /// from a clean stop at the next start. Not fsynced: it guards against a crash of the
-    /// process, which the page cache survives; after a machine crash the input is simply retried.
-    public func markInProgress(_ name: String) throws(SpoolError) {
-        try Self.writeAtomically(name + "\n", to: inProgressMarker, durable: false)
+    /// from a clean stop at the next start; `marker` names the lane's marker file. Not fsynced:
+    /// it guards against a crash of the process, which the page cache survives; after a machine
+    /// crash the input is simply retried.
+    public func markInProgress(_ name: String, marker: String = ".in-progress") throws(SpoolError) {
+        try Self.writeAtomically(name + "\n", to: root + "/" + marker, durable: false)
     }
 
-    public func clearInProgress() {
-        unlink(inProgressMarker)
+    public func clearInProgress(marker: String = ".in-progress") {
+        unlink(root + "/" + marker)
     }
 
     /// The input that was being processed when the daemon last died, if it is still in `incoming/`.
-    public func leftoverInProgress() -> String? {
-        guard let text = try? String(contentsOfFile: inProgressMarker, encoding: .utf8) else { return nil }
+    public func leftoverInProgress(marker: String = ".in-progress") -> String? {
+        guard let text = try? String(contentsOfFile: root + "/" + marker, encoding: .utf8) else { return nil }
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, !name.contains("/"), FileManager.default.fileExists(atPath: incoming + "/" + name) else {
-            clearInProgress()
+            clearInProgress(marker: marker)
             return nil
         }
         return name
+    }
+
+    /// Moves a companion file (a data drop's manifest) next to where its data went.
+    public func moveCompanion(_ name: String, to directory: String, stamp: String) throws(SpoolError) {
+        guard FileManager.default.fileExists(atPath: incoming + "/" + name) else { return }
+        let target = directory + "/" + uniqueBase(in: directory, "\(stamp)-\(name)", extensions: [""])
+        try Self.move(incoming + "/" + name, to: target, directory: directory)
     }
 
     /// `base`, or `base-2`, `base-3`, … so that no existing file is ever replaced.

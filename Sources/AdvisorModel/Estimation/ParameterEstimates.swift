@@ -22,11 +22,13 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
     /// The smallest number of holdout units in one quantile cell, over all arms.
     public var smallestCell: Int
     public var cellsPerArm: Int
+    /// RMS sampling SD of the arm means (the standard error reported for s).
+    var armMeanNoise = 0.0
 
     public init(
         sigma: Double, sigmaUncorrected: Double, rho: Double, s: Double, sUncorrected: Double, predictionError: Double,
         predictionErrorRefined: Double, irreducibleNoise: Double, standardErrors: StandardErrors?, smallestCell: Int,
-        cellsPerArm: Int
+        cellsPerArm: Int, armMeanNoise: Double = 0
     ) {
         self.sigma = sigma
         self.sigmaUncorrected = sigmaUncorrected
@@ -39,6 +41,7 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
         self.standardErrors = standardErrors
         self.smallestCell = smallestCell
         self.cellsPerArm = cellsPerArm
+        self.armMeanNoise = armMeanNoise
     }
 
     public struct StandardErrors: Sendable, Hashable, Codable {
@@ -73,8 +76,10 @@ extension ParameterEstimates {
                 let mean = values.reduce(0, +) / Double(values.count)
                 return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
             }
+            // s comes from all units' arm means, which resampling the holdout does not move: its
+            // standard error is the arm means' own sampling noise instead.
             result.standardErrors = StandardErrors(
-                sigma: sd(draws.map(\.sigma)), rho: sd(draws.map(\.rho)), s: sd(draws.map(\.s)),
+                sigma: sd(draws.map(\.sigma)), rho: sd(draws.map(\.rho)), s: result.armMeanNoise,
                 predictionError: sd(draws.map(\.predictionError)), replications: bootstrap)
         }
         return result
@@ -215,6 +220,6 @@ extension ParameterEstimates {
             irreducibleNoise: noise.squareRoot(),
             standardErrors: nil,
             smallestCell: smallest == Int.max ? 0 : smallest,
-            cellsPerArm: cells)
+            cellsPerArm: cells, armMeanNoise: meanNoise.squareRoot())
     }
 }

@@ -14,6 +14,8 @@ public struct AnalysisSettings: Sendable, Hashable {
     public var relativeThreshold = 0.01
     /// Two-sided confidence of the realized-gain interval the verdict reads.
     public var confidence = 0.95
+    /// The daemon rejects a data drop whose analysis takes longer (it runs beside proposals).
+    public var timeLimitSeconds = 3600.0
 
     public init() {}
 }

@@ -11,7 +11,8 @@ public enum NumberText {
         if abs(x) >= 1e-4 { return String(format: "%.4g", x) }
         var text = String(format: "%.10f", x)
         while text.hasSuffix("0") { text.removeLast() }
-        return text
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
     }
 
     /// A probability as a whole percent ("83%"), with "<1%" and ">99%" at the ends so that a
