@@ -99,6 +99,13 @@ let package = Package(
             path: "benchmarks/Sources/advisor-benchmark",
             swiftSettings: strictSettings
         ),
+        // The post-experiment analysis stage by stage, against benchmarks/analysis_pandas.py.
+        .executableTarget(
+            name: "advisor-analysis-benchmark",
+            dependencies: ["AdvisorModel", "AdvisorReports", "AdvisorIngest", "AdvisorXGBoost"],
+            path: "benchmarks/Sources/advisor-analysis-benchmark",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AdvisorModelTests",
             dependencies: ["AdvisorModel"],

@@ -82,17 +82,22 @@ struct CSVColumnParser {
     let limits: IngestLimits
     var header: [String] = []
     var line = 0
-    /// Field byte ranges of the row being parsed (start, end, had quotes).
-    var fields: [(Int, Int, Bool)] = []
+    /// Field byte ranges of the row being parsed.
+    let fields = FieldSpans()
+    /// Arm labels by their bytes, so no String is made per row.
+    let armTable = ArmTable()
+    /// Covariates of all rows so far, row-major, one slot per covariate column (text columns
+    /// hold category codes until `finish` one-hot encodes them).
+    var raw: [Float] = []
+    var rowValues: [Float] = []
+    var categories: [CategoryCodes?] = []
+
     var unescaped: [UInt8] = []
 
     var armColumn = -1
     var outcomeColumn = -1
     var propensityColumn = -1
     var covariateColumns: [Int] = []
-    var covariates: [CovariateColumn] = []
-    var armIndex: [String: Int] = [:]
-    var armNames: [String] = []
     var arms: [Int] = []
     var outcomes: [Double] = []
     var propensities: [Double] = []
@@ -122,8 +127,10 @@ struct CSVColumnParser {
         var rowStart = 0
         var i = 0
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), ret = UInt8(ascii: "\r")
+        let starts = fields.starts, ends = fields.ends, quotedFlags = fields.quoted
+        let capacity = FieldSpans.capacity
         while rowStart < count {
-            fields.removeAll(keepingCapacity: true)
+            var n = 0
             var fieldStart = rowStart
             var inQuotes = false
             var quoted = false
@@ -143,21 +150,27 @@ struct CSVColumnParser {
                     i += 1
                     continue
                 }
-                switch c {
-                case quote where i == fieldStart:
-                    inQuotes = true
-                    quoted = true
-                case comma:
-                    fields.append((fieldStart, i, quoted))
+                if c == comma {
+                    if n < capacity {
+                        starts[n] = fieldStart
+                        ends[n] = i
+                        quotedFlags[n] = quoted
+                    }
+                    n += 1
                     fieldStart = i + 1
                     quoted = false
-                case newline:
-                    let end = i > fieldStart && b[i - 1] == ret ? i - 1 : i
-                    fields.append((fieldStart, end, quoted))
+                } else if c == newline {
+                    if n < capacity {
+                        starts[n] = fieldStart
+                        ends[n] = i > fieldStart && b[i - 1] == ret ? i - 1 : i
+                        quotedFlags[n] = quoted
+                    }
+                    n += 1
                     rowEnd = i + 1
                     break scan
-                default:
-                    break
+                } else if c == quote && i == fieldStart {
+                    inQuotes = true
+                    quoted = true
                 }
                 i += 1
             }
@@ -166,10 +179,18 @@ struct CSVColumnParser {
                 if inQuotes {
                     throw error(nil, "a quoted field is not closed before the end of the file", fix: "close the quote (\"…\")", line: line + 1)
                 }
-                if fieldStart >= count && fields.isEmpty { return count }  // trailing newline only
-                let end = count > fieldStart && b[count - 1] == ret ? count - 1 : count
-                fields.append((fieldStart, end, quoted))
+                if fieldStart >= count && n == 0 { return count }  // trailing newline only
+                if n < capacity {
+                    starts[n] = fieldStart
+                    ends[n] = count > fieldStart && b[count - 1] == ret ? count - 1 : count
+                    quotedFlags[n] = quoted
+                }
+                n += 1
                 rowEnd = count
+            }
+            fields.count = n
+            if n > capacity {
+                throw error(nil, "this row has \(n) fields, more than \(capacity)", fix: "drop unused columns", line: line + 1)
             }
             line += 1
             try row(b)
@@ -180,7 +201,7 @@ struct CSVColumnParser {
 
     /// The text of field k, quotes removed and doubled quotes undone.
     mutating func text(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> String {
-        let (start, end, quoted) = fields[k]
+        let (start, end, quoted) = (fields.starts[k], fields.ends[k], fields.quoted[k])
         guard quoted, end - start >= 2 else {
             return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
         }
@@ -199,21 +220,21 @@ struct CSVColumnParser {
             return
         }
         // A blank line (one empty field) is skipped, not counted.
-        if fields.count == 1 && fields[0].0 == fields[0].1 { return }
+        if fields.count == 1 && fields.starts[0] == fields.ends[0] { return }
         guard fields.count == header.count else {
             throw error(
                 nil, "this row has \(fields.count) fields, the header has \(header.count)",
                 fix: "give every row one value per header column (quote values that contain commas)")
         }
         rowsRead += 1
-        let armText = text(b, armColumn)
-        let (os, oe, oq) = fields[outcomeColumn]
-        if armText.isEmpty || oe == os || (oq && oe - os <= 2) {
+        let (armStart, armEnd) = fields.content(armColumn)
+        let (outcomeStart, outcomeEnd) = fields.content(outcomeColumn)
+        if armStart == armEnd || outcomeStart == outcomeEnd {
             rowsDropped += 1
             if droppedLines.count < 5 { droppedLines.append(line) }
             return
         }
-        guard let y = Self.number(b, fields[outcomeColumn]) else {
+        guard let y = Self.number(b, outcomeStart, outcomeEnd) else {
             throw error(
                 header[outcomeColumn], "'\(text(b, outcomeColumn))' is not a number",
                 fix: "the outcome must be a number (0/1 for a binary outcome); leave it empty to drop the row")
@@ -223,42 +244,55 @@ struct CSVColumnParser {
         }
         var propensity = 0.0
         if propensityColumn >= 0 {
-            guard let p = Self.number(b, fields[propensityColumn]), p > 0, p <= 1 else {
+            let (ps, pe) = fields.content(propensityColumn)
+            guard let p = Self.number(b, ps, pe), p > 0, p <= 1 else {
                 throw error(
                     header[propensityColumn], "'\(text(b, propensityColumn))' is not a probability in (0, 1]",
                     fix: "give the probability the unit had of getting its arm")
             }
             propensity = p
         }
-        let arm: Int
-        if let known = armIndex[armText] {
-            arm = known
-        } else {
-            arm = armNames.count
-            armIndex[armText] = arm
-            armNames.append(armText)
+        var arm = armTable.find(b, armStart, armEnd)
+        if arm < 0 {
+            arm = armTable.add(b, armStart, armEnd, name: fields.quoted[armColumn] ? text(b, armColumn) : nil)
         }
-        arms.append(arm)
-        outcomes.append(y)
-        propensities.append(propensity)
         for (slot, column) in covariateColumns.enumerated() {
-            let field = fields[column]
-            if field.0 == field.1 {
-                covariates[slot].append(.nan)
-            } else if !covariates[slot].isCategorical, let x = Self.number(b, field) {
+            let (start, end) = fields.content(column)
+            if start == end {
+                rowValues[slot] = .nan
+            } else if categories[slot] == nil, let x = Self.number(b, start, end) {
                 guard x.isFinite else {
                     throw error(header[column], "'\(text(b, column))' is not a finite number", fix: "leave the cell empty for a missing value")
                 }
-                covariates[slot].append(Float(x))
+                rowValues[slot] = Float(x)
             } else {
+                if categories[slot] == nil { makeCategorical(slot) }
                 let value = text(b, column)
-                guard covariates[slot].appendCategory(value, limit: limits.maxCategories) else {
+                guard let code = categories[slot]?.code(for: value), code < limits.maxCategories else {
                     throw error(
                         header[column], "more than \(limits.maxCategories) distinct text values",
                         fix: "bucket the column, or list it under ignore_columns in the manifest")
                 }
+                rowValues[slot] = Float(code)
             }
         }
+        arms.append(arm)
+        outcomes.append(y)
+        propensities.append(propensity)
+        raw.append(contentsOf: rowValues)
+    }
+
+    /// A covariate turns categorical at its first text value; the numbers seen before become
+    /// categories by their value.
+    mutating func makeCategorical(_ slot: Int) {
+        var codes = CategoryCodes()
+        let width = covariateColumns.count
+        var index = slot
+        while index < raw.count {
+            if !raw[index].isNaN { raw[index] = Float(codes.code(for: NumberText.significant(Double(raw[index])))) }
+            index += width
+        }
+        categories[slot] = codes
     }
 
     mutating func readHeader(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
@@ -294,17 +328,18 @@ struct CSVColumnParser {
         covariateColumns = header.indices.filter {
             ![armColumn, outcomeColumn, propensityColumn, unitID].contains($0) && !manifest.ignoredColumns.contains(header[$0])
         }
-        covariates = covariateColumns.map { CovariateColumn(name: header[$0]) }
+        categories = Array(repeating: nil, count: covariateColumns.count)
+        rowValues = Array(repeating: 0, count: covariateColumns.count)
     }
 
     /// A decimal number in `b[start..<end]`: fast path for plain decimals, strtod otherwise.
     /// nil when the text is not a number (or is empty).
-    static func number(_ b: UnsafeBufferPointer<UInt8>, _ field: (Int, Int, Bool)) -> Double? {
-        var (start, end, quoted) = field
-        if quoted && end - start >= 2 {
-            start += 1
-            end -= 1
-        }
+    /// Static, not a method: a method call on the parser (a mutating context) copied the whole
+    /// parser for every number (seen in a profile as a memcpy per field).
+    @inline(__always)
+    static func number(_ b: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int) -> Double? {
+        var start = first
+        var end = last
         while start < end && (b[start] == 32 || b[start] == 9) { start += 1 }
         while end > start && (b[end - 1] == 32 || b[end - 1] == 9) { end -= 1 }
         guard start < end else { return nil }
@@ -318,25 +353,39 @@ struct CSVColumnParser {
         var digits = 0
         var scale = 0
         var sawDigit = false
-        while i < end, b[i] >= 48, b[i] <= 57 {
-            if digits < 19 { mantissa = mantissa * 10 + UInt64(b[i] - 48); digits += 1 } else { scale += 1 }
+        while i < end, b[i] &- 48 < 10 {
+            if digits < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
+                digits += 1
+            } else {
+                scale += 1
+            }
             sawDigit = true
             i += 1
         }
         if i < end && b[i] == UInt8(ascii: ".") {
             i += 1
-            while i < end, b[i] >= 48, b[i] <= 57 {
-                if digits < 19 { mantissa = mantissa * 10 + UInt64(b[i] - 48); digits += 1; scale -= 1 }
+            while i < end, b[i] &- 48 < 10 {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
+                    digits += 1
+                    scale -= 1
+                }
                 sawDigit = true
                 i += 1
             }
         }
-        if i == end && sawDigit {
+        if i == end && sawDigit && scale >= -22 && scale <= 22 {
             var value = Double(mantissa)
-            if scale < 0 { value /= powersOfTen[min(-scale, 22)] } else if scale > 0 { value *= powersOfTen[min(scale, 22)] }
+            if scale < 0 { value /= exactPowersOfTen[-scale] } else if scale > 0 { value *= exactPowersOfTen[scale] }
             return negative ? -value : value
         }
-        // Exponents, "nan", "inf" and anything unusual: the C library decides.
+        return Self.slowNumber(b, start, end)
+    }
+
+    /// Exponents, "nan", "inf" and anything unusual: the C library decides.
+    @inline(never)
+    static func slowNumber(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
         var text = Array(UnsafeBufferPointer(rebasing: b[start..<end]))
         text.append(0)
         return text.withUnsafeBufferPointer { p -> Double? in
@@ -348,8 +397,6 @@ struct CSVColumnParser {
             } ?? nil
         }
     }
-
-    static let powersOfTen: [Double] = (0...22).map { Foundation.pow(10, Double($0)) }
 
     mutating func finish(bytesRead: Int) throws(InputError) -> DataDrop {
         guard !header.isEmpty else {
@@ -365,6 +412,7 @@ struct CSVColumnParser {
                 problem: "\(rowsDropped) of \(rowsRead) rows (\(NumberText.percent(badShare))) have no arm or no outcome (first at lines \(droppedLines.map(String.init).joined(separator: ", ")))",
                 fix: "fill in the arm and outcome of every unit, or raise max_bad_row_share (now \(limits.maxBadRowShare))")
         }
+        let armNames = armTable.names
         guard armNames.count >= 2 else {
             throw InputError(
                 file: path, field: "column '\(header[armColumn])'", line: nil,
@@ -399,7 +447,7 @@ struct CSVColumnParser {
         }
         var controlArm: Int?
         if let control = manifest.controlArm {
-            guard let index = armIndex[control] else {
+            guard let index = armNames.firstIndex(of: control) else {
                 throw InputError(
                     file: ManifestFile.path(forData: path), field: "control_arm", line: nil,
                     problem: "'\(control)' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
@@ -410,8 +458,7 @@ struct CSVColumnParser {
         let binary = outcomes.allSatisfy { $0 == 0 || $0 == 1 }
         // Smaller is better: maximize −y, or 1 − y for a 0/1 outcome so it stays 0/1.
         if !manifest.largerIsBetter { outcomes = outcomes.map { binary ? 1 - $0 : -$0 } }
-        let (features, names) = CovariateColumn.matrix(covariates, rows: arms.count)
-        covariates = []
+        let (features, names) = featureMatrix()
         let experiment = manifest.experiment ?? Self.stem(path)
         return DataDrop(
             experiment: experiment,
@@ -431,72 +478,120 @@ struct CSVColumnParser {
     }
 }
 
-/// One covariate column while reading: numbers, until a text value makes it categorical.
-struct CovariateColumn {
-    let name: String
-    var values: [Float] = []
-    /// Set once a non-numeric value appears: category codes per row (NaN missing).
-    var categories: [String]?
-    var codes: [String: Int] = [:]
-
-    init(name: String) { self.name = name }
-
-    var isCategorical: Bool { categories != nil }
-
-    mutating func append(_ x: Float) { values.append(x) }
-
-    /// Turns the column categorical if needed (earlier numbers become categories by their
-    /// value) and appends the value's code; false when there would be too many categories.
-    mutating func appendCategory(_ value: String, limit: Int) -> Bool {
-        if categories == nil {
-            categories = []
-            values = values.map { x in
-                guard !x.isNaN else { return .nan }
-                return Float(code(for: NumberText.significant(Double(x))))
-            }
+extension CSVColumnParser {
+    /// The feature matrix: `raw` itself when every covariate is numeric (no copy), else with
+    /// text columns one-hot encoded (NaN in every indicator of a missing value).
+    mutating func featureMatrix() -> (FeatureMatrix, [String]) {
+        let rows = arms.count
+        let width = covariateColumns.count
+        if categories.allSatisfy({ $0 == nil }) {
+            defer { raw = [] }
+            return (FeatureMatrix(values: raw, rows: rows, columns: width), covariateColumns.map { header[$0] })
         }
-        let c = code(for: value)
-        values.append(Float(c))
-        return (categories?.count ?? 0) <= limit
-    }
-
-    private mutating func code(for value: String) -> Int {
-        if let c = codes[value] { return c }
-        let c = codes.count
-        codes[value] = c
-        categories?.append(value)
-        return c
-    }
-
-    /// The row-major feature matrix, text columns one-hot encoded, and the column names.
-    static func matrix(_ columns: [CovariateColumn], rows: Int) -> (FeatureMatrix, [String]) {
         var names: [String] = []
-        for column in columns {
-            if let categories = column.categories {
-                names += categories.map { "\(column.name)=\($0)" }
+        var offsets: [Int] = []
+        for (slot, column) in covariateColumns.enumerated() {
+            offsets.append(names.count)
+            if let codes = categories[slot] {
+                names += codes.names.map { "\(header[column])=\($0)" }
             } else {
-                names.append(column.name)
+                names.append(header[column])
             }
         }
-        let width = names.count
-        var values = [Float](repeating: 0, count: rows * width)
-        var offset = 0
-        for column in columns {
-            if let categories = column.categories {
-                for r in 0..<rows {
-                    let code = column.values[r]
-                    if code.isNaN {
-                        for k in 0..<categories.count { values[r * width + offset + k] = .nan }
+        let wide = names.count
+        var values = [Float](repeating: 0, count: rows * wide)
+        for r in 0..<rows {
+            for slot in 0..<width {
+                let x = raw[r * width + slot]
+                if let codes = categories[slot] {
+                    if x.isNaN {
+                        for k in 0..<codes.names.count { values[r * wide + offsets[slot] + k] = .nan }
                     } else {
-                        values[r * width + offset + Int(code)] = 1
+                        values[r * wide + offsets[slot] + Int(x)] = 1
                     }
+                } else {
+                    values[r * wide + offsets[slot]] = x
                 }
-                offset += categories.count
-            } else {
-                for r in 0..<rows { values[r * width + offset] = column.values[r] }
-                offset += 1
             }
         }
-        return (FeatureMatrix(values: values, rows: rows, columns: width), names)
+        raw = []
+        return (FeatureMatrix(values: values, rows: rows, columns: wide), names)
     }
 }
+
+/// The byte spans of the current row's fields, in fixed raw storage: the parser writes 10+
+/// spans per row through the `let` pointers, so no array uniqueness or exclusivity check runs
+/// per field. Rows with more fields than `capacity` are counted but not stored (they are errors).
+final class FieldSpans {
+    static let capacity = 4096
+    var count = 0
+    let starts = UnsafeMutablePointer<Int>.allocate(capacity: FieldSpans.capacity)
+    let ends = UnsafeMutablePointer<Int>.allocate(capacity: FieldSpans.capacity)
+    let quoted = UnsafeMutablePointer<Bool>.allocate(capacity: FieldSpans.capacity)
+
+    deinit {
+        starts.deallocate()
+        ends.deallocate()
+        quoted.deallocate()
+    }
+
+    /// The field's span without its surrounding quotes.
+    @inline(__always)
+    func content(_ k: Int) -> (Int, Int) {
+        quoted[k] && ends[k] - starts[k] >= 2 ? (starts[k] + 1, ends[k] - 1) : (starts[k], ends[k])
+    }
+}
+
+/// Arm labels found by their bytes (FNV-1a hash, then a byte comparison): no String per row.
+final class ArmTable {
+    private var byHash: [UInt64: [Int]] = [:]
+    private var bytes: [[UInt8]] = []
+    private(set) var names: [String] = []
+
+    @inline(__always)
+    static func hash(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in start..<end { h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// The arm's index, or −1 if new.
+    func find(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        guard let candidates = byHash[Self.hash(b, start, end)] else { return -1 }
+        for index in candidates where bytes[index].count == end - start {
+            var same = true
+            for k in 0..<(end - start) where bytes[index][k] != b[start + k] {
+                same = false
+                break
+            }
+            if same { return index }
+        }
+        return -1
+    }
+
+    /// Adds a label (`name` when it had quotes to undo) and returns its index.
+    func add(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, name: String?) -> Int {
+        let index = names.count
+        let raw = Array(UnsafeBufferPointer(rebasing: b[start..<end]))
+        bytes.append(raw)
+        names.append(name ?? String(decoding: raw, as: UTF8.self))
+        byHash[Self.hash(b, start, end), default: []].append(index)
+        return index
+    }
+}
+
+/// The categories of a text covariate, in order of first appearance.
+struct CategoryCodes {
+    private var codes: [String: Int] = [:]
+    private(set) var names: [String] = []
+
+    mutating func code(for value: String) -> Int {
+        if let c = codes[value] { return c }
+        codes[value] = names.count
+        names.append(value)
+        return names.count - 1
+    }
+}
+
+/// 10⁰ … 10²², each exactly representable as a Double.
+private let exactPowersOfTen: [Double] = (0...22).map { Foundation.pow(10, Double($0)) }

@@ -22,13 +22,11 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
     /// The smallest number of holdout units in one quantile cell, over all arms.
     public var smallestCell: Int
     public var cellsPerArm: Int
-    /// RMS sampling SD of the arm means (the standard error reported for s).
-    var armMeanNoise = 0.0
 
     public init(
         sigma: Double, sigmaUncorrected: Double, rho: Double, s: Double, sUncorrected: Double, predictionError: Double,
         predictionErrorRefined: Double, irreducibleNoise: Double, standardErrors: StandardErrors?, smallestCell: Int,
-        cellsPerArm: Int, armMeanNoise: Double = 0
+        cellsPerArm: Int
     ) {
         self.sigma = sigma
         self.sigmaUncorrected = sigmaUncorrected
@@ -41,7 +39,6 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
         self.standardErrors = standardErrors
         self.smallestCell = smallestCell
         self.cellsPerArm = cellsPerArm
-        self.armMeanNoise = armMeanNoise
     }
 
     public struct StandardErrors: Sendable, Hashable, Codable {
@@ -62,27 +59,60 @@ extension ParameterEstimates {
         bootstrap: Int = 0, seed: UInt64 = 1
     ) -> ParameterEstimates {
         let cellIndex = quantileCells(data: data, holdout: holdout, predictions: predictions, cells: cells)
-        let weights = Array(repeating: 1.0, count: holdout.count)
-        var result = compute(data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells, weights: weights)
-        if bootstrap > 0 {
+        let arms = armMeanSpread(data)
+        var result = compute(
+            data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
+            sample: Array(holdout.indices), arms: arms)
+        if bootstrap > 0 && holdout.count > 1 {
+            // An m-out-of-n bootstrap: each resample draws m = min(n, 20,000) holdout units with
+            // replacement and the spread is scaled by sqrt(m/n). The same quantities, and the
+            // cost of a resample no longer grows with the drop (ρ alone is m(m−1)/2 correlations).
+            let n = holdout.count
+            let m = min(n, 20_000)
             var rng = SplitMix64(seed: seed)
             var draws: [ParameterEstimates] = []
             for _ in 0..<bootstrap {
-                var w = Array(repeating: 0.0, count: holdout.count)
-                for _ in 0..<holdout.count { w[Int(rng.next() % UInt64(holdout.count))] += 1 }
-                draws.append(compute(data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells, weights: w))
+                let sample = (0..<m).map { _ in Int(rng.next() % UInt64(n)) }
+                draws.append(
+                    compute(
+                        data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
+                        sample: sample, arms: arms))
             }
+            let scale = (Double(m) / Double(n)).squareRoot()
             func sd(_ values: [Double]) -> Double {
                 let mean = values.reduce(0, +) / Double(values.count)
-                return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
+                return scale * (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
             }
             // s comes from all units' arm means, which resampling the holdout does not move: its
             // standard error is the arm means' own sampling noise instead.
             result.standardErrors = StandardErrors(
-                sigma: sd(draws.map(\.sigma)), rho: sd(draws.map(\.rho)), s: result.armMeanNoise,
+                sigma: sd(draws.map(\.sigma)), rho: sd(draws.map(\.rho)), s: arms.noise.squareRoot(),
                 predictionError: sd(draws.map(\.predictionError)), replications: bootstrap)
         }
         return result
+    }
+
+    /// The spread of the arm means over all units, and the mean sampling variance of one arm mean.
+    static func armMeanSpread(_ data: ExperimentData) -> (variance: Double, noise: Double) {
+        let m = data.arms
+        var sum = Array(repeating: 0.0, count: m)
+        var squares = sum
+        var count = sum
+        for i in 0..<data.units {
+            sum[data.arm[i]] += data.outcome[i]
+            squares[data.arm[i]] += data.outcome[i] * data.outcome[i]
+            count[data.arm[i]] += 1
+        }
+        let means = (0..<m).map { count[$0] > 0 ? sum[$0] / count[$0] : 0 }
+        let grand = means.reduce(0, +) / Double(m)
+        let variance = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(m - 1, 1))
+        let noise = (0..<m).reduce(0.0) { total, a in
+            let n = count[a]
+            guard n > 1 else { return total }
+            let v = max(0, squares[a] / n - means[a] * means[a]) * n / (n - 1)
+            return total + v / n
+        } / Double(m)
+        return (variance, noise)
     }
 
     /// `cellIndex[a][k]`: the quantile cell of holdout unit k under arm a's prediction. Cut
@@ -108,39 +138,40 @@ extension ParameterEstimates {
         }
     }
 
+    /// The estimates from the holdout positions in `sample` (with repetition for a bootstrap).
     static func compute(
-        data: ExperimentData, holdout: [Int], predictions: [[Double]], cellIndex: [[Int]], cells: Int, weights: [Double]
+        data: ExperimentData, holdout: [Int], predictions: [[Double]], cellIndex: [[Int]], cells: Int, sample: [Int],
+        arms spread: (variance: Double, noise: Double)
     ) -> ParameterEstimates {
         let m = data.arms
-        // Cell sums over the holdout units of each arm.
+        // Cell sums over the sampled holdout units of each arm.
         var count = Array(repeating: Array(repeating: 0.0, count: cells), count: m)
         var sum = count
         var squares = count
-        var residual = (sum: 0.0, squares: 0.0, weight: 0.0)
-        for (k, i) in holdout.enumerated() where weights[k] > 0 {
+        var residual = (sum: 0.0, squares: 0.0)
+        for k in sample {
+            let i = holdout[k]
             let a = data.arm[i]
-            let w = weights[k]
             let y = data.outcome[i]
             let q = cellIndex[a][k]
-            count[a][q] += w
-            sum[a][q] += w * y
-            squares[a][q] += w * y * y
+            count[a][q] += 1
+            sum[a][q] += y
+            squares[a][q] += y * y
             let r = y - predictions[a][k]
-            residual.sum += w * r
-            residual.squares += w * r * r
-            residual.weight += w
+            residual.sum += r
+            residual.squares += r * r
         }
         var cellMean = count
         var raw = 0.0
         var corrected = 0.0
         var within = (sum: 0.0, weight: 0.0)
         var smallest = Int.max
-        var arms = 0
+        var armsUsed = 0
         for a in 0..<m {
             let filled = (0..<cells).filter { count[a][$0] > 1 }
             smallest = min(smallest, Int(count[a].min() ?? 0))
             guard filled.count >= 2 else { continue }
-            arms += 1
+            armsUsed += 1
             var noise = 0.0
             for q in filled {
                 let mean = sum[a][q] / count[a][q]
@@ -156,70 +187,52 @@ extension ParameterEstimates {
             raw += spread
             corrected += max(0, spread - noise / Double(filled.count))
         }
-        let armsUsed = Double(max(arms, 1))
 
-        // ρ: every holdout unit gets, per arm, the mean outcome of its cell under that arm.
-        var assigned = Array(repeating: Array(repeating: 0.0, count: holdout.count), count: m)
-        for a in 0..<m {
-            for k in holdout.indices { assigned[a][k] = cellMean[a][cellIndex[a][k]] }
-        }
-        let totalWeight = weights.reduce(0, +)
+        // ρ: every sampled unit gets, per arm, the mean outcome of its cell under that arm;
+        // one contiguous column per arm, then the pairwise correlations.
+        let n = Double(sample.count)
+        var columns: [[Double]] = []
         var mean = Array(repeating: 0.0, count: m)
         var sd = Array(repeating: 0.0, count: m)
         for a in 0..<m {
-            var s1 = 0.0
-            var s2 = 0.0
-            for k in holdout.indices where weights[k] > 0 {
-                s1 += weights[k] * assigned[a][k]
-                s2 += weights[k] * assigned[a][k] * assigned[a][k]
-            }
-            mean[a] = s1 / totalWeight
-            sd[a] = max(0, s2 / totalWeight - mean[a] * mean[a]).squareRoot()
+            let column = sample.map { cellMean[a][cellIndex[a][$0]] }
+            let s1 = column.reduce(0, +)
+            let s2 = column.reduce(0) { $0 + $1 * $1 }
+            mean[a] = s1 / n
+            sd[a] = max(0, s2 / n - mean[a] * mean[a]).squareRoot()
+            columns.append(column)
         }
         var correlations = 0.0
         var pairs = 0
         for a in 0..<m where sd[a] > 0 {
             for b in (a + 1)..<max(a + 1, m) where sd[b] > 0 {
-                var cross = 0.0
-                for k in holdout.indices where weights[k] > 0 { cross += weights[k] * assigned[a][k] * assigned[b][k] }
-                correlations += (cross / totalWeight - mean[a] * mean[b]) / (sd[a] * sd[b])
+                let cross = columns[a].withUnsafeBufferPointer { x in
+                    columns[b].withUnsafeBufferPointer { y in
+                        var total = 0.0
+                        for k in 0..<x.count { total += x[k] * y[k] }
+                        return total
+                    }
+                }
+                correlations += (cross / n - mean[a] * mean[b]) / (sd[a] * sd[b])
                 pairs += 1
             }
         }
 
-        // s from the arm means of all units (each unit once: the bootstrap does not touch it).
-        var armSum = Array(repeating: 0.0, count: m)
-        var armSquares = armSum
-        var armCount = armSum
-        for i in 0..<data.units {
-            armSum[data.arm[i]] += data.outcome[i]
-            armSquares[data.arm[i]] += data.outcome[i] * data.outcome[i]
-            armCount[data.arm[i]] += 1
-        }
-        let armMeans = (0..<m).map { armCount[$0] > 0 ? armSum[$0] / armCount[$0] : 0 }
-        let grand = armMeans.reduce(0, +) / Double(m)
-        let sRaw = (armMeans.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(m - 1, 1)))
-        let meanNoise = (0..<m).reduce(0.0) { total, a in
-            let n = armCount[a]
-            guard n > 1 else { return total }
-            let v = max(0, armSquares[a] / n - armMeans[a] * armMeans[a]) * n / (n - 1)
-            return total + v / n
-        } / Double(m)
-
-        let residualMean = residual.sum / max(residual.weight, 1)
-        let residualVariance = max(0, residual.squares / max(residual.weight, 1) - residualMean * residualMean)
+        let residualMean = residual.sum / max(n, 1)
+        let residualVariance = max(0, residual.squares / max(n, 1) - residualMean * residualMean)
         let noise = within.weight > 0 ? within.sum / within.weight : 0
+        let divisor = Double(max(armsUsed, 1))
         return ParameterEstimates(
-            sigma: (corrected / armsUsed).squareRoot(),
-            sigmaUncorrected: (raw / armsUsed).squareRoot(),
+            sigma: (corrected / divisor).squareRoot(),
+            sigmaUncorrected: (raw / divisor).squareRoot(),
             rho: pairs > 0 ? min(1, max(-1, correlations / Double(pairs))) : 0,
-            s: max(0, sRaw - meanNoise).squareRoot(),
-            sUncorrected: sRaw.squareRoot(),
+            s: max(0, spread.variance - spread.noise).squareRoot(),
+            sUncorrected: spread.variance.squareRoot(),
             predictionError: residualVariance.squareRoot(),
             predictionErrorRefined: max(0, residualVariance - noise).squareRoot(),
             irreducibleNoise: noise.squareRoot(),
             standardErrors: nil,
             smallestCell: smallest == Int.max ? 0 : smallest,
-            cellsPerArm: cells, armMeanNoise: meanNoise.squareRoot())
+            cellsPerArm: cells)
     }
 }

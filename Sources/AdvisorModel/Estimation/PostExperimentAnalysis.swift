@@ -250,7 +250,7 @@ public struct PostExperimentAnalyzer {
             notes: notes)
     }
 
-    static func standardDeviation(_ x: [Double]) -> Double {
+    public static func standardDeviation(_ x: [Double]) -> Double {
         let mean = x.reduce(0, +) / Double(max(x.count, 1))
         return (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(x.count - 1, 1))).squareRoot()
     }

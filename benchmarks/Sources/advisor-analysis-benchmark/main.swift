@@ -1,0 +1,121 @@
+import AdvisorIngest
+import AdvisorModel
+import AdvisorReports
+import AdvisorXGBoost
+import Foundation
+
+/// The post-experiment analysis of one data drop, stage by stage, for BENCHMARKS.md (issue 4).
+/// Same steps and settings as `experiment-advisor analyze` with the default configuration, and
+/// as benchmarks/analysis_pandas.py. Prints one JSON object. Run through benchmarks/analysis.sh.
+
+func seconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+/// Boosted trees with the time inside XGBoost (matrix creation, training, prediction) kept
+/// apart from the rest (gathering each arm's rows).
+final class TimedBoostedTrees: OutcomeModel {
+    let parameters: BoostingParameters
+    var xgboostSeconds = 0.0
+    var rounds: [Int] = []
+
+    init(parameters: BoostingParameters) { self.parameters = parameters }
+
+    func fitAndPredict(
+        features: FeatureMatrix, outcome: [Double], training: [Int], validation: [Int], targets: [Int]
+    ) throws -> [Double] {
+        let trainX = features.rows(training)
+        let trainY = training.map { Float(outcome[$0]) }
+        let validX = features.rows(validation)
+        let validY = validation.map { Float(outcome[$0]) }
+        let targetX = features.rows(targets)
+        let (predictions, spent) = try seconds { () throws -> [Float] in
+            let model = try BoostedTrees(
+                parameters: parameters, features: trainX, labels: trainY, validation: validX, validationLabels: validY)
+            rounds.append(model.summary.rounds)
+            return try model.predict(targetX)
+        }
+        xgboostSeconds += spent
+        return predictions.map(Double.init)
+    }
+}
+
+guard CommandLine.arguments.count > 1 else {
+    FileHandle.standardError.write(Data("usage: advisor-analysis-benchmark DATA.csv\n".utf8))
+    exit(2)
+}
+let path = CommandLine.arguments[1]
+var limits = IngestLimits()
+limits.maxBytes = 1 << 40
+let settings = AnalysisSettings()
+let (drop, ingest) = try seconds { try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits) }
+let data = drop.data
+
+var boosting = BoostingParameters()
+boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
+boosting.seed = settings.seed
+let timed = TimedBoostedTrees(parameters: boosting)
+let (fit, tlearner) = try seconds {
+    try TLearnerFit.fit(data: data, model: timed, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
+}
+let (ridgeFit, ridge) = try seconds {
+    try TLearnerFit.fit(data: data, model: RidgeOutcomeModel(), holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
+}
+let (estimates, estimating) = seconds {
+    ParameterEstimates.estimate(
+        data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: settings.estimateBootstrap, seed: settings.seed)
+}
+let ((xgbEval, ridgeEval), evaluating) = seconds {
+    (
+        PolicyEvaluation.evaluate(
+            data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
+            predictions: fit.predictions, bootstrap: settings.bootstrap, seed: settings.seed),
+        PolicyEvaluation.evaluate(
+            data: data, holdout: ridgeFit.holdout, assignment: ridgeFit.assignment, uniformArm: ridgeFit.bestUniformArm,
+            predictions: ridgeFit.predictions, bootstrap: settings.bootstrap, seed: settings.seed &+ 1)
+    )
+}
+// The model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
+let (predicted, predicting) = try seconds { () throws -> Double in
+    var sizes = Array(repeating: 0.0, count: data.arms)
+    for i in fit.training { sizes[data.arm[i]] += 1 }
+    let sd = PostExperimentAnalyzer.standardDeviation(data.outcome)
+    let design = SampleDesign(unitsPerArm: sizes, outcomeSD: sd)
+    let p = ModelParameters(
+        sigma: max(estimates.sigma, 1e-9), rho: estimates.rho, s: estimates.s,
+        predictionError: estimates.predictionErrorRefined, arms: data.arms)
+    let gain = try GainEngine(seed: settings.seed).gain(p, design: design).gain
+    var paper = p
+    paper.predictionError = estimates.predictionError
+    _ = try GainEngine(seed: settings.seed).gain(paper, design: design)
+    let proposal = Proposal(
+        experiment: "bench", armCandidates: [data.arms], baseline: xgbEval.aipw.uniformValue,
+        sampleSize: .eachArm(sizes), outcomeSD: sd,
+        priors: .init(sigma: .fixed(p.sigma), rho: .fixed(p.rho), s: .fixed(p.s), predictionError: .fixed(p.predictionError)),
+        threshold: .absolute(0.001), seed: settings.seed)
+    _ = try Predictor().predict(proposal)
+    return gain
+}
+
+var usage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &usage)
+let total = ingest + tlearner + ridge + estimating + evaluating + predicting
+let result: [String: Any] = [
+    "rows": data.units, "arms": data.arms, "covariates": data.features.columns, "bytes": drop.bytesRead,
+    "ingest_seconds": ingest, "ingest_mb_per_second": Double(drop.bytesRead) / 1e6 / ingest,
+    "xgboost_seconds": timed.xgboostSeconds, "tlearner_other_seconds": tlearner - timed.xgboostSeconds,
+    "ridge_seconds": ridge, "estimates_seconds": estimating, "evaluation_seconds": evaluating,
+    "prediction_and_levers_seconds": predicting, "total_seconds": total,
+    "outside_xgboost_seconds": total - timed.xgboostSeconds, "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
+    "mean_rounds": Double(timed.rounds.reduce(0, +)) / Double(max(timed.rounds.count, 1)),
+    "sigma": estimates.sigma, "sigma_se": estimates.standardErrors?.sigma ?? 0, "rho": estimates.rho,
+    "rho_se": estimates.standardErrors?.rho ?? 0, "s": estimates.s, "prediction_error": estimates.predictionError,
+    "prediction_error_se": estimates.standardErrors?.predictionError ?? 0,
+    "realized_gain": xgbEval.aipw.gain, "realized_gain_se": xgbEval.aipw.standardError,
+    "ipw_gain": xgbEval.ipw.gain, "ipw_gain_se": xgbEval.ipw.standardError,
+    "ridge_realized_gain": ridgeEval.aipw.gain, "predicted_gain": predicted,
+]
+let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))
