@@ -170,6 +170,30 @@ struct SpoolProcessingTests {
         }
     }
 
+    @Test("A verdict compares the estimates with the priors of the proposal processed earlier for the experiment")
+    func priorsVersusData() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root) {
+            $0.analysis.bootstrap = 50
+            $0.analysis.estimateBootstrap = 0
+        }
+        let spool = service.spool
+        try spool.create()
+        try place(try exampleProposal(experiment: "flu-2027"), as: "proposal.yaml", into: spool.incoming)
+        try await service.runOnce()
+        try place("experiment: flu-2027\n", as: "results.manifest.yaml", into: spool.incoming)
+        try place(syntheticCSV(richExperiment, units: 6_000), as: "results.csv", into: spool.incoming)
+        try await service.runOnce()
+        let json = try #require(files(in: spool.reports + "/flu-2027").first { $0.hasSuffix("-verdict.json") })
+        let decoded = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/flu-2027/" + json))) as? [String: Any]
+        let lines = try #require(decoded?["prior_comparison"] as? [String])
+        // The example's ρ prior is uniform on [0.5, 0.9] (central 0.7); the data say about 0.1.
+        #expect(lines.contains { $0.hasPrefix("Your ρ prior of 0.7 was pessimistic: the data say") }, "\(lines)")
+        #expect(lines.count == 4)
+    }
+
     @Test("A bad data drop is rejected with its manifest and an error file naming the line and column")
     func badDataDrop() async throws {
         let root = try makeTemporaryDirectory()

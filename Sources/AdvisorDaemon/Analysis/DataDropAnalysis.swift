@@ -33,7 +33,7 @@ public enum DataDropAnalysis {
         boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
         boosting.seed = configuration.analysis.seed
         let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
-        let earlier = reports.flatMap { latestPrediction(for: drop.experiment, in: $0) }
+        let earlier = reports.flatMap { latestPriors(for: drop.experiment, in: $0) }
         do {
             return try analyzer.analyze(
                 experiment: drop.experiment, data: drop.data, covariateNames: drop.covariateNames,
@@ -42,7 +42,7 @@ public enum DataDropAnalysis {
                     ("xgboost-t-learner", BoostedTreesOutcomeModel(parameters: boosting)),
                     ("ridge-t-learner", RidgeOutcomeModel()),
                 ],
-                earlier: earlier)
+                earlierPriors: earlier)
         } catch let error as XGBoostError {
             throw InputError(
                 file: path, field: nil, problem: "the outcome models could not be fitted (\(error))",
@@ -56,15 +56,20 @@ public enum DataDropAnalysis {
         }
     }
 
-    /// The newest `*-prediction.json` for `experiment` in the spool's reports, if any.
-    static func latestPrediction(for experiment: String, in reports: String) -> Prediction? {
+    /// The central priors in the newest `*-prediction.json` for `experiment`, if any. Only
+    /// `parameters.central` is read, so reports from older versions still count.
+    static func latestPriors(for experiment: String, in reports: String) -> ModelParameters? {
         let directory = reports + "/" + experiment
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
-        guard let newest = names.filter({ $0.hasSuffix("-prediction.json") }).sorted().last,
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory),
+            let newest = names.filter({ $0.hasSuffix("-prediction.json") }).sorted().last,
             let data = FileManager.default.contents(atPath: directory + "/" + newest)
         else { return nil }
+        struct Report: Decodable {
+            struct Parameters: Decodable { var central: ModelParameters }
+            var parameters: Parameters
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try? decoder.decode(Prediction.self, from: data)
+        return (try? decoder.decode(Report.self, from: data))?.parameters.central
     }
 }

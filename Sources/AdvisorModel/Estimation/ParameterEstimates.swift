@@ -1,3 +1,5 @@
+import Dispatch
+
 /// σ, ρ, s and σ_ε estimated from a finished experiment as in the paper's section 5.2, plus
 /// the corrections `../shared/notes/model.md` asks for. Formulas: EstimatingParameters.md.
 public struct ParameterEstimates: Sendable, Hashable, Codable {
@@ -69,15 +71,19 @@ extension ParameterEstimates {
             // cost of a resample no longer grows with the drop (ρ alone is m(m−1)/2 correlations).
             let n = holdout.count
             let m = min(n, 20_000)
-            var rng = SplitMix64(seed: seed)
-            var draws: [ParameterEstimates] = []
-            for _ in 0..<bootstrap {
+            // Replicates run on all cores, each with its own seeded stream.
+            let slots = UnsafeMutableBufferPointer<ParameterEstimates?>.allocate(capacity: bootstrap)
+            defer { slots.deallocate() }
+            slots.initialize(repeating: nil)
+            nonisolated(unsafe) let output = slots
+            DispatchQueue.concurrentPerform(iterations: bootstrap) { r in
+                var rng = SplitMix64.stream(r, of: seed)
                 let sample = (0..<m).map { _ in Int(rng.next() % UInt64(n)) }
-                draws.append(
-                    compute(
-                        data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
-                        sample: sample, arms: arms))
+                output[r] = compute(
+                    data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
+                    sample: sample, arms: arms)
             }
+            let draws = slots.compactMap { $0 }
             let scale = (Double(m) / Double(n)).squareRoot()
             func sd(_ values: [Double]) -> Double {
                 let mean = values.reduce(0, +) / Double(values.count)

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The value of a personalization policy on holdout units, against the best uniform arm, by
 /// inverse propensity weighting (the paper's eq. 9) and doubly robust (AIPW) scores, with a
 /// paired bootstrap standard error of the difference. Formulas: EstimatingParameters.md.
@@ -43,31 +45,45 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
             drPolicy[k] = predictions[a][k] + (t == a ? (y - predictions[a][k]) / e : 0)
             drUniform[k] = predictions[uniformArm][k] + (t == uniformArm ? (y - predictions[uniformArm][k]) / e : 0)
         }
+        let comparisons = compare([(ipwPolicy, ipwUniform), (drPolicy, drUniform)], bootstrap: bootstrap, seed: seed)
         return PolicyEvaluation(
-            ipw: compare(ipwPolicy, ipwUniform, bootstrap: bootstrap, seed: seed),
-            aipw: compare(drPolicy, drUniform, bootstrap: bootstrap, seed: seed),
-            armShares: shares.map { $0 / Double(max(n, 1)) })
+            ipw: comparisons[0], aipw: comparisons[1], armShares: shares.map { $0 / Double(max(n, 1)) })
     }
 
-    /// Means of two per-unit score columns and a paired bootstrap SE of their difference.
-    static func compare(_ policy: [Double], _ uniform: [Double], bootstrap: Int, seed: UInt64) -> PolicyComparison {
-        let n = policy.count
-        let difference = zip(policy, uniform).map { $0 - $1 }
+    /// Means of per-unit score columns (policy, uniform) and paired bootstrap SEs of their
+    /// differences. Every pair is resampled with the same draws, and replicates run on all cores
+    /// (each with its own seeded stream, so the result does not depend on the core count).
+    static func compare(
+        _ pairs: [(policy: [Double], uniform: [Double])], bootstrap: Int, seed: UInt64
+    ) -> [PolicyComparison] {
+        let n = pairs.first?.policy.count ?? 0
+        let differences = pairs.map { pair in zip(pair.policy, pair.uniform).map { $0 - $1 } }
         let mean = { (x: [Double]) in x.reduce(0, +) / Double(max(x.count, 1)) }
-        var rng = SplitMix64(seed: seed)
-        var replicates: [Double] = []
-        replicates.reserveCapacity(bootstrap)
-        for _ in 0..<bootstrap {
-            var total = 0.0
-            for _ in 0..<n { total += difference[Int(rng.next() % UInt64(n))] }
-            replicates.append(total / Double(n))
+        let width = pairs.count
+        let replicates = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(bootstrap * width, 1))
+        defer { replicates.deallocate() }
+        replicates.initialize(repeating: 0)
+        nonisolated(unsafe) let output = replicates
+        if n > 0 {
+            DispatchQueue.concurrentPerform(iterations: bootstrap) { r in
+                var rng = SplitMix64.stream(r, of: seed)
+                var totals = [Double](repeating: 0, count: width)
+                for _ in 0..<n {
+                    let k = Int(rng.next() % UInt64(n))
+                    for c in 0..<width { totals[c] += differences[c][k] }
+                }
+                for c in 0..<width { output[r * width + c] = totals[c] / Double(n) }
+            }
         }
-        let center = mean(replicates)
-        let variance = replicates.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(max(bootstrap - 1, 1))
-        let uniformValue = mean(uniform)
-        let gain = mean(difference)
-        return PolicyComparison(
-            policyValue: mean(policy), uniformValue: uniformValue, gain: gain, standardError: variance.squareRoot(),
-            relativeGain: uniformValue > 0 ? gain / uniformValue : nil)
+        return pairs.indices.map { c in
+            let column = (0..<bootstrap).map { replicates[$0 * width + c] }
+            let center = mean(column)
+            let variance = column.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(max(bootstrap - 1, 1))
+            let uniformValue = mean(pairs[c].uniform)
+            let gain = mean(differences[c])
+            return PolicyComparison(
+                policyValue: mean(pairs[c].policy), uniformValue: uniformValue, gain: gain,
+                standardError: variance.squareRoot(), relativeGain: uniformValue > 0 ? gain / uniformValue : nil)
+        }
     }
 }

@@ -127,11 +127,11 @@ public struct PostExperimentAnalyzer {
     }
 
     /// `models`: named outcome models, the first being the one the verdict is about.
-    /// `earlier`: the prediction made for this experiment's proposal, if there was one.
+    /// `earlierPriors`: the central priors of this experiment's proposal, if one was processed.
     public func analyze(
         experiment: String, data: ExperimentData, covariateNames: [String], binaryOutcome: Bool, rowsDropped: Int = 0,
         threshold manifestThreshold: Double? = nil, models: [(name: String, model: any OutcomeModel)],
-        earlier: Prediction? = nil
+        earlierPriors: ModelParameters? = nil
     ) throws -> PostExperimentVerdict {
         precondition(!models.isEmpty, "at least one outcome model")
         var results: [PostExperimentVerdict.PolicyResult] = []
@@ -242,7 +242,7 @@ public struct PostExperimentAnalyzer {
                 gain: refined.gain, gainWithPaperPredictionError: paper.gain,
                 monteCarloStandardError: refined.standardError, agrees: agrees, statement: statement),
             estimates: estimates, policies: results, levers: next.levers,
-            priorComparison: earlier.map { Self.compare(prior: $0.parameters.central, estimates: estimates) } ?? [],
+            priorComparison: earlierPriors.map { Self.compare(prior: $0, estimates: estimates) } ?? [],
             data: .init(
                 units: data.units, trainingUnits: fit.training.count, holdoutUnits: fit.holdout.count,
                 rowsDropped: rowsDropped, binaryOutcome: binaryOutcome, outcomeSD: outcomeSD,

@@ -52,6 +52,10 @@ limits.maxBytes = 1 << 40
 let settings = AnalysisSettings()
 let (drop, ingest) = try seconds { try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits) }
 let data = drop.data
+var afterIngest = rusage()
+getrusage(RUSAGE_SELF.rawValue, &afterIngest)
+// The numbers the drop holds: Float covariates, Double outcome and propensity, Int arm per row.
+let numericBytes = data.units * (data.features.columns * 4 + 8 + 8 + 8)
 
 var boosting = BoostingParameters()
 boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
@@ -105,6 +109,7 @@ let total = ingest + tlearner + ridge + estimating + evaluating + predicting
 let result: [String: Any] = [
     "rows": data.units, "arms": data.arms, "covariates": data.features.columns, "bytes": drop.bytesRead,
     "ingest_seconds": ingest, "ingest_mb_per_second": Double(drop.bytesRead) / 1e6 / ingest,
+    "peak_rss_after_ingest_mib": Double(afterIngest.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
     "xgboost_seconds": timed.xgboostSeconds, "tlearner_other_seconds": tlearner - timed.xgboostSeconds,
     "ridge_seconds": ridge, "estimates_seconds": estimating, "evaluation_seconds": evaluating,
     "prediction_and_levers_seconds": predicting, "total_seconds": total,
