@@ -66,6 +66,54 @@ struct CSVDataFileTests {
         #expect(abs(plain.data.outcome.reduce(0, +) - expectedSum) < 1e-6)
     }
 
+    /// ~7 MB: read as two halves in parallel (plain) and in one pass (gzip), which must agree.
+    static func large(rows: Int = 200_000, tail: String = "") -> String {
+        var lines = ["arm,outcome,x,kind"]
+        lines.reserveCapacity(rows + 2)
+        for i in 0..<rows {
+            // Arm "late" and the text value "big" only appear in the second half; "kind" is
+            // numeric in the first half and text in the second.
+            let arm = i > rows * 3 / 4 && i % 5 == 0 ? "late" : "arm-\(i % 3)"
+            let kind = i < rows / 2 ? "\(i % 2)" : (i % 7 == 0 ? "big" : "\(i % 2)")
+            lines.append("\(arm),\(Double(i % 10) / 10),\(i % 97),\(kind)")
+        }
+        return lines.joined(separator: "\n") + "\n" + tail
+    }
+
+    @Test("A large plain file read as two halves on two cores equals the one-pass read of its gzip copy")
+    func halves() throws {
+        let path = try Self.file(Self.large())
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let parallel = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        let sequential = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: Self.limits())
+        #expect(parallel.data.units == 200_000)
+        #expect(parallel.data.armNames == sequential.data.armNames)
+        #expect(parallel.data.arm == sequential.data.arm)
+        #expect(parallel.data.outcome == sequential.data.outcome)
+        #expect(parallel.covariateNames == sequential.covariateNames)
+        #expect(parallel.covariateNames == ["x", "kind=0", "kind=1", "kind=big"])
+        let same = zip(parallel.data.features.values, sequential.data.features.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        #expect(same)
+    }
+
+    @Test("An error in the second half names its true line; dropped rows there too")
+    func halvesLines() throws {
+        let base = Self.large()
+        let rows = 200_000
+        var limits = Self.limits()
+        limits.maxBadRowShare = 0.5
+        let dropped = try CSVDataFile.read(path: try Self.file(base + ",0.5,1,0\n"), manifest: DataManifest(), limits: limits)
+        #expect(dropped.rowsDropped == 1 && dropped.droppedLines == [rows + 2])
+        let path = try Self.file(base + "arm-1,oops,1,0\n")
+        #expect {
+            _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits)
+        } throws: { ($0 as? InputError)?.line == rows + 2 }
+    }
+
     @Test("Quoted fields with commas, quotes and newlines; CRLF line ends; empty covariates are missing")
     func quoting() throws {
         var text = "arm,outcome,note,score\r\n"

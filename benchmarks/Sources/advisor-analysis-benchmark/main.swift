@@ -47,6 +47,8 @@ guard CommandLine.arguments.count > 1 else {
     exit(2)
 }
 let path = CommandLine.arguments[1]
+var atStart = rusage()
+getrusage(RUSAGE_SELF.rawValue, &atStart)
 var limits = IngestLimits()
 limits.maxBytes = 1 << 40
 let settings = AnalysisSettings()
@@ -109,7 +111,7 @@ let total = ingest + tlearner + ridge + estimating + evaluating + predicting
 let result: [String: Any] = [
     "rows": data.units, "arms": data.arms, "covariates": data.features.columns, "bytes": drop.bytesRead,
     "ingest_seconds": ingest, "ingest_mb_per_second": Double(drop.bytesRead) / 1e6 / ingest,
-    "peak_rss_after_ingest_mib": Double(afterIngest.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
+    "peak_rss_after_ingest_mib": Double(afterIngest.ru_maxrss) / 1024, "rss_at_start_mib": Double(atStart.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
     "xgboost_seconds": timed.xgboostSeconds, "tlearner_other_seconds": tlearner - timed.xgboostSeconds,
     "ridge_seconds": ridge, "estimates_seconds": estimating, "evaluation_seconds": evaluating,
     "prediction_and_levers_seconds": predicting, "total_seconds": total,
