@@ -27,14 +27,7 @@ public enum ConfigurationFile {
 
     /// Reads and validates the configuration at `path`.
     public static func load(path: String) throws(InputError) -> AdvisorConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InputError(
-                file: path, field: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))",
-                fix: "check the path given with --config, or install config/experiment-advisor.yaml there")
-        }
+        let text = try YAMLReader.text(atPath: path, fix: "check the path given with --config, or install config/experiment-advisor.yaml there")
         return try parse(text, file: path)
     }
 

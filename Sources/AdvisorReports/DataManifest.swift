@@ -40,14 +40,7 @@ public enum ManifestFile {
     }
 
     public static func load(path: String) throws(InputError) -> DataManifest {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InputError(
-                file: path, field: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))",
-                fix: "write the manifest as YAML text (see README: data drops)")
-        }
+        let text = try YAMLReader.text(atPath: path, fix: "write the manifest as YAML text (see README: data drops)")
         return try parse(text, file: path)
     }
 

@@ -9,10 +9,16 @@ import Foundation
 public enum PredictionReport {
     /// JSON with snake_case keys, sorted, pretty-printed. Fails rather than write a NaN.
     public static func json(_ prediction: Prediction) throws -> String {
+        try encodeJSON(prediction)
+    }
+
+    /// Reports as JSON: snake_case keys, sorted, pretty-printed; encoding fails rather than
+    /// write a NaN (JSONEncoder refuses non-finite numbers).
+    static func encodeJSON(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(prediction), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 
     /// The human-readable report.

@@ -16,14 +16,7 @@ public enum ProposalFile {
 
     /// Reads and validates the proposal at `path`.
     public static func load(path: String) throws(InputError) -> Proposal {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InputError(
-                file: path, field: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))",
-                fix: "check that the file exists, is readable, and is a text file")
-        }
+        let text = try YAMLReader.text(atPath: path, fix: "check that the file exists, is readable, and is a text file")
         return try parse(text, file: path)
     }
 

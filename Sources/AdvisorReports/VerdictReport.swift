@@ -9,10 +9,7 @@ public enum VerdictReport {
     /// JSON with snake_case keys, sorted. At least `verdict`, `best_uniform_arm`,
     /// `estimates.{sigma,rho,s,prediction_error}`, `realized.{gain,standard_error}`, `predicted.gain`.
     public static func json(_ verdict: PostExperimentVerdict) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(verdict), as: UTF8.self) + "\n"
+        try PredictionReport.encodeJSON(verdict)
     }
 
     public static func text(_ v: PostExperimentVerdict) -> String {

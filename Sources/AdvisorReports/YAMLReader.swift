@@ -35,6 +35,17 @@ struct YAMLReader {
         self.pairs = pairs
     }
 
+    /// The UTF-8 text of `path`, or an error naming the file with `fix` (proposals, manifests
+    /// and the configuration all start here).
+    static func text(atPath path: String, fix: String) throws(InputError) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InputError(
+                file: path, field: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))", fix: fix)
+        }
+    }
+
     /// Parses `text` (YAML or JSON) into a reader over its top-level mapping.
     static func document(_ text: String, file: String) throws(InputError) -> YAMLReader {
         let root: Node?

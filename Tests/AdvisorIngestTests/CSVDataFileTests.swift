@@ -15,6 +15,16 @@ struct CSVDataFileTests {
         return path
     }
 
+    /// Writes `path.gz` beside `path` with the system's gzip.
+    static func gzipCopy(_ path: String) throws {
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        try #require(gzip.terminationStatus == 0, "gzip failed")
+    }
+
     /// Two arms, `perArm` units each, outcome = arm index + 0.1·i, two covariates.
     static func simple(perArm: Int = 60, extraHeader: String = "", extra: (Int) -> String = { _ in "" }) -> String {
         var lines = ["unit_id,arm,outcome,age,region" + extraHeader]
@@ -50,11 +60,7 @@ struct CSVDataFileTests {
         // ~2.5 MB: several 1 MiB reads, so rows cross buffer ends.
         let text = Self.simple(perArm: 40_000)
         let path = try Self.file(text)
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-k", path]
-        try gzip.run()
-        gzip.waitUntilExit()
+        try Self.gzipCopy(path)
         let plain = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
         let compressed = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: Self.limits())
         #expect(plain.data.units == 80_000 && compressed.data.units == 80_000)
@@ -83,11 +89,7 @@ struct CSVDataFileTests {
     @Test("A large plain file read as two halves on two cores equals the one-pass read of its gzip copy")
     func halves() throws {
         let path = try Self.file(Self.large())
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-k", path]
-        try gzip.run()
-        gzip.waitUntilExit()
+        try Self.gzipCopy(path)
         let parallel = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
         let sequential = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: Self.limits())
         #expect(parallel.data.units == 200_000)

@@ -49,21 +49,14 @@ public struct InputProcessor: Sendable {
             return try reject(entry.name, experiment: proposal.experiment, inputError, stamp: stamp)
         }
         try Task.checkCancellation()
-
-        let json: String
-        do {
-            json = try PredictionReport.json(prediction)
-        } catch {
-            let inputError = InputError(
-                file: path, field: nil, problem: "the report could not be encoded (\(error))",
-                fix: "report this as a bug with the input attached")
-            return try reject(entry.name, experiment: proposal.experiment, inputError, stamp: stamp)
+        switch try writeReport(
+            entry.name, path: path, experiment: prediction.experiment, kind: "prediction", stamp: stamp,
+            json: { try PredictionReport.json(prediction) }, text: PredictionReport.text(prediction))
+        {
+        case .rejected(let outcome): return outcome
+        case .written(let report, let textReport, let archived):
+            return .predicted(prediction, report: report, textReport: textReport, archived: archived)
         }
-        let paths = try spool.writeReport(
-            experiment: prediction.experiment, stamp: stamp, kind: "prediction", json: json,
-            text: PredictionReport.text(prediction))
-        let archived = try spool.archiveInput(entry.name, stamp: stamp)
-        return .predicted(prediction, report: paths.json, textReport: paths.text, archived: archived)
     }
 
     /// Analyzes a data drop (and its manifest, if one waits beside it) into a verdict report.
@@ -84,20 +77,42 @@ public struct InputProcessor: Sendable {
             return outcome
         }
         try Task.checkCancellation()
-        let json: String
+        switch try writeReport(
+            entry.name, path: path, experiment: verdict.experiment, kind: "verdict", stamp: stamp,
+            json: { try VerdictReport.json(verdict) }, text: VerdictReport.text(verdict))
+        {
+        case .rejected(let outcome):
+            try spool.moveCompanion(manifestName, to: spool.rejected, stamp: stamp)
+            return outcome
+        case .written(let report, let textReport, let archived):
+            try spool.moveCompanion(manifestName, to: spool.archive, stamp: stamp)
+            return .verdict(verdict, report: report, textReport: textReport, archived: archived)
+        }
+    }
+
+    enum Written {
+        case written(report: String, textReport: String, archived: String)
+        case rejected(InputOutcome)
+    }
+
+    /// Writes the report pair, then archives the input. A report that cannot be encoded (a
+    /// bug: the encoder refuses NaN) rejects the input instead, saying so.
+    func writeReport(
+        _ name: String, path: String, experiment: String, kind: String, stamp: String,
+        json: () throws -> String, text: @autoclosure () -> String
+    ) throws(SpoolError) -> Written {
+        let encoded: String
         do {
-            json = try VerdictReport.json(verdict)
+            encoded = try json()
         } catch {
             let inputError = InputError(
                 file: path, field: nil, problem: "the report could not be encoded (\(error))",
                 fix: "report this as a bug with the input attached")
-            return try reject(entry.name, experiment: verdict.experiment, inputError, stamp: stamp)
+            return .rejected(try reject(name, experiment: experiment, inputError, stamp: stamp))
         }
-        let paths = try spool.writeReport(
-            experiment: verdict.experiment, stamp: stamp, kind: "verdict", json: json, text: VerdictReport.text(verdict))
-        let archived = try spool.archiveInput(entry.name, stamp: stamp)
-        try spool.moveCompanion(manifestName, to: spool.archive, stamp: stamp)
-        return .verdict(verdict, report: paths.json, textReport: paths.text, archived: archived)
+        let paths = try spool.writeReport(experiment: experiment, stamp: stamp, kind: kind, json: encoded, text: text())
+        let archived = try spool.archiveInput(name, stamp: stamp)
+        return .written(report: paths.json, textReport: paths.text, archived: archived)
     }
 
     /// Checks size and kind before reading, so a huge or binary drop is never parsed.
