@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's run command: builds the daemon, seeds a local spool (./spool) with the bundled
-# example proposals, and runs it in the foreground on the bundled configuration. Reports appear
-# in ./spool/reports/; it keeps watching ./spool/incoming/ until Ctrl-C.
+# example proposals and a synthetic data drop (a finished test with known truth), and runs it in
+# the foreground on the bundled configuration. Prediction and verdict reports appear in
+# ./spool/reports/; it keeps watching ./spool/incoming/ until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
@@ -16,6 +17,13 @@ for proposal in config/proposals/*.yaml; do
     cp "$proposal" "$spool/incoming/.$name.part"
     mv "$spool/incoming/.$name.part" "$spool/incoming/$name"
 done
-echo "spool: $spool (drop more proposals into $spool/incoming/; Ctrl-C stops)" >&2
-exec "$(swift build -c release --show-bin-path)/experiment-advisor" serve \
+bin="$(swift build -c release --show-bin-path)/experiment-advisor"
+# A finished test for the verdict side: 20,000 units, 4 arms, real heterogeneity.
+"$bin" synthesize --units 20000 --arms 4 --sigma 0.3 --rho 0.3 --s 0.02 --baseline 0.3 --noise 0.6 \
+    --output "$spool/incoming/.example-results.csv.part"
+printf 'experiment: example-results\ncontrol_arm: arm-0\n' > "$spool/incoming/.example-results.manifest.yaml.part"
+mv "$spool/incoming/.example-results.manifest.yaml.part" "$spool/incoming/example-results.manifest.yaml"
+mv "$spool/incoming/.example-results.csv.part" "$spool/incoming/example-results.csv"
+echo "spool: $spool (drop more proposals or data into $spool/incoming/; Ctrl-C stops)" >&2
+exec "$bin" serve \
     --config config/experiment-advisor.yaml --spool "$spool" --log-target stderr

@@ -14,10 +14,17 @@ public struct FeatureMatrix: Sendable {
 
     /// The rows at `indices`, in that order.
     public func rows(_ indices: [Int]) -> FeatureMatrix {
-        var out: [Float] = []
-        out.reserveCapacity(indices.count * columns)
-        for i in indices { out += values[(i * columns)..<((i + 1) * columns)] }
-        return FeatureMatrix(values: out, rows: indices.count, columns: columns)
+        let width = columns
+        let out = [Float](unsafeUninitializedCapacity: indices.count * width) { buffer, count in
+            values.withUnsafeBufferPointer { source in
+                guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
+                for (r, i) in indices.enumerated() {
+                    (to + r * width).update(from: from + i * width, count: width)
+                }
+            }
+            count = indices.count * width
+        }
+        return FeatureMatrix(values: out, rows: indices.count, columns: width)
     }
 
     public subscript(row: Int, column: Int) -> Float { values[row * columns + column] }

@@ -63,14 +63,23 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
         let replicates = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(bootstrap * width, 1))
         defer { replicates.deallocate() }
         replicates.initialize(repeating: 0)
+        // The difference columns interleaved (unit-major), so one draw reads one cache line.
+        let interleaved = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n * width, 1))
+        defer { interleaved.deallocate() }
+        for k in 0..<n {
+            for c in 0..<width { interleaved[k * width + c] = differences[c][k] }
+        }
         nonisolated(unsafe) let output = replicates
+        nonisolated(unsafe) let columns = interleaved
         if n > 0 {
             DispatchQueue.concurrentPerform(iterations: bootstrap) { r in
                 var rng = SplitMix64.stream(r, of: seed)
                 var totals = [Double](repeating: 0, count: width)
-                for _ in 0..<n {
-                    let k = Int(rng.next() % UInt64(n))
-                    for c in 0..<width { totals[c] += differences[c][k] }
+                totals.withUnsafeMutableBufferPointer { t in
+                    for _ in 0..<n {
+                        let k = Int(rng.next() % UInt64(n)) * width
+                        for c in 0..<width { t[c] += columns[k + c] }
+                    }
                 }
                 for c in 0..<width { output[r * width + c] = totals[c] / Double(n) }
             }

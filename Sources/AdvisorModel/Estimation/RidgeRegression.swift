@@ -33,16 +33,31 @@ public struct RidgeRegression: Sendable {
         for j in 0..<p { scales[j] = scales[j] > 0 ? (scales[j] / Double(n)).squareRoot() : 1 }
         let yMean = rows.reduce(0) { $0 + outcome[$1] } / Double(n)
 
-        // Normal equations (Z'Z + λnI) b = Z'(y − ȳ) on standardized Z.
+        // Normal equations (Z'Z + λnI) b = Z'(y − ȳ) on standardized Z, through raw pointers:
+        // this loop runs once per unit and arm.
         var gram = Array(repeating: 0.0, count: p * p)
         var right = Array(repeating: 0.0, count: p)
         var z = Array(repeating: 0.0, count: p)
-        for i in rows {
-            for j in 0..<p { z[j] = features[i, j].isNaN ? 0 : (Double(features[i, j]) - means[j]) / scales[j] }
-            let y = outcome[i] - yMean
-            for j in 0..<p {
-                right[j] += z[j] * y
-                for k in 0...j { gram[j * p + k] += z[j] * z[k] }
+        features.values.withUnsafeBufferPointer { x in
+            gram.withUnsafeMutableBufferPointer { g in
+                right.withUnsafeMutableBufferPointer { r in
+                    z.withUnsafeMutableBufferPointer { z in
+                        for i in rows {
+                            let row = i * p
+                            for j in 0..<p {
+                                let v = x[row + j]
+                                z[j] = v.isNaN ? 0 : (Double(v) - means[j]) / scales[j]
+                            }
+                            let y = outcome[i] - yMean
+                            for j in 0..<p {
+                                let zj = z[j]
+                                r[j] += zj * y
+                                let base = j * p
+                                for k in 0...j { g[base + k] += zj * z[k] }
+                            }
+                        }
+                    }
+                }
             }
         }
         for j in 0..<p { gram[j * p + j] += lambda * Double(n) + 1e-12 }
@@ -60,12 +75,22 @@ public struct RidgeRegression: Sendable {
     }
 
     public func predict(_ features: FeatureMatrix, row: Int) -> Double {
-        var y = intercept
-        for j in 0..<features.columns {
-            let x = features[row, j]
-            y += coefficients[j] * (x.isNaN ? means[j] : Double(x))
+        predict(features, rows: [row])[0]
+    }
+
+    /// Predictions for many rows at once (one pass over raw storage).
+    public func predict(_ features: FeatureMatrix, rows: [Int]) -> [Double] {
+        let p = features.columns
+        return features.values.withUnsafeBufferPointer { x in
+            rows.map { row in
+                var y = intercept
+                for j in 0..<p {
+                    let v = x[row * p + j]
+                    y += coefficients[j] * (v.isNaN ? means[j] : Double(v))
+                }
+                return y
+            }
         }
-        return y
     }
 
     /// Solves A x = b for symmetric positive definite A (lower triangle filled) by Cholesky.

@@ -18,7 +18,7 @@ public struct RidgeOutcomeModel: OutcomeModel, Sendable {
         features: FeatureMatrix, outcome: [Double], training: [Int], validation: [Int], targets: [Int]
     ) -> [Double] {
         let model = RidgeRegression(features: features, rows: training + validation, outcome: outcome, lambda: lambda)
-        return targets.map { model.predict(features, row: $0) }
+        return model.predict(features, rows: targets)
     }
 }
 
