@@ -78,7 +78,7 @@ extension ParameterEstimates {
             nonisolated(unsafe) let output = slots
             DispatchQueue.concurrentPerform(iterations: bootstrap) { r in
                 var rng = SplitMix64.stream(r, of: seed)
-                let sample = (0..<m).map { _ in Int(rng.next() % UInt64(n)) }
+                let sample = (0..<m).map { _ in rng.nextIndex(below: n) }
                 output[r] = compute(
                     data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
                     sample: sample, arms: arms)

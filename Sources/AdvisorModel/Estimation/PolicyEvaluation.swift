@@ -77,7 +77,7 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
                 var totals = [Double](repeating: 0, count: width)
                 totals.withUnsafeMutableBufferPointer { t in
                     for _ in 0..<n {
-                        let k = Int(rng.next() % UInt64(n)) * width
+                        let k = rng.nextIndex(below: n) * width
                         for c in 0..<width { t[c] += columns[k + c] }
                     }
                 }

@@ -5,6 +5,13 @@ import Foundation
 /// The Swift standard library only gives uniform draws and no package here adds these, so they
 /// are written out with the classic algorithms named below.
 extension RandomNumberGenerator {
+    /// A uniform index in 0..<n by Lemire's multiply-shift, without the 64-bit division of
+    /// `next() % n` in the bootstrap loops. Its bias is below n/2⁶⁴, negligible for any n here.
+    @inline(__always)
+    public mutating func nextIndex(below n: Int) -> Int {
+        Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
+    }
+
     /// A uniform draw in the open interval (0, 1): never 0, so logs and quantiles stay finite.
     @inlinable
     public mutating func nextOpenUnit() -> Double {
