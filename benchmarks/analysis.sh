@@ -27,7 +27,7 @@ print("| stage | Swift | Python (same run) | ratio |")
 print("|---|---|---|---|")
 def row(label, key):
     print(f"| {label} | {s[key]:.2f} s | {p[key]:.2f} s | {p[key]/s[key]:.1f}x |")
-row("ingest (CSV to columns)", "ingest_seconds")
+row("ingest (CSV to columns; median of 3 reads)", "ingest_seconds")
 row("XGBoost training + prediction (23 arms)", "xgboost_seconds")
 row("T-learner outside XGBoost (split, gather rows)", "tlearner_other_seconds")
 row("ridge T-learner", "ridge_seconds")

@@ -30,8 +30,13 @@ def now():
 
 
 def main(path):
-    t = now()
-    df = pd.read_csv(path)
+    # Three reads, median counts (as in the Swift benchmark); the rest of the stage once.
+    reads = []
+    for _ in range(3):
+        t = now()
+        df = pd.read_csv(path)
+        reads.append(now() - t)
+    t = now() - sorted(reads)[1]
     arm_codes, arm_names = pd.factorize(df["arm"])
     y = df["outcome"].to_numpy(dtype=np.float64)
     covariates = df.drop(columns=[c for c in ("unit_id", "arm", "outcome", "propensity") if c in df.columns])

@@ -465,6 +465,8 @@ struct CSVColumnParser {
     /// parser for every number (seen in a profile as a memcpy per field).
     @inline(__always)
     static func number(_ b: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int) -> Double? {
+        // One digit (0/1 outcomes, binary covariates: most cells of a typical drop).
+        if last == first + 1, b[first] &- 48 < 10 { return Double(b[first] &- 48) }
         var start = first
         var end = last
         while start < end && (b[start] == 32 || b[start] == 9) { start += 1 }

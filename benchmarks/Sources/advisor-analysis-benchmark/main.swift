@@ -52,7 +52,16 @@ getrusage(RUSAGE_SELF.rawValue, &atStart)
 var limits = IngestLimits()
 limits.maxBytes = 1 << 40
 let settings = AnalysisSettings()
-let (drop, ingest) = try seconds { try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits) }
+// Ingest three times (the machine's timing noise is large); the median counts.
+var ingestTimes: [Double] = []
+var lastDrop: DataDrop?
+for _ in 0..<3 {
+    let (read, spent) = try seconds { try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits) }
+    ingestTimes.append(spent)
+    lastDrop = read
+}
+guard let drop = lastDrop else { exit(1) }
+let ingest = ingestTimes.sorted()[1]
 let data = drop.data
 var afterIngest = rusage()
 getrusage(RUSAGE_SELF.rawValue, &afterIngest)
