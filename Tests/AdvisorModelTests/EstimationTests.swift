@@ -118,3 +118,31 @@ struct EstimationTests {
         #expect(abs(e1.armShares.reduce(0, +) - 1) < 1e-12 && e1.armShares.allSatisfy { $0 > 0.15 })
     }
 }
+
+@Suite("Estimation edge cases")
+struct EstimationEdgeTests {
+    @Test("An arm with only a few holdout units: its sparse cells still carry their mean outcomes into ρ")
+    func sparseCells() {
+        // Two arms whose predictions and outcomes both equal x: ρ is 1 by construction.
+        // Arm 1 has 6 holdout units spread over x, so its cells hold one unit or none.
+        var values: [Float] = []
+        var arm: [Int] = []
+        var outcome: [Double] = []
+        for i in 0..<2_001 {
+            let x = Double(i) / 2_000
+            values.append(Float(x))
+            arm.append(i % 400 == 0 ? 1 : 0)
+            outcome.append(x)
+        }
+        let data = ExperimentData(
+            armNames: ["a", "b"], arm: arm, outcome: outcome,
+            features: FeatureMatrix(values: values, rows: arm.count, columns: 1),
+            propensity: Array(repeating: 0.5, count: arm.count))
+        let holdout = Array(0..<arm.count)
+        let predictions = [outcome, outcome]
+        let e = ParameterEstimates.estimate(data: data, holdout: holdout, predictions: predictions)
+        // Arm 1's cells hold its units' outcomes (or arm 1's mean), which rise with x as arm 0's do.
+        #expect(e.rho > 0.8, "ρ̂ = \(e.rho)")
+        #expect(e.rho <= 1 && e.sigma.isFinite && e.predictionError.isFinite)
+    }
+}

@@ -167,7 +167,14 @@ extension ParameterEstimates {
             residual.sum += r
             residual.squares += r * r
         }
+        // Every cell's mean outcome (ρ assigns it to units); a cell no sampled unit fell into
+        // takes its arm's mean, so it adds no spurious spread.
         var cellMean = count
+        for a in 0..<m {
+            let armCount = count[a].reduce(0, +)
+            let armMean = armCount > 0 ? sum[a].reduce(0, +) / armCount : 0
+            for q in 0..<cells { cellMean[a][q] = count[a][q] > 0 ? sum[a][q] / count[a][q] : armMean }
+        }
         var raw = 0.0
         var corrected = 0.0
         var within = (sum: 0.0, weight: 0.0)
@@ -180,8 +187,7 @@ extension ParameterEstimates {
             armsUsed += 1
             var noise = 0.0
             for q in filled {
-                let mean = sum[a][q] / count[a][q]
-                cellMean[a][q] = mean
+                let mean = cellMean[a][q]
                 let variance = max(0, squares[a][q] / count[a][q] - mean * mean) * count[a][q] / (count[a][q] - 1)
                 within.sum += variance * (count[a][q] - 1)
                 within.weight += count[a][q] - 1
