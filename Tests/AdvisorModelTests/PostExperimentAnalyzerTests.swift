@@ -52,3 +52,26 @@ struct PostExperimentAnalyzerTests {
         #expect(lines.contains("Your s prior of 0.02 was pessimistic: the data say 0.01."))
     }
 }
+
+@Suite("Stopping an analysis")
+struct StoppingAnalysisTests {
+    @Test("A caller that gives up stops the T-learner between arms with ModelError.stopped")
+    func stops() {
+        let data = SyntheticExperiment(sigma: 0.3, rho: 0.3, armMeans: [0, 0, 0], noise: 0.5).generate(units: 3_000, seed: 1)
+        let calls = Counter()
+        #expect(throws: ModelError.stopped) {
+            _ = try PostExperimentAnalyzer().analyze(
+                experiment: "x", data: data, covariateNames: [], binaryOutcome: false,
+                models: [("ridge", RidgeOutcomeModel())], shouldStop: { calls.tick() > 1 })
+        }
+        #expect(calls.count == 2, "stopped at the second arm, not after the whole fit")
+    }
+
+    final class Counter: @unchecked Sendable {
+        var count = 0
+        func tick() -> Int {
+            count += 1
+            return count
+        }
+    }
+}

@@ -28,7 +28,7 @@ public enum DataDropAnalysis {
             FileManager.default.fileExists(atPath: manifestFile)
             ? try ManifestFile.load(path: manifestFile) : DataManifest()
         let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: configuration.ingest)
-        if shouldStop() { throw InputError(file: path, field: nil, problem: "stopped", fix: "drop it again") }
+        if shouldStop() { throw stopped(path) }
         var boosting = configuration.boosting
         boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
         boosting.seed = configuration.analysis.seed
@@ -42,11 +42,13 @@ public enum DataDropAnalysis {
                     ("xgboost-t-learner", BoostedTreesOutcomeModel(parameters: boosting)),
                     ("ridge-t-learner", RidgeOutcomeModel()),
                 ],
-                earlierPriors: earlier)
+                earlierPriors: earlier, shouldStop: shouldStop)
         } catch let error as XGBoostError {
             throw InputError(
                 file: path, field: nil, problem: "the outcome models could not be fitted (\(error))",
                 fix: "check the outcome and covariate columns; if they look right, report a bug with the file attached")
+        } catch ModelError.stopped {
+            throw stopped(path)
         } catch let error as ModelError {
             throw InputError(
                 file: path, field: nil, problem: "the estimated parameters are not usable (\(error))",
@@ -54,6 +56,14 @@ public enum DataDropAnalysis {
         } catch {
             throw InputError(file: path, field: nil, problem: "the analysis failed (\(error))", fix: "report a bug with the file attached")
         }
+    }
+
+    /// Said when the caller gave up on the analysis (it is discarded then; the daemon reports
+    /// the time limit or leaves the file for the next start).
+    static func stopped(_ path: String) -> InputError {
+        InputError(
+            file: path, field: nil, problem: "the analysis was stopped before it finished",
+            fix: "drop the file again; if it hit analysis.time_limit_seconds, raise that or lower analysis.boosting.max_rounds")
     }
 
     /// The central priors in the newest `*-prediction.json` for `experiment`, if any. Only

@@ -128,10 +128,12 @@ public struct PostExperimentAnalyzer {
 
     /// `models`: named outcome models, the first being the one the verdict is about.
     /// `earlierPriors`: the central priors of this experiment's proposal, if one was processed.
+    /// `shouldStop` is polled before every per-arm model and stage, so a caller that gave up (a
+    /// time limit, shutdown) does not leave the models fitting; it then throws `ModelError.stopped`.
     public func analyze(
         experiment: String, data: ExperimentData, covariateNames: [String], binaryOutcome: Bool, rowsDropped: Int = 0,
         threshold manifestThreshold: Double? = nil, models: [(name: String, model: any OutcomeModel)],
-        earlierPriors: ModelParameters? = nil
+        earlierPriors: ModelParameters? = nil, shouldStop: () -> Bool = { false }
     ) throws -> PostExperimentVerdict {
         precondition(!models.isEmpty, "at least one outcome model")
         var results: [PostExperimentVerdict.PolicyResult] = []
@@ -139,7 +141,7 @@ public struct PostExperimentAnalyzer {
         for (index, entry) in models.enumerated() {
             let fit = try TLearnerFit.fit(
                 data: data, model: entry.model, holdoutShare: settings.holdoutShare,
-                validationShare: settings.validationShare, seed: settings.seed)
+                validationShare: settings.validationShare, seed: settings.seed, shouldStop: shouldStop)
             let evaluation = PolicyEvaluation.evaluate(
                 data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
                 predictions: fit.predictions, bootstrap: settings.bootstrap, seed: settings.seed &+ UInt64(index))
@@ -151,6 +153,7 @@ public struct PostExperimentAnalyzer {
             if index == 0 { primary = (fit, evaluation) }
         }
         guard let (fit, evaluation) = primary else { preconditionFailure("models is not empty") }
+        if shouldStop() { throw ModelError.stopped }
 
         let estimates = ParameterEstimates.estimate(
             data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: settings.estimateBootstrap,

@@ -36,9 +36,10 @@ public struct TLearnerFit: Sendable {
 
     /// Splits `data` (`holdoutShare` of units to the holdout, seeded), fits `model` per arm
     /// (with `validationShare` of each arm's training units for its tuning), predicts.
+    /// `shouldStop` is polled before each arm's model (`ModelError.stopped`).
     public static func fit(
         data: ExperimentData, model: some OutcomeModel, holdoutShare: Double = 0.3, validationShare: Double = 0.2,
-        seed: UInt64 = 1
+        seed: UInt64 = 1, shouldStop: () -> Bool = { false }
     ) throws -> TLearnerFit {
         var rng = SplitMix64(seed: seed)
         var training: [Int] = []
@@ -49,6 +50,7 @@ public struct TLearnerFit: Sendable {
         var predictions: [[Double]] = []
         var trainMeans: [Double] = []
         for group in data.unitsByArm(training) {
+            if shouldStop() { throw ModelError.stopped }
             let cut = Int(Double(group.count) * (1 - validationShare))
             let fitRows = Array(group[..<cut])
             let validationRows = Array(group[cut...])
