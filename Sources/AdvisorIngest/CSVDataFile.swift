@@ -74,10 +74,13 @@ public enum CSVDataFile {
         var filled = prefix.count
         var total = 0
         while true {
-            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }  // a row longer than the buffer
-            let n = try read(&buffer, filled, buffer.count - filled)
+            // A row longer than the buffer: grow it. One byte always stays free after the data
+            // for the sentinel the parser's fast path stops at.
+            if filled + 1 >= buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            let n = try read(&buffer, filled, buffer.count - filled - 1)
             total += n
             filled += n
+            buffer[filled] = 0
             let atEnd = n == 0
             let consumed = try parser.consume(buffer, count: filled, final: atEnd)
             if atEnd { break }
@@ -138,7 +141,11 @@ public enum CSVDataFile {
         let sampled = sample.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         let newlines = sample[0..<max(sampled, 0)].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
         sample = []
-        if newlines > 1 { halves[0].parser.expectedRows = Int(Double(size) / Double(max(sampled, 1)) * Double(newlines) * 1.03) }
+        if newlines > 1 {
+            let rows = Int(Double(size) / Double(max(sampled, 1)) * Double(newlines) * 1.03)
+            halves[0].parser.expectedRows = rows
+            halves[1].parser.expectedRows = rows / 2
+        }
         let headerBytes = header
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             let half = halves[k]
@@ -247,7 +254,27 @@ struct CSVColumnParser {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), ret = UInt8(ascii: "\r")
         let starts = fields.starts, ends = fields.ends, quotedFlags = fields.quoted
         let capacity = FieldSpans.capacity
+        // The fast path needs the sentinel (a 0 byte after the data, which `feed` writes), the
+        // header, and covariates that are all numeric so far (a row on the general path may
+        // change either, so it is decided again after each one).
+        let sentinel = count < b.count && b[count] == 0
+        var fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
+        let kinds = fields.kinds, values = fields.values, powers = fields.powersOfTen
         while rowStart < count {
+            if fast, let base = b.baseAddress,
+                let parsed = Self.plainRow(base, rowStart, kinds: kinds, columns: header.count, values: values, powers: powers)
+            {
+                var arm = armTable.find(b, parsed.armStart, parsed.armEnd)
+                if arm < 0 { arm = armTable.add(b, parsed.armStart, parsed.armEnd, name: nil) }
+                line += 1
+                rowsRead += 1
+                arms.append(arm)
+                outcomes.append(parsed.outcome)
+                propensities.append(parsed.propensity)
+                raw.append(contentsOf: UnsafeBufferPointer(start: values, count: covariateColumns.count))
+                rowStart = parsed.end
+                continue
+            }
             var n = 0
             var fieldStart = rowStart
             var inQuotes = false
@@ -331,8 +358,75 @@ struct CSVColumnParser {
             line += 1
             try row(b)
             rowStart = rowEnd
+            fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
         }
         return rowStart
+    }
+
+    /// A parsed plain row: where it ends, its arm label's bytes, outcome and propensity.
+    struct PlainRow {
+        var end = -1
+        var armStart = 0
+        var armEnd = 0
+        var outcome = 0.0
+        var propensity = 0.0
+    }
+
+    /// The fast path for the common row: no quotes, every field where the header says, numbers
+    /// as plain decimals (sign, digits, point), parsed in the same pass that finds the commas,
+    /// covariate values written to `values`. nil sends the row to the general path, which
+    /// handles (or rejects with its error) everything else: quotes, blanks, spaces, exponents,
+    /// a missing arm or outcome, text covariates, a wrong field count, the end of the buffer
+    /// (the 0 sentinel after the data stops every loop here). Both paths give the same values.
+    @inline(__always)
+    static func plainRow(
+        _ b: UnsafePointer<UInt8>, _ start: Int, kinds: UnsafePointer<Int>, columns: Int, values: UnsafeMutablePointer<Float>,
+        powers: UnsafePointer<Double>
+    ) -> PlainRow? {
+        let comma: UInt8 = 44, newline: UInt8 = 10, ret: UInt8 = 13
+        var i = start
+        var row = PlainRow()
+        for column in 0..<columns {
+            let kind = kinds[column]
+            let fieldStart = i
+            if kind == FieldSpans.armRole || kind == FieldSpans.skipRole {
+                while true {
+                    let c = b[i]
+                    if c == comma || c == newline || c == ret { break }
+                    if c == 34 || c == 0 { return nil }  // a quote, or the end of the data
+                    i += 1
+                }
+                if kind == FieldSpans.armRole {
+                    guard i > fieldStart else { return nil }
+                    row.armStart = fieldStart
+                    row.armEnd = i
+                }
+            } else {
+                let c = b[i]
+                if c == comma || c == newline || c == ret {
+                    guard kind >= 0 else { return nil }  // no outcome or propensity
+                    values[kind] = .nan
+                } else {
+                    guard let x = plainDecimal(b, &i, Int.max, powers: powers) else { return nil }
+                    switch kind {
+                    case FieldSpans.outcomeRole: row.outcome = x
+                    case FieldSpans.propensityRole:
+                        guard x > 0 && x <= 1 else { return nil }
+                        row.propensity = x
+                    default: values[kind] = Float(x)
+                    }
+                }
+            }
+            if column + 1 < columns {
+                guard b[i] == comma else { return nil }
+                i += 1
+            } else {
+                if b[i] == ret { i += 1 }  // i < count here, so i + 1 is at most the sentinel
+                guard b[i] == newline else { return nil }
+                row.end = i + 1
+            }
+        }
+        return row
     }
 
     /// 0x80 in every byte of `word` that equals `byte` (plus, possibly, bytes above the first
@@ -378,7 +472,7 @@ struct CSVColumnParser {
             if droppedLines.count < 5 { droppedLines.append(line) }
             return
         }
-        guard let y = Self.number(b, outcomeStart, outcomeEnd) else {
+        guard let y = Self.number(b, outcomeStart, outcomeEnd, powers: fields.powersOfTen) else {
             throw error(
                 header[outcomeColumn], "'\(text(b, outcomeColumn))' is not a number",
                 fix: "the outcome must be a number (0/1 for a binary outcome); leave it empty to drop the row")
@@ -389,7 +483,7 @@ struct CSVColumnParser {
         var propensity = 0.0
         if propensityColumn >= 0 {
             let (ps, pe) = fields.content(propensityColumn)
-            guard let p = Self.number(b, ps, pe), p > 0, p <= 1 else {
+            guard let p = Self.number(b, ps, pe, powers: fields.powersOfTen), p > 0, p <= 1 else {
                 throw error(
                     header[propensityColumn], "'\(text(b, propensityColumn))' is not a probability in (0, 1]",
                     fix: "give the probability the unit had of getting its arm")
@@ -404,7 +498,7 @@ struct CSVColumnParser {
             let (start, end) = fields.content(column)
             if start == end {
                 rowValues[slot] = .nan
-            } else if categories[slot] == nil, let x = Self.number(b, start, end) {
+            } else if categories[slot] == nil, let x = Self.number(b, start, end, powers: fields.powersOfTen) {
                 guard x.isFinite else {
                     throw error(header[column], "'\(text(b, column))' is not a finite number", fix: "leave the cell empty for a missing value")
                 }
@@ -474,6 +568,11 @@ struct CSVColumnParser {
         }
         categories = Array(repeating: nil, count: covariateColumns.count)
         rowValues = Array(repeating: 0, count: covariateColumns.count)
+        for column in header.indices where column < FieldSpans.capacity { fields.kinds[column] = FieldSpans.skipRole }
+        for (slot, column) in covariateColumns.enumerated() where column < FieldSpans.capacity { fields.kinds[column] = slot }
+        fields.kinds[armColumn] = FieldSpans.armRole
+        fields.kinds[outcomeColumn] = FieldSpans.outcomeRole
+        if propensityColumn >= 0 { fields.kinds[propensityColumn] = FieldSpans.propensityRole }
         if expectedRows > 0 {
             raw.reserveCapacity(expectedRows * covariateColumns.count)
             arms.reserveCapacity(expectedRows)
@@ -482,57 +581,58 @@ struct CSVColumnParser {
         }
     }
 
-    /// A decimal number in `b[start..<end]`: fast path for plain decimals, strtod otherwise.
-    /// nil when the text is not a number (or is empty).
-    /// Static, not a method: a method call on the parser (a mutating context) copied the whole
-    /// parser for every number (seen in a profile as a memcpy per field).
+    /// A decimal number in `b[first..<last]` (surrounding blanks allowed): plain decimals by
+    /// `plainDecimal`, everything else (exponents, long mantissas, "nan", "inf") by strtod; nil
+    /// when the text is not a number (or is empty). Static, not a method: a method call on the
+    /// parser (a mutating context) copied the whole parser for every number (seen in a profile).
     @inline(__always)
-    static func number(_ b: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int) -> Double? {
-        // One digit (0/1 outcomes, binary covariates: most cells of a typical drop).
-        if last == first + 1, b[first] &- 48 < 10 { return Double(b[first] &- 48) }
+    static func number(_ b: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int, powers: UnsafePointer<Double>) -> Double? {
         var start = first
         var end = last
         while start < end && (b[start] == 32 || b[start] == 9) { start += 1 }
         while end > start && (b[end - 1] == 32 || b[end - 1] == 9) { end -= 1 }
-        guard start < end else { return nil }
+        guard start < end, let base = b.baseAddress else { return nil }
         var i = start
+        if b[i] == UInt8(ascii: "+") && i + 1 < end && b[i + 1] != UInt8(ascii: "-") { i += 1 }
+        if let value = plainDecimal(base, &i, end, powers: powers), i == end { return value }
+        return slowNumber(b, start, end)
+    }
+
+    /// `[-]digits[.digits]` from b[i] on, stopping at `end` or the first other byte (i is left
+    /// there). The value when it is exact: at most 19 significant digits, a mantissa of at most
+    /// 2^53 and a power of ten of at most 22, so one correctly rounded division gives the same
+    /// Double as strtod (Clinger's fast path). nil otherwise, and when there is no digit; the
+    /// caller then asks strtod. Shared by the fast row path and `number`.
+    @inline(__always)
+    static func plainDecimal(_ b: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, powers: UnsafePointer<Double>) -> Double? {
         var negative = false
-        if b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+") {
-            negative = b[i] == UInt8(ascii: "-")
+        if i < end && b[i] == UInt8(ascii: "-") {
+            negative = true
             i += 1
         }
         var mantissa: UInt64 = 0
         var digits = 0
+        var significant = 0
         var scale = 0
-        var sawDigit = false
-        while i < end, b[i] &- 48 < 10 {
-            if digits < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
+        var seenPoint = false
+        while i < end {
+            let d = b[i] &- 48
+            if d < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 digits += 1
+                if mantissa != 0 { significant += 1 }
+                if seenPoint { scale -= 1 }
+            } else if d == 46 &- 48 && !seenPoint {  // '.'
+                seenPoint = true
             } else {
-                scale += 1
+                break
             }
-            sawDigit = true
             i += 1
         }
-        if i < end && b[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < end, b[i] &- 48 < 10 {
-                if digits < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(b[i] &- 48)
-                    digits += 1
-                    scale -= 1
-                }
-                sawDigit = true
-                i += 1
-            }
-        }
-        if i == end && sawDigit && scale >= -22 && scale <= 22 {
-            var value = Double(mantissa)
-            if scale < 0 { value /= exactPowersOfTen[-scale] } else if scale > 0 { value *= exactPowersOfTen[scale] }
-            return negative ? -value : value
-        }
-        return Self.slowNumber(b, start, end)
+        guard digits > 0 && significant <= 19 && mantissa <= 1 << 53 && scale >= -22 else { return nil }
+        var value = Double(mantissa)
+        if scale < 0 { value /= powers[-scale] }
+        return negative ? -value : value
     }
 
     /// Exponents, "nan", "inf" and anything unusual: the C library decides.
@@ -720,11 +820,27 @@ final class FieldSpans {
     let starts = UnsafeMutablePointer<Int>.allocate(capacity: FieldSpans.capacity)
     let ends = UnsafeMutablePointer<Int>.allocate(capacity: FieldSpans.capacity)
     let quoted = UnsafeMutablePointer<Bool>.allocate(capacity: FieldSpans.capacity)
+    /// For the fast path: each column's role (a covariate slot ≥ 0, or one of the roles
+    /// below), and the row's covariate values by slot.
+    let kinds = UnsafeMutablePointer<Int>.allocate(capacity: FieldSpans.capacity)
+    let values = UnsafeMutablePointer<Float>.allocate(capacity: FieldSpans.capacity)
+    /// 10⁰ … 10²² in raw storage: a global array costs a lazy-initialization check per number.
+    let powersOfTen = UnsafeMutablePointer<Double>.allocate(capacity: 23)
+    static let skipRole = -1, armRole = -2, outcomeRole = -3, propensityRole = -4
+
+    init() {
+        kinds.initialize(repeating: FieldSpans.skipRole, count: FieldSpans.capacity)
+        values.initialize(repeating: 0, count: FieldSpans.capacity)
+        for k in 0...22 { (powersOfTen + k).initialize(to: exactPowersOfTen[k]) }
+    }
 
     deinit {
         starts.deallocate()
         ends.deallocate()
         quoted.deallocate()
+        kinds.deallocate()
+        values.deallocate()
+        powersOfTen.deallocate()
     }
 
     /// The field's span without its surrounding quotes.

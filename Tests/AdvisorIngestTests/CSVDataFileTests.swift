@@ -116,6 +116,67 @@ struct CSVDataFileTests {
         } throws: { ($0 as? InputError)?.line == rows + 2 }
     }
 
+    @Test("Plain rows (the fast path) and the same values written any other way (the general path) give identical columns")
+    func fastAndGeneralPaths() throws {
+        // Every value once plainly and once in a form the fast path hands to the general one:
+        // quoted, padded, signed with '+', with an exponent, CRLF-ended, over 19 digits (then
+        // strtod decides, as it does for the plain 19-digit value).
+        let values = ["0", "1", "-0.25", ".5", "5.", "-0", "12.3456", "0.1234567890123456789", ""]
+        func irregular(_ v: String, _ i: Int) -> String {
+            guard !v.isEmpty else { return "" }
+            switch i % 5 {
+            case 0: return "\"\(v)\""
+            case 1: return " \(v) "
+            case 2: return v.hasPrefix("-") ? v : "+\(v)"
+            case 3: return "\(Double(v) ?? 0)e0"
+            default:  // 22 zeros that do not change the value: trailing after a point, else leading
+                let zeros = String(repeating: "0", count: 22)
+                if v.contains(".") { return v + zeros }
+                return v.hasPrefix("-") ? "-" + zeros + v.dropFirst() : zeros + v
+            }
+        }
+        let rows = 30_000  // several 1 MiB reads, so rows also cross buffer ends
+        var plain = "unit_id,arm,outcome,x,y,propensity\n"
+        var mixed = plain
+        for i in 0..<rows {
+            let x = values[i % values.count]
+            let y = values[(i / 3) % values.count]
+            let outcome = values[i % 7]
+            let arm = "arm-\(i % 3)"
+            plain += "\(i),\(arm),\(outcome),\(x),\(y),0.5\n"
+            // Every other row irregular; some of those end in CRLF.
+            if i % 2 == 0 {
+                mixed += "\(i),\(arm),\(outcome),\(x),\(y),0.5\n"
+            } else {
+                mixed += "\(i),\"\(arm)\",\(irregular(outcome, i)),\(irregular(x, i + 1)),\(irregular(y, i + 2)),0.50\(i % 4 == 1 ? "\r" : "")\n"
+            }
+        }
+        let a = try CSVDataFile.read(path: try Self.file(plain), manifest: DataManifest(), limits: Self.limits())
+        let b = try CSVDataFile.read(path: try Self.file(mixed), manifest: DataManifest(), limits: Self.limits())
+        #expect(a.data.units == rows && b.data.units == rows)
+        #expect(a.data.armNames == b.data.armNames && a.data.arm == b.data.arm)
+        #expect(a.data.outcome == b.data.outcome)
+        #expect(a.data.propensity == b.data.propensity && a.data.propensity.allSatisfy { $0 == 0.5 })
+        let same = zip(a.data.features.values, b.data.features.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        #expect(same)
+        // Spot checks against the text: row 2 has x = -0.25, row 8 a missing x, row 6 x = 12.3456.
+        #expect(a.data.features[2, 0] == -0.25 && a.data.features[8, 0].isNaN && a.data.features[6, 0] == Float(12.3456))
+        #expect(a.data.outcome[4] == 5 && a.data.outcome[3] == 0.5)
+    }
+
+    @Test("A covariate that turns to text mid-file one-hot encodes the numbers read after it, too")
+    func turnsCategorical() throws {
+        let kinds = ["0", "1", "0", "big", "1", "0", "1"]
+        var text = "arm,outcome,kind\n"
+        for i in 0..<70 { text += "a\(i % 2),\(i % 2),\(kinds[i % kinds.count])\n" }
+        let drop = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: Self.limits())
+        #expect(drop.covariateNames == ["kind=0", "kind=1", "kind=big"])
+        for r in 0..<70 {
+            let expected: [Float] = kinds[r % kinds.count] == "0" ? [1, 0, 0] : kinds[r % kinds.count] == "1" ? [0, 1, 0] : [0, 0, 1]
+            #expect((0..<3).map { drop.data.features[r, $0] } == expected, "row \(r)")
+        }
+    }
+
     @Test("Quoted fields with commas, quotes and newlines; CRLF line ends; empty covariates are missing")
     func quoting() throws {
         var text = "arm,outcome,note,score\r\n"
