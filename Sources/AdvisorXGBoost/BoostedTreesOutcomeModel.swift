@@ -9,14 +9,12 @@ public struct BoostedTreesOutcomeModel: OutcomeModel, Sendable {
         self.parameters = parameters
     }
 
-    public func fitAndPredict(
-        features: FeatureMatrix, outcome: [Double], training: [Int], validation: [Int], targets: [Int]
-    ) throws -> [Double] {
+    public func fitAndPredict(training: LabeledRows, validation: LabeledRows, targets: FeatureMatrix) throws -> [Double] {
         // Early stopping needs a validation part; a tiny arm falls back to its training units.
-        let validationRows = validation.isEmpty ? training : validation
+        let tuning = validation.count == 0 ? training : validation
         let model = try BoostedTrees(
-            parameters: parameters, features: features.rows(training), labels: training.map { Float(outcome[$0]) },
-            validation: features.rows(validationRows), validationLabels: validationRows.map { Float(outcome[$0]) })
-        return try model.predict(features.rows(targets)).map(Double.init)
+            parameters: parameters, features: training.features, labels: training.outcome.map(Float.init),
+            validation: tuning.features, validationLabels: tuning.outcome.map(Float.init))
+        return try model.predict(targets).map(Double.init)
     }
 }

@@ -28,7 +28,7 @@ struct EstimationTests {
             }
         }
         let x = FeatureMatrix(values: values, rows: 100, columns: 2)
-        let model = RidgeRegression(features: x, rows: Array(0..<100), outcome: y, lambda: 1e-9)
+        let model = RidgeRegression(features: x, outcome: y, lambda: 1e-9)
         #expect(abs(model.intercept - 1) < 1e-5 && abs(model.coefficients[0] - 2) < 1e-6 && abs(model.coefficients[1] + 3) < 1e-6)
         let missing = FeatureMatrix(values: [.nan, 0], rows: 1, columns: 2)
         // x0 missing -> its training mean 4.5: 1 + 9 − 0.
@@ -144,5 +144,106 @@ struct EstimationEdgeTests {
         // Arm 1's cells hold its units' outcomes (or arm 1's mean), which rise with x as arm 0's do.
         #expect(e.rho > 0.8, "ρ̂ = \(e.rho)")
         #expect(e.rho <= 1 && e.sigma.isFinite && e.predictionError.isFinite)
+    }
+}
+
+/// The fast layouts (unit-major cells, one-pass cross products, packed bootstrap columns)
+/// against direct, column-by-column computations of the same formulas.
+@Suite("Estimation layouts agree with the direct formulas")
+struct EstimationLayoutTests {
+    /// Random data: `arms` arms, predictions and outcomes loosely related, some arms small.
+    static func randomHoldout(units: Int, arms: Int, seed: UInt64) -> (ExperimentData, [[Double]]) {
+        var rng = SplitMix64(seed: seed)
+        let arm = (0..<units).map { _ in rng.nextIndex(below: 3) == 0 ? rng.nextIndex(below: arms) : rng.nextIndex(below: 2) }
+        let base = (0..<units).map { _ in rng.nextOpenUnit() }
+        let outcome = base.map { $0 + rng.nextOpenUnit() }
+        let predictions = (0..<arms).map { a in base.map { $0 * Double(a % 3 + 1) + 0.3 * rng.nextOpenUnit() } }
+        let data = ExperimentData(
+            armNames: (0..<arms).map { "a\($0)" }, arm: arm, outcome: outcome,
+            features: FeatureMatrix(values: Array(repeating: 0, count: units), rows: units, columns: 1),
+            propensity: Array(repeating: 1 / Double(arms), count: units))
+        return (data, predictions)
+    }
+
+    /// Section 5.2 written out directly: per-arm columns, pairwise Pearson correlations.
+    static func direct(data: ExperimentData, predictions: [[Double]], cells: Int = 10)
+        -> (sigmaUncorrected: Double, rho: Double, predictionError: Double)
+    {
+        let n = data.units
+        let m = data.arms
+        var cell = Array(repeating: Array(repeating: 0, count: n), count: m)
+        for a in 0..<m {
+            let own = (0..<n).filter { data.arm[$0] == a }.map { predictions[a][$0] }.sorted()
+            guard !own.isEmpty else { continue }
+            let cuts = (1..<cells).map { own[min(own.count - 1, $0 * own.count / cells)] }
+            for k in 0..<n { cell[a][k] = cuts.filter { $0 <= predictions[a][k] }.count }
+        }
+        var means = Array(repeating: Array(repeating: 0.0, count: cells), count: m)
+        var spreads: [Double] = []
+        for a in 0..<m {
+            let units = (0..<n).filter { data.arm[$0] == a }
+            let armMean = units.map { data.outcome[$0] }.reduce(0, +) / Double(max(units.count, 1))
+            var filled: [Double] = []
+            for q in 0..<cells {
+                let ys = units.filter { cell[a][$0] == q }.map { data.outcome[$0] }
+                means[a][q] = ys.isEmpty ? armMean : ys.reduce(0, +) / Double(ys.count)
+                if ys.count > 1 { filled.append(means[a][q]) }
+            }
+            if filled.count >= 2 {
+                let g = filled.reduce(0, +) / Double(filled.count)
+                spreads.append(filled.map { ($0 - g) * ($0 - g) }.reduce(0, +) / Double(filled.count))
+            }
+        }
+        func pearson(_ x: [Double], _ y: [Double]) -> Double? {
+            let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+            let sxy = zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+            let sxx = x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +), syy = y.map { ($0 - my) * ($0 - my) }.reduce(0, +)
+            return sxx > 1e-12 && syy > 1e-12 ? sxy / (sxx * syy).squareRoot() : nil
+        }
+        let columns = (0..<m).map { a in (0..<n).map { means[a][cell[a][$0]] } }
+        var total = 0.0
+        var pairs = 0
+        for a in 0..<m {
+            for b in (a + 1)..<m {
+                if let r = pearson(columns[a], columns[b]) {
+                    total += r
+                    pairs += 1
+                }
+            }
+        }
+        let residuals = (0..<n).map { data.outcome[$0] - predictions[data.arm[$0]][$0] }
+        let rm = residuals.reduce(0, +) / Double(n)
+        let sd = (residuals.map { ($0 - rm) * ($0 - rm) }.reduce(0, +) / Double(n)).squareRoot()
+        return ((spreads.reduce(0, +) / Double(max(spreads.count, 1))).squareRoot(), total / Double(max(pairs, 1)), sd)
+    }
+
+    @Test("σ (uncorrected), ρ and σ_ε equal the direct per-arm computation, 2 to 23 arms", arguments: [2, 5, 23])
+    func estimatesMatchDirect(arms: Int) {
+        let (data, predictions) = Self.randomHoldout(units: 3_000, arms: arms, seed: UInt64(arms))
+        let fast = ParameterEstimates.estimate(data: data, holdout: Array(0..<data.units), predictions: predictions)
+        let direct = Self.direct(data: data, predictions: predictions)
+        // Same formulas, different summation order: agreement to rounding (1e-9 leaves room for
+        // the one-pass E[xy] − E[x]E[y] form against the two-pass centred sums).
+        #expect(abs(fast.sigmaUncorrected - direct.sigmaUncorrected) < 1e-9, "\(fast.sigmaUncorrected) vs \(direct.sigmaUncorrected)")
+        #expect(abs(fast.rho - direct.rho) < 1e-9, "\(fast.rho) vs \(direct.rho)")
+        #expect(abs(fast.predictionError - direct.predictionError) < 1e-9)
+    }
+
+    @Test("Policies evaluated together share their resamples: each equals its own evaluation with the same seed")
+    func sharedResamples() throws {
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.2, armMeans: [0, 0.02, 0.04], noise: 0.5)
+        let data = truth.generate(units: 4_000, seed: 8)
+        let split = TLearnerSplit(data: data, seed: 9)
+        let ridge = try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel())
+        let rough = try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel(lambda: 10))
+        let together = PolicyEvaluation.evaluate(data: data, fits: [ridge, rough], bootstrap: 100, seed: 4)
+        for (fit, joint) in zip([ridge, rough], together) {
+            let alone = PolicyEvaluation.evaluate(
+                data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
+                predictions: fit.predictions, bootstrap: 100, seed: 4)
+            #expect(joint == alone)
+        }
+        // The two policies differ, so the check is not of one policy against itself.
+        #expect(together[0].aipw.gain != together[1].aipw.gain)
     }
 }

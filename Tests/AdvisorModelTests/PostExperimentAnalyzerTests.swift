@@ -25,11 +25,15 @@ struct PostExperimentAnalyzerTests {
 
     @Test("Much heterogeneity: personalize, with realized and predicted gains that agree")
     func personalize() throws {
-        let v = try Self.verdict(SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5), units: 30_000)
+        // x0 moves every arm alike, x1–x3 each move one arm, x4 and x5 are noise.
+        let v = try Self.verdict(
+            SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5, extraContinuous: 2), units: 30_000)
         #expect(v.verdict == .personalize, "\(v.headline)")
         #expect(v.realized.lower > 0 && v.realized.gain >= v.threshold)
         #expect(v.predicted.gain > 0 && v.predicted.agrees, "\(v.predicted.statement)")
-        #expect(v.policies.first?.drivers.isEmpty == false)
+        // The drivers are the covariates that move one arm against the others.
+        let drivers = v.policies.first?.drivers.map(\.covariate) ?? []
+        #expect(Set(drivers.prefix(3)) == ["x1", "x2", "x3"], "\(drivers)")
         #expect(!v.levers.isEmpty)
     }
 

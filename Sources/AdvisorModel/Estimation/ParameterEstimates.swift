@@ -60,15 +60,13 @@ extension ParameterEstimates {
         data: ExperimentData, holdout: [Int], predictions: [[Double]], cells: Int = 10,
         bootstrap: Int = 0, seed: UInt64 = 1
     ) -> ParameterEstimates {
-        let cellIndex = quantileCells(data: data, holdout: holdout, predictions: predictions, cells: cells)
+        let table = HoldoutCells(data: data, holdout: holdout, predictions: predictions, cells: cells)
         let arms = armMeanSpread(data)
-        var result = compute(
-            data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
-            sample: Array(holdout.indices), arms: arms)
+        var result = table.estimates(sample: Array(holdout.indices), arms: arms)
         if bootstrap > 0 && holdout.count > 1 {
             // An m-out-of-n bootstrap: each resample draws m = min(n, 20,000) holdout units with
             // replacement and the spread is scaled by sqrt(m/n). The same quantities, and the
-            // cost of a resample no longer grows with the drop (ρ alone is m(m−1)/2 correlations).
+            // cost of a resample no longer grows with the drop.
             let n = holdout.count
             let m = min(n, 20_000)
             // Replicates run on all cores, each with its own seeded stream.
@@ -79,9 +77,7 @@ extension ParameterEstimates {
             DispatchQueue.concurrentPerform(iterations: bootstrap) { r in
                 var rng = SplitMix64.stream(r, of: seed)
                 let sample = (0..<m).map { _ in rng.nextIndex(below: n) }
-                output[r] = compute(
-                    data: data, holdout: holdout, predictions: predictions, cellIndex: cellIndex, cells: cells,
-                    sample: sample, arms: arms)
+                output[r] = table.estimates(sample: sample, arms: arms)
             }
             let draws = slots.compactMap { $0 }
             let scale = (Double(m) / Double(n)).squareRoot()
@@ -120,60 +116,102 @@ extension ParameterEstimates {
         } / Double(m)
         return (variance, noise)
     }
+}
 
-    /// `cellIndex[a][k]`: the quantile cell of holdout unit k under arm a's prediction. Cut
-    /// points come from the holdout units assigned to arm a, so each of its cells holds about
-    /// a tenth of them; every other unit is placed by the same cut points.
-    static func quantileCells(data: ExperimentData, holdout: [Int], predictions: [[Double]], cells: Int) -> [[Int]] {
-        var own = Array(repeating: [Int](), count: data.arms)
-        for (k, i) in holdout.enumerated() { own[data.arm[i]].append(k) }
-        return (0..<data.arms).map { a in
-            let sorted = own[a].map { predictions[a][$0] }.sorted()
-            guard !sorted.isEmpty else { return Array(repeating: 0, count: holdout.count) }
-            let cuts = (1..<cells).map { q in sorted[min(sorted.count - 1, q * sorted.count / cells)] }
-            return predictions[a].map { value in
-                // Number of cut points below the value: binary search.
-                var low = 0
-                var high = cuts.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if cuts[mid] <= value { low = mid + 1 } else { high = mid }
+/// The holdout as the estimates read it, built once and shared by every bootstrap resample:
+/// per holdout unit its arm, outcome, own-arm prediction, and its quantile cell under every
+/// arm's prediction (unit-major, so one unit's cells are adjacent).
+struct HoldoutCells: Sendable {
+    let units: Int
+    let arms: Int
+    let cells: Int
+    let arm: [Int]
+    let outcome: [Double]
+    let ownPrediction: [Double]
+    /// cell[k * arms + a]: the quantile cell of holdout unit k under arm a's prediction.
+    let cell: [UInt8]
+
+    /// Cut points for arm a come from the holdout units assigned to arm a, so each of its cells
+    /// holds about a `cells`-th of them; every other unit is placed by the same cut points.
+    init(data: ExperimentData, holdout: [Int], predictions: [[Double]], cells: Int) {
+        precondition((2...255).contains(cells), "cells must fit a byte")
+        let n = holdout.count
+        let m = data.arms
+        self.units = n
+        self.arms = m
+        self.cells = cells
+        self.arm = holdout.map { data.arm[$0] }
+        self.outcome = holdout.map { data.outcome[$0] }
+        let arm = self.arm
+        self.ownPrediction = (0..<n).map { predictions[arm[$0]][$0] }
+        var own = Array(repeating: [Double](), count: m)
+        for k in 0..<n { own[arm[k]].append(predictions[arm[k]][k]) }
+        let cuts: [[Double]] = own.map { values in
+            let sorted = values.sorted()
+            // An arm without holdout units puts everyone in cell 0 (it then adds no spread).
+            guard !sorted.isEmpty else { return [] }
+            return (1..<cells).map { q in sorted[min(sorted.count - 1, q * sorted.count / cells)] }
+        }
+        // Blocks of units, arm by arm inside a block: predictions are read sequentially and the
+        // block's cells (block × arms bytes) stay in cache while they are written.
+        self.cell = [UInt8](unsafeUninitializedCapacity: n * m) { out, count in
+            let block = 2048
+            for start in stride(from: 0, to: n, by: block) {
+                let end = min(start + block, n)
+                for a in 0..<m {
+                    let armCuts = cuts[a]
+                    predictions[a].withUnsafeBufferPointer { column in
+                        for k in start..<end {
+                            // The number of cut points at or below the value (branch-free).
+                            var q: UInt8 = 0
+                            for c in armCuts { q &+= c <= column[k] ? 1 : 0 }
+                            out[k * m + a] = q
+                        }
+                    }
                 }
-                return low
             }
+            count = n * m
         }
     }
 
     /// The estimates from the holdout positions in `sample` (with repetition for a bootstrap).
-    static func compute(
-        data: ExperimentData, holdout: [Int], predictions: [[Double]], cellIndex: [[Int]], cells: Int, sample: [Int],
-        arms spread: (variance: Double, noise: Double)
-    ) -> ParameterEstimates {
-        let m = data.arms
-        // Cell sums over the sampled holdout units of each arm.
-        var count = Array(repeating: Array(repeating: 0.0, count: cells), count: m)
+    func estimates(sample: [Int], arms spread: (variance: Double, noise: Double)) -> ParameterEstimates {
+        let m = arms
+        let width = cells
+        // Cell sums over the sampled holdout units of each arm; cell (a, q) at a * cells + q.
+        var count = [Double](repeating: 0, count: m * width)
         var sum = count
         var squares = count
         var residual = (sum: 0.0, squares: 0.0)
-        for k in sample {
-            let i = holdout[k]
-            let a = data.arm[i]
-            let y = data.outcome[i]
-            let q = cellIndex[a][k]
-            count[a][q] += 1
-            sum[a][q] += y
-            squares[a][q] += y * y
-            let r = y - predictions[a][k]
-            residual.sum += r
-            residual.squares += r * r
+        sample.withUnsafeBufferPointer { sample in
+            cell.withUnsafeBufferPointer { cell in
+                count.withUnsafeMutableBufferPointer { count in
+                    sum.withUnsafeMutableBufferPointer { sum in
+                        squares.withUnsafeMutableBufferPointer { squares in
+                            for k in sample {
+                                let a = arm[k]
+                                let y = outcome[k]
+                                let index = a * width + Int(cell[k * m + a])
+                                count[index] += 1
+                                sum[index] += y
+                                squares[index] += y * y
+                                let r = y - ownPrediction[k]
+                                residual.sum += r
+                                residual.squares += r * r
+                            }
+                        }
+                    }
+                }
+            }
         }
         // Every cell's mean outcome (ρ assigns it to units); a cell no sampled unit fell into
         // takes its arm's mean, so it adds no spurious spread.
         var cellMean = count
         for a in 0..<m {
-            let armCount = count[a].reduce(0, +)
-            let armMean = armCount > 0 ? sum[a].reduce(0, +) / armCount : 0
-            for q in 0..<cells { cellMean[a][q] = count[a][q] > 0 ? sum[a][q] / count[a][q] : armMean }
+            let cellsOfArm = (a * width)..<((a + 1) * width)
+            let armCount = count[cellsOfArm].reduce(0, +)
+            let armMean = armCount > 0 ? sum[cellsOfArm].reduce(0, +) / armCount : 0
+            for i in cellsOfArm { cellMean[i] = count[i] > 0 ? sum[i] / count[i] : armMean }
         }
         var raw = 0.0
         var corrected = 0.0
@@ -181,55 +219,28 @@ extension ParameterEstimates {
         var smallest = Int.max
         var armsUsed = 0
         for a in 0..<m {
-            let filled = (0..<cells).filter { count[a][$0] > 1 }
-            smallest = min(smallest, Int(count[a].min() ?? 0))
+            let cellsOfArm = (a * width)..<((a + 1) * width)
+            let filled = cellsOfArm.filter { count[$0] > 1 }
+            smallest = min(smallest, Int(count[cellsOfArm].min() ?? 0))
             guard filled.count >= 2 else { continue }
             armsUsed += 1
             var noise = 0.0
-            for q in filled {
-                let mean = cellMean[a][q]
-                let variance = max(0, squares[a][q] / count[a][q] - mean * mean) * count[a][q] / (count[a][q] - 1)
-                within.sum += variance * (count[a][q] - 1)
-                within.weight += count[a][q] - 1
-                noise += variance / count[a][q]
+            for i in filled {
+                let mean = cellMean[i]
+                let variance = max(0, squares[i] / count[i] - mean * mean) * count[i] / (count[i] - 1)
+                within.sum += variance * (count[i] - 1)
+                within.weight += count[i] - 1
+                noise += variance / count[i]
             }
-            let means = filled.map { cellMean[a][$0] }
+            let means = filled.map { cellMean[$0] }
             let grand = means.reduce(0, +) / Double(means.count)
             let spread = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(means.count)
             raw += spread
             corrected += max(0, spread - noise / Double(filled.count))
         }
 
-        // ρ: every sampled unit gets, per arm, the mean outcome of its cell under that arm;
-        // one contiguous column per arm, then the pairwise correlations.
         let n = Double(sample.count)
-        var columns: [[Double]] = []
-        var mean = Array(repeating: 0.0, count: m)
-        var sd = Array(repeating: 0.0, count: m)
-        for a in 0..<m {
-            let column = sample.map { cellMean[a][cellIndex[a][$0]] }
-            let s1 = column.reduce(0, +)
-            let s2 = column.reduce(0) { $0 + $1 * $1 }
-            mean[a] = s1 / n
-            sd[a] = max(0, s2 / n - mean[a] * mean[a]).squareRoot()
-            columns.append(column)
-        }
-        var correlations = 0.0
-        var pairs = 0
-        for a in 0..<m where sd[a] > 0 {
-            for b in (a + 1)..<max(a + 1, m) where sd[b] > 0 {
-                let cross = columns[a].withUnsafeBufferPointer { x in
-                    columns[b].withUnsafeBufferPointer { y in
-                        var total = 0.0
-                        for k in 0..<x.count { total += x[k] * y[k] }
-                        return total
-                    }
-                }
-                correlations += (cross / n - mean[a] * mean[b]) / (sd[a] * sd[b])
-                pairs += 1
-            }
-        }
-
+        let rho = Self.meanCorrelation(sample: sample, cellMean: cellMean, arms: m, cellsPerArm: width, cell: cell)
         let residualMean = residual.sum / max(n, 1)
         let residualVariance = max(0, residual.squares / max(n, 1) - residualMean * residualMean)
         let noise = within.weight > 0 ? within.sum / within.weight : 0
@@ -237,7 +248,7 @@ extension ParameterEstimates {
         return ParameterEstimates(
             sigma: (corrected / divisor).squareRoot(),
             sigmaUncorrected: (raw / divisor).squareRoot(),
-            rho: pairs > 0 ? min(1, max(-1, correlations / Double(pairs))) : 0,
+            rho: min(1, max(-1, rho)),
             s: max(0, spread.variance - spread.noise).squareRoot(),
             sUncorrected: spread.variance.squareRoot(),
             predictionError: residualVariance.squareRoot(),
@@ -245,6 +256,60 @@ extension ParameterEstimates {
             irreducibleNoise: noise.squareRoot(),
             standardErrors: nil,
             smallestCell: smallest == Int.max ? 0 : smallest,
-            cellsPerArm: cells)
+            cellsPerArm: width)
+    }
+
+    /// ρ: every sampled unit gets, per arm, the mean outcome of its cell under that arm; ρ is the
+    /// mean over arm pairs of the correlation of those values across units (arms whose values
+    /// do not vary are left out). One pass over the units accumulates the arms' sums and the
+    /// upper triangle of their cross products (about m²/2 multiply-adds per unit, four at a time
+    /// in SIMD lanes), instead of m(m−1)/2 passes over per-arm columns.
+    static func meanCorrelation(sample: [Int], cellMean: [Double], arms m: Int, cellsPerArm: Int, cell: [UInt8]) -> Double {
+        // The unit's values padded to whole lanes; row a of the products holds chunks from the
+        // one containing a to the end (the lower triangle is never touched).
+        let chunks = (m + 3) / 4
+        let values = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
+        defer { values.deallocate() }
+        values.initialize(repeating: .zero)
+        let products = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: m * chunks)
+        defer { products.deallocate() }
+        products.initialize(repeating: .zero)
+        let sums = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: .zero)
+        sample.withUnsafeBufferPointer { sample in
+            cell.withUnsafeBufferPointer { cell in
+                cellMean.withUnsafeBufferPointer { cellMean in
+                    for k in sample {
+                        let row = k &* m
+                        for a in 0..<m { values[a >> 2][a & 3] = cellMean[a &* cellsPerArm &+ Int(cell[row &+ a])] }
+                        for c in 0..<chunks { sums[c] += values[c] }
+                        for a in 0..<m {
+                            let va = SIMD4<Double>(repeating: values[a >> 2][a & 3])
+                            let base = a &* chunks
+                            for c in (a / 4)..<chunks { products[base &+ c] += va * values[c] }
+                        }
+                    }
+                }
+            }
+        }
+        func product(_ a: Int, _ b: Int) -> Double { products[a * chunks + b / 4][b % 4] }
+        let n = Double(max(sample.count, 1))
+        let means = (0..<m).map { sums[$0 / 4][$0 % 4] / n }
+        // Arms whose assigned values are constant have a variance of rounding error only.
+        let sd = (0..<m).map { a -> Double in
+            let meanSquare = product(a, a) / n
+            let variance = meanSquare - means[a] * means[a]
+            return variance > 1e-10 * meanSquare ? variance.squareRoot() : 0
+        }
+        var correlations = 0.0
+        var pairs = 0
+        for a in 0..<m where sd[a] > 0 {
+            for b in (a + 1)..<max(a + 1, m) where sd[b] > 0 {
+                correlations += (product(a, b) / n - means[a] * means[b]) / (sd[a] * sd[b])
+                pairs += 1
+            }
+        }
+        return pairs > 0 ? correlations / Double(pairs) : 0
     }
 }

@@ -136,22 +136,24 @@ public struct PostExperimentAnalyzer {
         earlierPriors: ModelParameters? = nil, shouldStop: () -> Bool = { false }
     ) throws -> PostExperimentVerdict {
         precondition(!models.isEmpty, "at least one outcome model")
-        var results: [PostExperimentVerdict.PolicyResult] = []
-        var primary: (fit: TLearnerFit, evaluation: PolicyEvaluation)?
-        for (index, entry) in models.enumerated() {
-            let fit = try TLearnerFit.fit(
-                data: data, model: entry.model, holdoutShare: settings.holdoutShare,
-                validationShare: settings.validationShare, seed: settings.seed, shouldStop: shouldStop)
-            let evaluation = PolicyEvaluation.evaluate(
-                data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
-                predictions: fit.predictions, bootstrap: settings.bootstrap, seed: settings.seed &+ UInt64(index))
-            results.append(
-                .init(
-                    name: entry.name, ipw: evaluation.ipw, aipw: evaluation.aipw,
-                    armShares: zip(data.armNames, evaluation.armShares).map { .init(arm: $0, share: $1) },
-                    drivers: Self.drivers(data: data, fit: fit, names: covariateNames)))
-            if index == 0 { primary = (fit, evaluation) }
+        // One split for every model, and one bootstrap pass for every policy.
+        let split = TLearnerSplit(
+            data: data, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
+        var fits: [TLearnerFit] = []
+        for entry in models {
+            fits.append(try TLearnerFit.fit(data: data, split: split, model: entry.model, shouldStop: shouldStop))
         }
+        if shouldStop() { throw ModelError.stopped }
+        let evaluations = PolicyEvaluation.evaluate(
+            data: data, fits: fits, bootstrap: settings.bootstrap, seed: settings.seed)
+        let results = models.indices.map { index in
+            PostExperimentVerdict.PolicyResult(
+                name: models[index].name, ipw: evaluations[index].ipw, aipw: evaluations[index].aipw,
+                armShares: zip(data.armNames, evaluations[index].armShares).map { .init(arm: $0, share: $1) },
+                drivers: Self.drivers(
+                    features: split.holdoutFeatures, predictions: fits[index].predictions, names: covariateNames))
+        }
+        let primary = fits.first.map { ($0, evaluations[0]) }
         guard let (fit, evaluation) = primary else { preconditionFailure("models is not empty") }
         if shouldStop() { throw ModelError.stopped }
 
@@ -259,44 +261,78 @@ public struct PostExperimentAnalyzer {
     }
 
     /// The covariates that make the policy choose: for covariate j, the SD over arms of the
-    /// correlation between x_j and the arm's prediction centred on the mean over arms.
-    static func drivers(data: ExperimentData, fit: TLearnerFit, names: [String]) -> [PostExperimentVerdict.Driver] {
-        let n = fit.holdout.count
-        guard n > 2, !names.isEmpty else { return [] }
-        let m = data.arms
-        var centred = fit.predictions
-        for k in 0..<n {
-            var mean = 0.0
-            for a in 0..<m { mean += fit.predictions[a][k] }
-            mean /= Double(m)
-            for a in 0..<m { centred[a][k] -= mean }
+    /// correlation between x_j and the arm's prediction centred on the mean over arms (a
+    /// covariate that moves every arm alike scores 0). `features`: the holdout units' rows.
+    static func drivers(features: FeatureMatrix, predictions: [[Double]], names: [String]) -> [PostExperimentVerdict.Driver] {
+        let n = features.rows
+        let m = predictions.count
+        let p = features.columns
+        guard n > 2, m > 0, !names.isEmpty else { return [] }
+        // Unit-major centred predictions, so one unit's arms are adjacent for the per-arm sums.
+        var centred = [Double](repeating: 0, count: n * m)
+        centred.withUnsafeMutableBufferPointer { c in
+            for a in 0..<m {
+                predictions[a].withUnsafeBufferPointer { column in
+                    for k in 0..<n { c[k * m + a] = column[k] }
+                }
+            }
+            for k in 0..<n {
+                var mean = 0.0
+                for a in 0..<m { mean += c[k * m + a] }
+                mean /= Double(m)
+                for a in 0..<m { c[k * m + a] -= mean }
+            }
         }
         var drivers: [PostExperimentVerdict.Driver] = []
-        for j in 0..<data.features.columns {
-            let x = fit.holdout.map { Double(data.features[$0, j]) }
-            let present = x.indices.filter { !x[$0].isNaN }
-            guard present.count > 2 else { continue }
-            let correlations = (0..<m).map { a in correlation(present.map { x[$0] }, present.map { centred[a][$0] }) }
-            let mean = correlations.reduce(0, +) / Double(m)
-            let spread = (correlations.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(m)).squareRoot()
+        var sy = [Double](repeating: 0, count: m)
+        var syy = sy
+        var sxy = sy
+        for j in 0..<p {
+            // Units with x_j present; x_j centred on their mean, so Σ dx·c is n·cov(x, c).
+            var count = 0
+            var sum = 0.0
+            for k in 0..<n where !features[k, j].isNaN {
+                sum += Double(features[k, j])
+                count += 1
+            }
+            guard count > 2 else { continue }
+            let mean = sum / Double(count)
+            var sxx = 0.0
+            for a in 0..<m {
+                sy[a] = 0
+                syy[a] = 0
+                sxy[a] = 0
+            }
+            features.values.withUnsafeBufferPointer { x in
+                centred.withUnsafeBufferPointer { c in
+                    sy.withUnsafeMutableBufferPointer { sy in
+                        syy.withUnsafeMutableBufferPointer { syy in
+                            sxy.withUnsafeMutableBufferPointer { sxy in
+                                for k in 0..<n where !x[k * p + j].isNaN {
+                                    let dx = Double(x[k * p + j]) - mean
+                                    sxx += dx * dx
+                                    for a in 0..<m {
+                                        let y = c[k * m + a]
+                                        sy[a] += y
+                                        syy[a] += y * y
+                                        sxy[a] += dx * y
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let units = Double(count)
+            let correlations = (0..<m).map { a -> Double in
+                let variance = syy[a] / units - (sy[a] / units) * (sy[a] / units)
+                return sxx > 0 && variance > 1e-14 * syy[a] / units ? (sxy[a] / units) / (sxx / units * variance).squareRoot() : 0
+            }
+            let average = correlations.reduce(0, +) / Double(m)
+            let spread = (correlations.reduce(0) { $0 + ($1 - average) * ($1 - average) } / Double(m)).squareRoot()
             drivers.append(.init(covariate: j < names.count ? names[j] : "x\(j)", score: spread))
         }
         return Array(drivers.sorted { $0.score > $1.score }.prefix(5))
-    }
-
-    static func correlation(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        let mx = x.reduce(0, +) / n
-        let my = y.reduce(0, +) / n
-        var sxy = 0.0
-        var sxx = 0.0
-        var syy = 0.0
-        for i in x.indices {
-            sxy += (x[i] - mx) * (y[i] - my)
-            sxx += (x[i] - mx) * (x[i] - mx)
-            syy += (y[i] - my) * (y[i] - my)
-        }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
     }
 
     /// Plain statements comparing a proposal's central priors with the estimates. A prior is

@@ -11,49 +11,60 @@ public struct RidgeRegression: Sendable {
 
     /// Fits y ~ X with penalty `lambda` per unit (the penalty matrix is lambda·n·I on the
     /// standardized scale, so its strength does not depend on the sample size).
-    public init(features: FeatureMatrix, rows: [Int], outcome: [Double], lambda: Double = 1e-3) {
+    public init(features: FeatureMatrix, outcome: [Double], lambda: Double = 1e-3) {
+        precondition(features.rows == outcome.count, "one outcome per row")
         let p = features.columns
+        let rows = 0..<features.rows
         let n = max(rows.count, 1)
         var means = Array(repeating: 0.0, count: p)
-        var counts = Array(repeating: 0, count: p)
-        for i in rows {
-            for j in 0..<p where !features[i, j].isNaN {
-                means[j] += Double(features[i, j])
-                counts[j] += 1
-            }
-        }
-        for j in 0..<p { means[j] = counts[j] > 0 ? means[j] / Double(counts[j]) : 0 }
         var scales = Array(repeating: 0.0, count: p)
-        for i in rows {
-            for j in 0..<p {
-                let x = features[i, j].isNaN ? 0 : Double(features[i, j]) - means[j]
-                scales[j] += x * x
-            }
-        }
-        for j in 0..<p { scales[j] = scales[j] > 0 ? (scales[j] / Double(n)).squareRoot() : 1 }
-        let yMean = rows.reduce(0) { $0 + outcome[$1] } / Double(n)
-
-        // Normal equations (Z'Z + λnI) b = Z'(y − ȳ) on standardized Z, through raw pointers:
-        // this loop runs once per unit and arm.
         var gram = Array(repeating: 0.0, count: p * p)
         var right = Array(repeating: 0.0, count: p)
-        var z = Array(repeating: 0.0, count: p)
+        var yMean = 0.0
+        // Three sequential passes over the rows through raw storage (they run once per unit and arm):
+        // column means of the observed values, their spread, then the normal equations
+        // (Z'Z + λnI) b = Z'(y − ȳ) on the standardized Z.
         features.values.withUnsafeBufferPointer { x in
-            gram.withUnsafeMutableBufferPointer { g in
-                right.withUnsafeMutableBufferPointer { r in
-                    z.withUnsafeMutableBufferPointer { z in
-                        for i in rows {
-                            let row = i * p
-                            for j in 0..<p {
-                                let v = x[row + j]
-                                z[j] = v.isNaN ? 0 : (Double(v) - means[j]) / scales[j]
-                            }
-                            let y = outcome[i] - yMean
-                            for j in 0..<p {
-                                let zj = z[j]
-                                r[j] += zj * y
-                                let base = j * p
-                                for k in 0...j { g[base + k] += zj * z[k] }
+            outcome.withUnsafeBufferPointer { y in
+                means.withUnsafeMutableBufferPointer { means in
+                    var counts = [Int](repeating: 0, count: p)
+                    for i in rows {
+                        yMean += y[i]
+                        for j in 0..<p where !x[i * p + j].isNaN {
+                            means[j] += Double(x[i * p + j])
+                            counts[j] += 1
+                        }
+                    }
+                    yMean /= Double(n)
+                    for j in 0..<p { means[j] = counts[j] > 0 ? means[j] / Double(counts[j]) : 0 }
+                }
+                scales.withUnsafeMutableBufferPointer { scales in
+                    for i in rows {
+                        for j in 0..<p {
+                            let v = x[i * p + j]
+                            let d = v.isNaN ? 0 : Double(v) - means[j]
+                            scales[j] += d * d
+                        }
+                    }
+                    for j in 0..<p { scales[j] = scales[j] > 0 ? (scales[j] / Double(n)).squareRoot() : 1 }
+                }
+                let shift = means
+                let inverseScale = scales.map { 1 / $0 }
+                gram.withUnsafeMutableBufferPointer { g in
+                    right.withUnsafeMutableBufferPointer { r in
+                        var z = [Double](repeating: 0, count: p)
+                        z.withUnsafeMutableBufferPointer { z in
+                            for i in rows {
+                                for j in 0..<p {
+                                    let v = x[i * p + j]
+                                    z[j] = v.isNaN ? 0 : (Double(v) - shift[j]) * inverseScale[j]
+                                }
+                                let target = y[i] - yMean
+                                for j in 0..<p {
+                                    let zj = z[j]
+                                    r[j] += zj * target
+                                    for k in 0...j { g[j * p + k] += zj * z[k] }
+                                }
                             }
                         }
                     }
@@ -75,21 +86,28 @@ public struct RidgeRegression: Sendable {
     }
 
     public func predict(_ features: FeatureMatrix, row: Int) -> Double {
-        predict(features, rows: [row])[0]
+        predict(features.rows([row]))[0]
     }
 
-    /// Predictions for many rows at once (one pass over raw storage).
-    public func predict(_ features: FeatureMatrix, rows: [Int]) -> [Double] {
+    /// A prediction for every row of `features`, in one sequential pass over its storage.
+    public func predict(_ features: FeatureMatrix) -> [Double] {
         let p = features.columns
-        return features.values.withUnsafeBufferPointer { x in
-            rows.map { row in
-                var y = intercept
-                for j in 0..<p {
-                    let v = x[row * p + j]
-                    y += coefficients[j] * (v.isNaN ? means[j] : Double(v))
+        precondition(p == coefficients.count, "the model was fitted on \(coefficients.count) covariates")
+        // A missing value contributes the training mean: the same as intercept + b·mean.
+        let coefficients = self.coefficients
+        let means = self.means
+        return [Double](unsafeUninitializedCapacity: features.rows) { out, count in
+            features.values.withUnsafeBufferPointer { x in
+                for r in 0..<features.rows {
+                    var y = intercept
+                    for j in 0..<p {
+                        let v = x[r * p + j]
+                        y += coefficients[j] * (v.isNaN ? means[j] : Double(v))
+                    }
+                    out[r] = y
                 }
-                return y
             }
+            count = features.rows
         }
     }
 

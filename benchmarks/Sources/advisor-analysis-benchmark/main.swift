@@ -15,7 +15,7 @@ func seconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 }
 
 /// Boosted trees with the time inside XGBoost (matrix creation, training, prediction) kept
-/// apart from the rest (gathering each arm's rows).
+/// apart from the rest (gathering each arm's rows, converting labels and predictions).
 final class TimedBoostedTrees: OutcomeModel {
     let parameters: BoostingParameters
     var xgboostSeconds = 0.0
@@ -23,19 +23,15 @@ final class TimedBoostedTrees: OutcomeModel {
 
     init(parameters: BoostingParameters) { self.parameters = parameters }
 
-    func fitAndPredict(
-        features: FeatureMatrix, outcome: [Double], training: [Int], validation: [Int], targets: [Int]
-    ) throws -> [Double] {
-        let trainX = features.rows(training)
-        let trainY = training.map { Float(outcome[$0]) }
-        let validX = features.rows(validation)
-        let validY = validation.map { Float(outcome[$0]) }
-        let targetX = features.rows(targets)
+    func fitAndPredict(training: LabeledRows, validation: LabeledRows, targets: FeatureMatrix) throws -> [Double] {
+        let trainY = training.outcome.map(Float.init)
+        let validY = validation.outcome.map(Float.init)
         let (predictions, spent) = try seconds { () throws -> [Float] in
             let model = try BoostedTrees(
-                parameters: parameters, features: trainX, labels: trainY, validation: validX, validationLabels: validY)
+                parameters: parameters, features: training.features, labels: trainY, validation: validation.features,
+                validationLabels: validY)
             rounds.append(model.summary.rounds)
-            return try model.predict(targetX)
+            return try model.predict(targets)
         }
         xgboostSeconds += spent
         return predictions.map(Double.init)
@@ -74,26 +70,22 @@ var boosting = BoostingParameters()
 boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
 boosting.seed = settings.seed
 let timed = TimedBoostedTrees(parameters: boosting)
-let (fit, tlearner) = try seconds {
-    try TLearnerFit.fit(data: data, model: timed, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
+// As in PostExperimentAnalyzer: one split for both models, one bootstrap pass for both policies.
+let (split, splitting) = seconds {
+    TLearnerSplit(data: data, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
 }
-let (ridgeFit, ridge) = try seconds {
-    try TLearnerFit.fit(data: data, model: RidgeOutcomeModel(), holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
-}
+let (fit, fitting) = try seconds { try TLearnerFit.fit(data: data, split: split, model: timed) }
+let tlearner = splitting + fitting
+let (ridgeFit, ridge) = try seconds { try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel()) }
 let (estimates, estimating) = seconds {
     ParameterEstimates.estimate(
         data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: settings.estimateBootstrap, seed: settings.seed)
 }
-let ((xgbEval, ridgeEval), evaluating) = seconds {
-    (
-        PolicyEvaluation.evaluate(
-            data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
-            predictions: fit.predictions, bootstrap: settings.bootstrap, seed: settings.seed),
-        PolicyEvaluation.evaluate(
-            data: data, holdout: ridgeFit.holdout, assignment: ridgeFit.assignment, uniformArm: ridgeFit.bestUniformArm,
-            predictions: ridgeFit.predictions, bootstrap: settings.bootstrap, seed: settings.seed &+ 1)
-    )
+let (evaluations, evaluating) = seconds {
+    PolicyEvaluation.evaluate(data: data, fits: [fit, ridgeFit], bootstrap: settings.bootstrap, seed: settings.seed)
 }
+let xgbEval = evaluations[0]
+let ridgeEval = evaluations[1]
 // The model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
 let (predicted, predicting) = try seconds { () throws -> Double in
     var sizes = Array(repeating: 0.0, count: data.arms)
