@@ -18,8 +18,9 @@ public struct FeatureMatrix: Sendable {
         let out = [Float](unsafeUninitializedCapacity: indices.count * width) { buffer, count in
             values.withUnsafeBufferPointer { source in
                 guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
+                // An element loop, not a memmove call per row: rows are a few dozen bytes.
                 for (r, i) in indices.enumerated() {
-                    (to + r * width).update(from: from + i * width, count: width)
+                    for c in 0..<width { to[r * width + c] = from[i * width + c] }
                 }
             }
             count = indices.count * width

@@ -76,7 +76,9 @@ extension ParameterEstimates {
             nonisolated(unsafe) let output = slots
             DispatchQueue.concurrentPerform(iterations: bootstrap) { r in
                 var rng = SplitMix64.stream(r, of: seed)
-                let sample = (0..<m).map { _ in rng.nextIndex(below: n) }
+                // Sorted: the estimates are sums, so order does not matter, and ascending reads
+                // of the unit-major cells are far cheaper than random ones.
+                let sample = (0..<m).map { _ in rng.nextIndex(below: n) }.sorted()
                 output[r] = table.estimates(sample: sample, arms: arms)
             }
             let draws = slots.compactMap { $0 }
@@ -152,21 +154,23 @@ struct HoldoutCells: Sendable {
             guard !sorted.isEmpty else { return [] }
             return (1..<cells).map { q in sorted[min(sorted.count - 1, q * sorted.count / cells)] }
         }
-        // Blocks of units, arm by arm inside a block: predictions are read sequentially and the
-        // block's cells (block × arms bytes) stay in cache while they are written.
+        // Blocks of units, arm by arm inside a block: a unit's cell is the number of cut points
+        // at or below its prediction, counted cut by cut over the block (a loop over contiguous
+        // predictions the compiler vectorizes), then written to the block's rows, which stay in
+        // cache (block × arms bytes).
         self.cell = [UInt8](unsafeUninitializedCapacity: n * m) { out, count in
             let block = 2048
+            let tally = UnsafeMutableBufferPointer<Int>.allocate(capacity: block)
+            defer { tally.deallocate() }
             for start in stride(from: 0, to: n, by: block) {
-                let end = min(start + block, n)
+                let length = min(block, n - start)
                 for a in 0..<m {
-                    let armCuts = cuts[a]
                     predictions[a].withUnsafeBufferPointer { column in
-                        for k in start..<end {
-                            // The number of cut points at or below the value (branch-free).
-                            var q: UInt8 = 0
-                            for c in armCuts { q &+= c <= column[k] ? 1 : 0 }
-                            out[k * m + a] = q
+                        for k in 0..<length { tally[k] = 0 }
+                        for cut in cuts[a] {
+                            for k in 0..<length { tally[k] &+= column[start &+ k] >= cut ? 1 : 0 }
                         }
+                        for k in 0..<length { out[(start &+ k) &* m &+ a] = UInt8(truncatingIfNeeded: tally[k]) }
                     }
                 }
             }

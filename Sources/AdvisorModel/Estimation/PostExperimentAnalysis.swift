@@ -263,7 +263,7 @@ public struct PostExperimentAnalyzer {
     /// The covariates that make the policy choose: for covariate j, the SD over arms of the
     /// correlation between x_j and the arm's prediction centred on the mean over arms (a
     /// covariate that moves every arm alike scores 0). `features`: the holdout units' rows.
-    static func drivers(features: FeatureMatrix, predictions: [[Double]], names: [String]) -> [PostExperimentVerdict.Driver] {
+    public static func drivers(features: FeatureMatrix, predictions: [[Double]], names: [String]) -> [PostExperimentVerdict.Driver] {
         let n = features.rows
         let m = predictions.count
         let p = features.columns

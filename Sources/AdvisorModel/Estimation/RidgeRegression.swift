@@ -98,13 +98,32 @@ public struct RidgeRegression: Sendable {
         let means = self.means
         return [Double](unsafeUninitializedCapacity: features.rows) { out, count in
             features.values.withUnsafeBufferPointer { x in
-                for r in 0..<features.rows {
-                    var y = intercept
-                    for j in 0..<p {
-                        let v = x[r * p + j]
-                        y += coefficients[j] * (v.isNaN ? means[j] : Double(v))
+                coefficients.withUnsafeBufferPointer { c in
+                    means.withUnsafeBufferPointer { means in
+                        @inline(__always) func term(_ row: Int, _ j: Int) -> Double {
+                            let v = x[row + j]
+                            return c[j] * (v.isNaN ? means[j] : Double(v))
+                        }
+                        for r in 0..<features.rows {
+                            // Four partial sums: one running sum would make each row wait on
+                            // p dependent additions.
+                            let row = r * p
+                            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                            var j = 0
+                            while j + 4 <= p {
+                                s0 += term(row, j)
+                                s1 += term(row, j + 1)
+                                s2 += term(row, j + 2)
+                                s3 += term(row, j + 3)
+                                j += 4
+                            }
+                            while j < p {
+                                s0 += term(row, j)
+                                j += 1
+                            }
+                            out[r] = intercept + ((s0 + s1) + (s2 + s3))
+                        }
                     }
-                    out[r] = y
                 }
             }
             count = features.rows

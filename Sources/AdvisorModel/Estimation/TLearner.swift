@@ -48,15 +48,18 @@ public struct RidgeOutcomeModel: OutcomeModel, Sendable {
 }
 
 /// The seeded split every outcome model of one analysis shares: which units are held out,
-/// each arm's training and validation units, and the holdout covariates gathered once (every
-/// arm's model predicts all of them).
+/// each arm's training and validation units, and their covariates and outcomes gathered once,
+/// contiguous, for every model to read in order.
 public struct TLearnerSplit: Sendable {
     public var training: [Int]
     public var holdout: [Int]
     /// Per arm: the training units its model is fitted on, and the last `validationShare` of
-    /// them, kept apart for tuning.
+    /// them, kept apart for tuning (unit indices, ascending).
     public var fitRows: [[Int]]
     public var validationRows: [[Int]]
+    /// The same units' rows, in the same order.
+    public var fitting: [LabeledRows]
+    public var validation: [LabeledRows]
     /// The holdout units' covariates, row k = unit holdout[k].
     public var holdoutFeatures: FeatureMatrix
     /// The arm with the highest mean outcome on the training split: the uniform benchmark,
@@ -87,8 +90,51 @@ public struct TLearnerSplit: Sendable {
         self.holdout = holdout
         self.fitRows = fitRows
         self.validationRows = validationRows
-        self.holdoutFeatures = data.features.rows(holdout)
         self.bestUniformArm = trainMeans.indices.max { trainMeans[$0] < trainMeans[$1] } ?? 0
+        let parts = Self.gather(data, parts: [holdout] + fitRows + validationRows)
+        let m = fitRows.count
+        self.holdoutFeatures = parts[0].features
+        self.fitting = Array(parts[1...m])
+        self.validation = Array(parts[(m + 1)...])
+    }
+
+    /// The rows of each part (disjoint, ascending unit lists), gathered by one sequential pass
+    /// over the drop into one buffer grouped by part, then cut into one array per part: reading
+    /// the 30–50 MB covariate matrix in order is several times faster than jumping to every
+    /// 23rd row once per arm.
+    static func gather(_ data: ExperimentData, parts: [[Int]]) -> [LabeledRows] {
+        let width = data.features.columns
+        var part = [Int32](repeating: -1, count: data.units)
+        var offsets = [0]
+        for (p, units) in parts.enumerated() {
+            for i in units { part[i] = Int32(p) }
+            offsets.append(offsets[p] + units.count)
+        }
+        let total = offsets[parts.count]
+        var next = Array(offsets.dropLast())
+        var outcome = [Double](repeating: 0, count: total)
+        var values = [Float](repeating: 0, count: total * width)
+        data.features.values.withUnsafeBufferPointer { x in
+            values.withUnsafeMutableBufferPointer { to in
+                outcome.withUnsafeMutableBufferPointer { y in
+                    for i in 0..<data.units where part[i] >= 0 {
+                        let p = Int(part[i])
+                        let row = next[p]
+                        next[p] += 1
+                        for c in 0..<width { to[row * width + c] = x[i * width + c] }
+                        y[row] = data.outcome[i]
+                    }
+                }
+            }
+        }
+        return parts.indices.map { p in
+            let rows = offsets[p]..<offsets[p + 1]
+            return LabeledRows(
+                features: FeatureMatrix(
+                    values: Array(values[(rows.lowerBound * width)..<(rows.upperBound * width)]), rows: rows.count,
+                    columns: width),
+                outcome: Array(outcome[rows]))
+        }
     }
 }
 
@@ -124,8 +170,7 @@ public struct TLearnerFit: Sendable {
             if shouldStop() { throw ModelError.stopped }
             predictions.append(
                 try model.fitAndPredict(
-                    training: LabeledRows(data, rows: split.fitRows[arm]),
-                    validation: LabeledRows(data, rows: split.validationRows[arm]), targets: split.holdoutFeatures))
+                    training: split.fitting[arm], validation: split.validation[arm], targets: split.holdoutFeatures))
         }
         return TLearnerFit(
             training: split.training, holdout: split.holdout, predictions: predictions,

@@ -86,7 +86,14 @@ let (evaluations, evaluating) = seconds {
 }
 let xgbEval = evaluations[0]
 let ridgeEval = evaluations[1]
-// The model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
+// Swift-only stages the Python pipeline does not have: the covariates that drive each policy,
+let (_, driving) = seconds {
+    for predictions in [fit.predictions, ridgeFit.predictions] {
+        _ = PostExperimentAnalyzer.drivers(
+            features: split.holdoutFeatures, predictions: predictions, names: drop.covariateNames)
+    }
+}
+// and the model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
 let (predicted, predicting) = try seconds { () throws -> Double in
     var sizes = Array(repeating: 0.0, count: data.arms)
     for i in fit.training { sizes[data.arm[i]] += 1 }
@@ -110,14 +117,14 @@ let (predicted, predicting) = try seconds { () throws -> Double in
 
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
-let total = ingest + tlearner + ridge + estimating + evaluating + predicting
+let total = ingest + tlearner + ridge + estimating + evaluating + driving + predicting
 let result: [String: Any] = [
     "rows": data.units, "arms": data.arms, "covariates": data.features.columns, "bytes": drop.bytesRead,
     "ingest_seconds": ingest, "ingest_mb_per_second": Double(drop.bytesRead) / 1e6 / ingest,
     "peak_rss_after_ingest_mib": Double(afterIngest.ru_maxrss) / 1024, "rss_at_start_mib": Double(atStart.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
     "xgboost_seconds": timed.xgboostSeconds, "tlearner_other_seconds": tlearner - timed.xgboostSeconds,
     "ridge_seconds": ridge, "estimates_seconds": estimating, "evaluation_seconds": evaluating,
-    "prediction_and_levers_seconds": predicting, "total_seconds": total,
+    "drivers_seconds": driving, "prediction_and_levers_seconds": predicting, "total_seconds": total,
     "outside_xgboost_seconds": total - timed.xgboostSeconds, "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
     "mean_rounds": Double(timed.rounds.reduce(0, +)) / Double(max(timed.rounds.count, 1)),
     "sigma": estimates.sigma, "sigma_se": estimates.standardErrors?.sigma ?? 0, "rho": estimates.rho,
