@@ -121,7 +121,12 @@ struct CSVDataFileTests {
         // Every value once plainly and once in a form the fast path hands to the general one:
         // quoted, padded, signed with '+', with an exponent, CRLF-ended, over 19 digits (then
         // strtod decides, as it does for the plain 19-digit value).
-        let values = ["0", "1", "-0.25", ".5", "5.", "-0", "12.3456", "0.1234567890123456789", ""]
+        // Seven digits either side of the point is the eight-bytes-at-a-time limit; eight and
+        // nineteen take the digit loop and strtod.
+        let values = [
+            "0", "1", "-0.25", ".5", "5.", "-0", "12.3456", "0.1234567890123456789", "",
+            "1234567.7654321", "-12345678.87654321", "0000001.5",
+        ]
         func irregular(_ v: String, _ i: Int) -> String {
             guard !v.isEmpty else { return "" }
             switch i % 5 {
@@ -141,7 +146,7 @@ struct CSVDataFileTests {
         for i in 0..<rows {
             let x = values[i % values.count]
             let y = values[(i / 3) % values.count]
-            let outcome = values[i % 7]
+            let outcome = values[[0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11][i % 11]]  // never empty
             let arm = "arm-\(i % 3)"
             plain += "\(i),\(arm),\(outcome),\(x),\(y),0.5\n"
             // Every other row irregular; some of those end in CRLF.
@@ -159,8 +164,11 @@ struct CSVDataFileTests {
         #expect(a.data.propensity == b.data.propensity && a.data.propensity.allSatisfy { $0 == 0.5 })
         let same = zip(a.data.features.values, b.data.features.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
         #expect(same)
-        // Spot checks against the text: row 2 has x = -0.25, row 8 a missing x, row 6 x = 12.3456.
+        // Spot checks against the text: row 2 has x = -0.25, row 8 a missing x, row 6 x = 12.3456,
+        // rows 9 to 11 the long values.
         #expect(a.data.features[2, 0] == -0.25 && a.data.features[8, 0].isNaN && a.data.features[6, 0] == Float(12.3456))
+        #expect(a.data.features[9, 0] == Float(1234567.7654321) && a.data.features[10, 0] == Float(-12345678.87654321))
+        #expect(a.data.features[11, 0] == 1.5)
         #expect(a.data.outcome[4] == 5 && a.data.outcome[3] == 0.5)
     }
 

@@ -268,27 +268,17 @@ public struct PostExperimentAnalyzer {
         let m = predictions.count
         let p = features.columns
         guard n > 2, m > 0, !names.isEmpty else { return [] }
-        // Unit-major centred predictions, so one unit's arms are adjacent for the per-arm sums.
-        var centred = [Double](repeating: 0, count: n * m)
-        centred.withUnsafeMutableBufferPointer { c in
-            for a in 0..<m {
-                predictions[a].withUnsafeBufferPointer { column in
-                    for k in 0..<n { c[k * m + a] = column[k] }
-                }
-            }
-            for k in 0..<n {
-                var mean = 0.0
-                for a in 0..<m { mean += c[k * m + a] }
-                mean /= Double(m)
-                for a in 0..<m { c[k * m + a] -= mean }
-            }
+        // Each unit's mean prediction over arms, subtracted from every arm's.
+        var rowMean = [Double](repeating: 0, count: n)
+        for column in predictions {
+            for k in 0..<n { rowMean[k] += column[k] }
         }
+        for k in 0..<n { rowMean[k] /= Double(m) }
         var drivers: [PostExperimentVerdict.Driver] = []
-        var sy = [Double](repeating: 0, count: m)
-        var syy = sy
-        var sxy = sy
+        var dx = [Double](repeating: 0, count: n)
+        var present = [Double](repeating: 0, count: n)
         for j in 0..<p {
-            // Units with x_j present; x_j centred on their mean, so Σ dx·c is n·cov(x, c).
+            // x_j centred on the mean of the units that have it; a missing x_j gets weight 0.
             var count = 0
             var sum = 0.0
             for k in 0..<n where !features[k, j].isNaN {
@@ -298,35 +288,49 @@ public struct PostExperimentAnalyzer {
             guard count > 2 else { continue }
             let mean = sum / Double(count)
             var sxx = 0.0
-            for a in 0..<m {
-                sy[a] = 0
-                syy[a] = 0
-                sxy[a] = 0
+            for k in 0..<n {
+                let v = features[k, j]
+                present[k] = v.isNaN ? 0 : 1
+                dx[k] = v.isNaN ? 0 : Double(v) - mean
+                sxx += dx[k] * dx[k]
             }
-            features.values.withUnsafeBufferPointer { x in
-                centred.withUnsafeBufferPointer { c in
-                    sy.withUnsafeMutableBufferPointer { sy in
-                        syy.withUnsafeMutableBufferPointer { syy in
-                            sxy.withUnsafeMutableBufferPointer { sxy in
-                                for k in 0..<n where !x[k * p + j].isNaN {
-                                    let dx = Double(x[k * p + j]) - mean
-                                    sxx += dx * dx
-                                    for a in 0..<m {
-                                        let y = c[k * m + a]
-                                        sy[a] += y
-                                        syy[a] += y * y
-                                        sxy[a] += dx * y
-                                    }
+            let units = Double(count)
+            let correlations = predictions.map { column -> Double in
+                // Σ w·y, Σ w·y², Σ dx·y over units, y the centred prediction; four units at a
+                // time in SIMD lanes (a single running sum would wait on every addition).
+                var sy = SIMD4<Double>.zero, syy = SIMD4<Double>.zero, sxy = SIMD4<Double>.zero
+                var tail = (sy: 0.0, syy: 0.0, sxy: 0.0)
+                column.withUnsafeBufferPointer { c in
+                    rowMean.withUnsafeBufferPointer { r in
+                        dx.withUnsafeBufferPointer { d in
+                            present.withUnsafeBufferPointer { w in
+                                var k = 0
+                                while k + 4 <= n {
+                                    let y = SIMD4(c[k], c[k + 1], c[k + 2], c[k + 3]) - SIMD4(r[k], r[k + 1], r[k + 2], r[k + 3])
+                                    let weight = SIMD4(w[k], w[k + 1], w[k + 2], w[k + 3])
+                                    sy += weight * y
+                                    syy += weight * y * y
+                                    sxy += SIMD4(d[k], d[k + 1], d[k + 2], d[k + 3]) * y
+                                    k += 4
+                                }
+                                while k < n {
+                                    let y = c[k] - r[k]
+                                    tail.sy += w[k] * y
+                                    tail.syy += w[k] * y * y
+                                    tail.sxy += d[k] * y
+                                    k += 1
                                 }
                             }
                         }
                     }
                 }
-            }
-            let units = Double(count)
-            let correlations = (0..<m).map { a -> Double in
-                let variance = syy[a] / units - (sy[a] / units) * (sy[a] / units)
-                return sxx > 0 && variance > 1e-14 * syy[a] / units ? (sxy[a] / units) / (sxx / units * variance).squareRoot() : 0
+                let ySum = sy.sum() + tail.sy
+                let ySquares = syy.sum() + tail.syy
+                // Σ dx = 0 over the units present, so Σ dx·y is n·cov(x, y).
+                let cross = sxy.sum() + tail.sxy
+                let variance = ySquares / units - (ySum / units) * (ySum / units)
+                return sxx > 0 && variance > 1e-14 * ySquares / units
+                    ? (cross / units) / (sxx / units * variance).squareRoot() : 0
             }
             let average = correlations.reduce(0, +) / Double(m)
             let spread = (correlations.reduce(0) { $0 + ($1 - average) * ($1 - average) } / Double(m)).squareRoot()
