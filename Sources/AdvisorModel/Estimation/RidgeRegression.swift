@@ -12,59 +12,72 @@ public struct RidgeRegression: Sendable {
     /// Fits y ~ X with penalty `lambda` per unit (the penalty matrix is lambda·n·I on the
     /// standardized scale, so its strength does not depend on the sample size).
     public init(features: FeatureMatrix, outcome: [Double], lambda: Double = 1e-3) {
-        precondition(features.rows == outcome.count, "one outcome per row")
-        let p = features.columns
-        let rows = 0..<features.rows
-        let n = max(rows.count, 1)
+        self.init(parts: [LabeledRows(features: features, outcome: outcome)], lambda: lambda)
+    }
+
+    /// Fits on the rows of all `parts` together (an arm's training and validation rows, without
+    /// copying them into one matrix).
+    public init(parts: [LabeledRows], lambda: Double = 1e-3) {
+        let p = parts.first?.features.columns ?? 0
+        precondition(parts.allSatisfy { $0.features.columns == p }, "every part has the same covariates")
+        let n = max(parts.reduce(0) { $0 + $1.count }, 1)
         var means = Array(repeating: 0.0, count: p)
         var scales = Array(repeating: 0.0, count: p)
         var gram = Array(repeating: 0.0, count: p * p)
         var right = Array(repeating: 0.0, count: p)
         var yMean = 0.0
-        // Three sequential passes over the rows through raw storage (they run once per unit and arm):
-        // column means of the observed values, their spread, then the normal equations
+        /// Runs `body` over every part's raw rows: covariates (row-major), outcomes, row count.
+        func eachPart(_ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Double>, Int) -> Void) {
+            for part in parts {
+                part.features.values.withUnsafeBufferPointer { x in
+                    part.outcome.withUnsafeBufferPointer { y in body(x, y, part.count) }
+                }
+            }
+        }
+        // Three sequential passes over the rows through raw storage (they run once per unit and
+        // arm): column means of the observed values, their spread, then the normal equations
         // (Z'Z + λnI) b = Z'(y − ȳ) on the standardized Z.
-        features.values.withUnsafeBufferPointer { x in
-            outcome.withUnsafeBufferPointer { y in
-                means.withUnsafeMutableBufferPointer { means in
-                    var counts = [Int](repeating: 0, count: p)
-                    for i in rows {
-                        yMean += y[i]
-                        for j in 0..<p where !x[i * p + j].isNaN {
-                            means[j] += Double(x[i * p + j])
-                            counts[j] += 1
-                        }
-                    }
-                    yMean /= Double(n)
-                    for j in 0..<p { means[j] = counts[j] > 0 ? means[j] / Double(counts[j]) : 0 }
+        var counts = [Int](repeating: 0, count: p)
+        eachPart { x, y, rows in
+            for i in 0..<rows {
+                yMean += y[i]
+                for j in 0..<p where !x[i * p + j].isNaN {
+                    means[j] += Double(x[i * p + j])
+                    counts[j] += 1
                 }
-                scales.withUnsafeMutableBufferPointer { scales in
-                    for i in rows {
-                        for j in 0..<p {
-                            let v = x[i * p + j]
-                            let d = v.isNaN ? 0 : Double(v) - means[j]
-                            scales[j] += d * d
-                        }
+            }
+        }
+        yMean /= Double(n)
+        for j in 0..<p { means[j] = counts[j] > 0 ? means[j] / Double(counts[j]) : 0 }
+        let shift = means
+        eachPart { x, _, rows in
+            scales.withUnsafeMutableBufferPointer { scales in
+                for i in 0..<rows {
+                    for j in 0..<p {
+                        let v = x[i * p + j]
+                        let d = v.isNaN ? 0 : Double(v) - shift[j]
+                        scales[j] += d * d
                     }
-                    for j in 0..<p { scales[j] = scales[j] > 0 ? (scales[j] / Double(n)).squareRoot() : 1 }
                 }
-                let shift = means
-                let inverseScale = scales.map { 1 / $0 }
-                gram.withUnsafeMutableBufferPointer { g in
-                    right.withUnsafeMutableBufferPointer { r in
-                        var z = [Double](repeating: 0, count: p)
-                        z.withUnsafeMutableBufferPointer { z in
-                            for i in rows {
-                                for j in 0..<p {
-                                    let v = x[i * p + j]
-                                    z[j] = v.isNaN ? 0 : (Double(v) - shift[j]) * inverseScale[j]
-                                }
-                                let target = y[i] - yMean
-                                for j in 0..<p {
-                                    let zj = z[j]
-                                    r[j] += zj * target
-                                    for k in 0...j { g[j * p + k] += zj * z[k] }
-                                }
+            }
+        }
+        for j in 0..<p { scales[j] = scales[j] > 0 ? (scales[j] / Double(n)).squareRoot() : 1 }
+        let inverseScale = scales.map { 1 / $0 }
+        var z = [Double](repeating: 0, count: p)
+        eachPart { x, y, rows in
+            gram.withUnsafeMutableBufferPointer { g in
+                right.withUnsafeMutableBufferPointer { r in
+                    z.withUnsafeMutableBufferPointer { z in
+                        for i in 0..<rows {
+                            for j in 0..<p {
+                                let v = x[i * p + j]
+                                z[j] = v.isNaN ? 0 : (Double(v) - shift[j]) * inverseScale[j]
+                            }
+                            let target = y[i] - yMean
+                            for j in 0..<p {
+                                let zj = z[j]
+                                r[j] += zj * target
+                                for k in 0...j { g[j * p + k] += zj * z[k] }
                             }
                         }
                     }

@@ -26,14 +26,6 @@ public struct LabeledRows: Sendable {
     }
 
     public var count: Int { outcome.count }
-
-    /// These rows followed by `other`'s.
-    public func appending(_ other: LabeledRows) -> LabeledRows {
-        LabeledRows(
-            features: FeatureMatrix(
-                values: features.values + other.features.values, rows: count + other.count, columns: features.columns),
-            outcome: outcome + other.outcome)
-    }
 }
 
 /// Ridge regression as an outcome model (the "simpler policy"); it needs no validation part.
@@ -42,14 +34,13 @@ public struct RidgeOutcomeModel: OutcomeModel, Sendable {
     public init(lambda: Double = 1e-3) { self.lambda = lambda }
 
     public func fitAndPredict(training: LabeledRows, validation: LabeledRows, targets: FeatureMatrix) -> [Double] {
-        let rows = training.appending(validation)
-        return RidgeRegression(features: rows.features, outcome: rows.outcome, lambda: lambda).predict(targets)
+        RidgeRegression(parts: [training, validation], lambda: lambda).predict(targets)
     }
 }
 
 /// The seeded split every outcome model of one analysis shares: which units are held out,
-/// each arm's training and validation units, and their covariates and outcomes gathered once,
-/// contiguous, for every model to read in order.
+/// each arm's training and validation units, and their covariates and outcomes gathered once
+/// (contiguous, so every model reads its arm's rows in order instead of jumping across the drop).
 public struct TLearnerSplit: Sendable {
     public var training: [Int]
     public var holdout: [Int]
@@ -91,50 +82,9 @@ public struct TLearnerSplit: Sendable {
         self.fitRows = fitRows
         self.validationRows = validationRows
         self.bestUniformArm = trainMeans.indices.max { trainMeans[$0] < trainMeans[$1] } ?? 0
-        let parts = Self.gather(data, parts: [holdout] + fitRows + validationRows)
-        let m = fitRows.count
-        self.holdoutFeatures = parts[0].features
-        self.fitting = Array(parts[1...m])
-        self.validation = Array(parts[(m + 1)...])
-    }
-
-    /// The rows of each part (disjoint, ascending unit lists), gathered by one sequential pass
-    /// over the drop into one buffer grouped by part, then cut into one array per part: reading
-    /// the 30–50 MB covariate matrix in order is several times faster than jumping to every
-    /// 23rd row once per arm.
-    static func gather(_ data: ExperimentData, parts: [[Int]]) -> [LabeledRows] {
-        let width = data.features.columns
-        var part = [Int32](repeating: -1, count: data.units)
-        var offsets = [0]
-        for (p, units) in parts.enumerated() {
-            for i in units { part[i] = Int32(p) }
-            offsets.append(offsets[p] + units.count)
-        }
-        let total = offsets[parts.count]
-        var next = Array(offsets.dropLast())
-        var outcome = [Double](repeating: 0, count: total)
-        var values = [Float](repeating: 0, count: total * width)
-        data.features.values.withUnsafeBufferPointer { x in
-            values.withUnsafeMutableBufferPointer { to in
-                outcome.withUnsafeMutableBufferPointer { y in
-                    for i in 0..<data.units where part[i] >= 0 {
-                        let p = Int(part[i])
-                        let row = next[p]
-                        next[p] += 1
-                        for c in 0..<width { to[row * width + c] = x[i * width + c] }
-                        y[row] = data.outcome[i]
-                    }
-                }
-            }
-        }
-        return parts.indices.map { p in
-            let rows = offsets[p]..<offsets[p + 1]
-            return LabeledRows(
-                features: FeatureMatrix(
-                    values: Array(values[(rows.lowerBound * width)..<(rows.upperBound * width)]), rows: rows.count,
-                    columns: width),
-                outcome: Array(outcome[rows]))
-        }
+        self.holdoutFeatures = data.features.rows(holdout)
+        self.fitting = fitRows.map { LabeledRows(data, rows: $0) }
+        self.validation = validationRows.map { LabeledRows(data, rows: $0) }
     }
 }
 

@@ -6,12 +6,29 @@ import Foundation
 
 /// The post-experiment analysis of one data drop, stage by stage, for BENCHMARKS.md (issue 4).
 /// Same steps and settings as `experiment-advisor analyze` with the default configuration, and
-/// as benchmarks/analysis_pandas.py. Prints one JSON object. Run through benchmarks/analysis.sh.
+/// as benchmarks/analysis_pandas.py. Every stage is the median of three runs except the
+/// T-learner's fit, which interleaves XGBoost with the gathering around it and runs once.
+/// Prints one JSON object. Run through benchmarks/analysis.sh.
 
 func seconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let start = DispatchTime.now().uptimeNanoseconds
     let value = try body()
     return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+/// The median time of three runs (this shared VM's timing noise is ±20% and more), and the
+/// last run's value. The Python pipeline times its stages the same way.
+func medianSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    var times: [Double] = []
+    var last: T?
+    for _ in 0..<3 {
+        last = nil  // so two runs' results are never held at once (peak memory)
+        let (value, spent) = try seconds(body)
+        times.append(spent)
+        last = value
+    }
+    guard let last else { preconditionFailure("three runs") }
+    return (last, times.sorted()[1])
 }
 
 /// Boosted trees with the time inside XGBoost (matrix creation, training, prediction) kept
@@ -71,30 +88,30 @@ boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
 boosting.seed = settings.seed
 let timed = TimedBoostedTrees(parameters: boosting)
 // As in PostExperimentAnalyzer: one split for both models, one bootstrap pass for both policies.
-let (split, splitting) = seconds {
+let (split, splitting) = medianSeconds {
     TLearnerSplit(data: data, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
 }
 let (fit, fitting) = try seconds { try TLearnerFit.fit(data: data, split: split, model: timed) }
 let tlearner = splitting + fitting
-let (ridgeFit, ridge) = try seconds { try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel()) }
-let (estimates, estimating) = seconds {
+let (ridgeFit, ridge) = try medianSeconds { try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel()) }
+let (estimates, estimating) = medianSeconds {
     ParameterEstimates.estimate(
         data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: settings.estimateBootstrap, seed: settings.seed)
 }
-let (evaluations, evaluating) = seconds {
+let (evaluations, evaluating) = medianSeconds {
     PolicyEvaluation.evaluate(data: data, fits: [fit, ridgeFit], bootstrap: settings.bootstrap, seed: settings.seed)
 }
 let xgbEval = evaluations[0]
 let ridgeEval = evaluations[1]
 // Swift-only stages the Python pipeline does not have: the covariates that drive each policy,
-let (_, driving) = seconds {
+let (_, driving) = medianSeconds {
     for predictions in [fit.predictions, ridgeFit.predictions] {
         _ = PostExperimentAnalyzer.drivers(
             features: split.holdoutFeatures, predictions: predictions, names: drop.covariateNames)
     }
 }
 // and the model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
-let (predicted, predicting) = try seconds { () throws -> Double in
+let (predicted, predicting) = try medianSeconds { () throws -> Double in
     var sizes = Array(repeating: 0.0, count: data.arms)
     for i in fit.training { sizes[data.arm[i]] += 1 }
     let sd = PostExperimentAnalyzer.standardDeviation(data.outcome)
