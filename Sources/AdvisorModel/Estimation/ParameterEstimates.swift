@@ -154,23 +154,25 @@ struct HoldoutCells: Sendable {
             guard !sorted.isEmpty else { return [] }
             return (1..<cells).map { q in sorted[min(sorted.count - 1, q * sorted.count / cells)] }
         }
-        // Blocks of units, arm by arm inside a block: a unit's cell is the number of cut points
-        // at or below its prediction, counted cut by cut over the block (a loop over contiguous
-        // predictions the compiler vectorizes), then written to the block's rows, which stay in
-        // cache (block × arms bytes).
+        // Blocks of units (on all cores), arm by arm inside a block: a unit's cell is the number
+        // of cut points at or below its prediction, counted cut by cut over the block (a loop
+        // over contiguous predictions the compiler vectorizes), then written to the block's
+        // rows, which stay in cache (block × arms bytes).
         self.cell = [UInt8](unsafeUninitializedCapacity: n * m) { out, count in
             let block = 2048
-            let tally = UnsafeMutableBufferPointer<Int>.allocate(capacity: block)
-            defer { tally.deallocate() }
-            for start in stride(from: 0, to: n, by: block) {
+            nonisolated(unsafe) let rows = out
+            DispatchQueue.concurrentPerform(iterations: (n + block - 1) / block) { b in
+                let start = b * block
                 let length = min(block, n - start)
+                let tally = UnsafeMutableBufferPointer<Int>.allocate(capacity: block)
+                defer { tally.deallocate() }
                 for a in 0..<m {
                     predictions[a].withUnsafeBufferPointer { column in
                         for k in 0..<length { tally[k] = 0 }
                         for cut in cuts[a] {
                             for k in 0..<length { tally[k] &+= column[start &+ k] >= cut ? 1 : 0 }
                         }
-                        for k in 0..<length { out[(start &+ k) &* m &+ a] = UInt8(truncatingIfNeeded: tally[k]) }
+                        for k in 0..<length { rows[(start &+ k) &* m &+ a] = UInt8(truncatingIfNeeded: tally[k]) }
                     }
                 }
             }
@@ -265,55 +267,72 @@ struct HoldoutCells: Sendable {
 
     /// ρ: every sampled unit gets, per arm, the mean outcome of its cell under that arm; ρ is the
     /// mean over arm pairs of the correlation of those values across units (arms whose values
-    /// do not vary are left out). One pass over the units accumulates the arms' sums and the
-    /// upper triangle of their cross products (about m²/2 multiply-adds per unit, four at a time
-    /// in SIMD lanes), instead of m(m−1)/2 passes over per-arm columns.
+    /// do not vary are left out).
+    ///
+    /// Computed without the m(m−1)/2 pairs: with z_a(u) the standardized value of unit u under
+    /// arm a and S(u) = Σ_a z_a(u), Σ_u S(u)²/n = Σ_a Σ_b corr(a, b) = m' + Σ_{a≠b} corr(a, b)
+    /// (each z_a has mean 0 and variance 1), so the mean pairwise correlation is
+    /// (Σ_u S(u)²/n − m') / (m'(m'−1)) over the m' arms that vary. The means and SDs come from
+    /// how many sampled units fall in each cell of each arm, so both passes cost O(m) per unit,
+    /// not O(m²). The algebra is exact; only rounding differs from the pairwise sum (a test
+    /// holds them to 1e-9).
     static func meanCorrelation(sample: [Int], cellMean: [Double], arms m: Int, cellsPerArm: Int, cell: [UInt8]) -> Double {
-        // The unit's values padded to whole lanes; row a of the products holds chunks from the
-        // one containing a to the end (the lower triangle is never touched).
-        let chunks = (m + 3) / 4
-        let values = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
-        defer { values.deallocate() }
-        values.initialize(repeating: .zero)
-        let products = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: m * chunks)
-        defer { products.deallocate() }
-        products.initialize(repeating: .zero)
-        let sums = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: chunks)
-        defer { sums.deallocate() }
-        sums.initialize(repeating: .zero)
+        let n = Double(max(sample.count, 1))
+        // Pass 1: per arm, the sampled units in each of its cells (every unit has a cell under
+        // every arm's prediction, whichever arm it got).
+        var counts = [Double](repeating: 0, count: m * cellsPerArm)
         sample.withUnsafeBufferPointer { sample in
             cell.withUnsafeBufferPointer { cell in
-                cellMean.withUnsafeBufferPointer { cellMean in
+                counts.withUnsafeMutableBufferPointer { counts in
                     for k in sample {
                         let row = k &* m
-                        for a in 0..<m { values[a >> 2][a & 3] = cellMean[a &* cellsPerArm &+ Int(cell[row &+ a])] }
-                        for c in 0..<chunks { sums[c] += values[c] }
-                        for a in 0..<m {
-                            let va = SIMD4<Double>(repeating: values[a >> 2][a & 3])
-                            let base = a &* chunks
-                            for c in (a / 4)..<chunks { products[base &+ c] += va * values[c] }
-                        }
+                        for a in 0..<m { counts[a &* cellsPerArm &+ Int(cell[row &+ a])] += 1 }
                     }
                 }
             }
         }
-        func product(_ a: Int, _ b: Int) -> Double { products[a * chunks + b / 4][b % 4] }
-        let n = Double(max(sample.count, 1))
-        let means = (0..<m).map { sums[$0 / 4][$0 % 4] / n }
-        // Arms whose assigned values are constant have a variance of rounding error only.
-        let sd = (0..<m).map { a -> Double in
-            let meanSquare = product(a, a) / n
-            let variance = meanSquare - means[a] * means[a]
-            return variance > 1e-10 * meanSquare ? variance.squareRoot() : 0
+        // Each arm's mean and SD across units, from its cells; the standardized value of each
+        // cell, 0 for an arm whose values are constant (its variance is rounding error only).
+        var standardized = [Double](repeating: 0, count: m * cellsPerArm)
+        var varying = 0
+        for a in 0..<m {
+            let cells = (a * cellsPerArm)..<((a + 1) * cellsPerArm)
+            let mean = cells.reduce(0) { $0 + counts[$1] * cellMean[$1] } / n
+            let meanSquare = cells.reduce(0) { $0 + counts[$1] * cellMean[$1] * cellMean[$1] } / n
+            let variance = meanSquare - mean * mean
+            guard variance > 1e-10 * meanSquare else { continue }
+            varying += 1
+            let sd = variance.squareRoot()
+            for i in cells { standardized[i] = (cellMean[i] - mean) / sd }
         }
-        var correlations = 0.0
-        var pairs = 0
-        for a in 0..<m where sd[a] > 0 {
-            for b in (a + 1)..<max(a + 1, m) where sd[b] > 0 {
-                correlations += (product(a, b) / n - means[a] * means[b]) / (sd[a] * sd[b])
-                pairs += 1
+        guard varying >= 2 else { return 0 }
+        // Pass 2: Σ_u S(u)², four arms' terms at a time into separate sums.
+        var total = 0.0
+        sample.withUnsafeBufferPointer { sample in
+            cell.withUnsafeBufferPointer { cell in
+                standardized.withUnsafeBufferPointer { z in
+                    for k in sample {
+                        let row = k &* m
+                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                        var a = 0
+                        while a + 4 <= m {
+                            s0 += z[a &* cellsPerArm &+ Int(cell[row &+ a])]
+                            s1 += z[(a &+ 1) &* cellsPerArm &+ Int(cell[row &+ a &+ 1])]
+                            s2 += z[(a &+ 2) &* cellsPerArm &+ Int(cell[row &+ a &+ 2])]
+                            s3 += z[(a &+ 3) &* cellsPerArm &+ Int(cell[row &+ a &+ 3])]
+                            a &+= 4
+                        }
+                        while a < m {
+                            s0 += z[a &* cellsPerArm &+ Int(cell[row &+ a])]
+                            a &+= 1
+                        }
+                        let sum = (s0 + s1) + (s2 + s3)
+                        total += sum * sum
+                    }
+                }
             }
         }
-        return pairs > 0 ? correlations / Double(pairs) : 0
+        let arms = Double(varying)
+        return (total / n - arms) / (arms * (arms - 1))
     }
 }
