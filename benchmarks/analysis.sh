@@ -23,6 +23,7 @@ python3 - "$swift_json" "$python_json" "$(stat -c %s "$data")" <<'PY'
 import json, sys
 s, p, size = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
 print(f"data: {s['rows']} rows, {s['arms']} arms, {s['covariates']} covariates, {size/1e6:.1f} MB; xgboost {p['xgboost_version']}, pandas {p['pandas_version']}, numpy {p['numpy_version']}")
+print()
 print("| stage | Swift | Python (same run) | ratio |")
 print("|---|---|---|---|")
 def row(label, key):
