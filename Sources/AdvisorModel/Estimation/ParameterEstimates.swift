@@ -124,7 +124,6 @@ extension ParameterEstimates {
 /// per holdout unit its arm, outcome, own-arm prediction, and its quantile cell under every
 /// arm's prediction (unit-major, so one unit's cells are adjacent).
 struct HoldoutCells: Sendable {
-    let units: Int
     let arms: Int
     let cells: Int
     let arm: [Int]
@@ -139,7 +138,6 @@ struct HoldoutCells: Sendable {
         precondition((2...255).contains(cells), "cells must fit a byte")
         let n = holdout.count
         let m = data.arms
-        self.units = n
         self.arms = m
         self.cells = cells
         self.arm = holdout.map { data.arm[$0] }

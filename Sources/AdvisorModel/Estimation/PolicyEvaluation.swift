@@ -88,8 +88,7 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
         let differences = pairs.map { pair in zip(pair.policy, pair.uniform).map { $0 - $1 } }
         let mean = { (x: [Double]) in x.reduce(0, +) / Double(max(x.count, 1)) }
         // The difference columns packed four to a unit (Float, so a pass reads 16 bytes a unit),
-        // each group of four weighted by the same resample counts. Sums are kept in Double;
-        // Float's rounding (1e-7 relative per value) is far below the bootstrap's own noise.
+        // each group of four weighted by the same resample counts (sums as in `weightedMean`).
         // Means and gains are computed from the Double columns.
         let groups = (pairs.count + 3) / 4
         let packed = UnsafeMutableBufferPointer<SIMD4<Float>>.allocate(capacity: max(n * groups, 1))
@@ -111,7 +110,7 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
             // with its own seeded stream, so results do not depend on the core count.
             let chunks = min(bootstrap, 8)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                // UInt16: one unit drawn 65,536 times in a resample has probability below 10^-300,000.
+                // UInt16: a unit drawn 65,536 times in one resample has probability below 10^-280,000.
                 let counts = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: n)
                 defer { counts.deallocate() }
                 for r in stride(from: chunk, to: bootstrap, by: chunks) {
@@ -138,7 +137,7 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
 
     /// Adds n uniform draws from 0..<n to `counts`. Each 64-bit random number gives two draws
     /// by Lemire's multiply-shift on its 32-bit halves, made exactly uniform by rejecting the
-    /// (n / 2^32)-rare low products; counts over 2^32 units fall back to one draw per number.
+    /// (n / 2^32)-rare low products; a holdout over 2^32 units takes one draw per number.
     @inline(__always)
     static func drawCounts(into counts: UnsafeMutableBufferPointer<UInt16>, rng: inout SplitMix64) {
         let n = counts.count
