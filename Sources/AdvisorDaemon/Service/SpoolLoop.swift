@@ -115,32 +115,24 @@ struct SpoolLoop {
             counts.reports += 1
             let relative = p.relativeGain.map { " (\(String(format: "%+.1f%%", $0 * 100)) vs best arm)" } ?? ""
             last = "\(p.experiment) \(p.verdict.rawValue)"
-            var metadata = AdvisorEvent.prediction.metadata
-            metadata[MetadataKey.experimentID] = "\(p.experiment)"
-            metadata[MetadataKey.verdict] = "\(p.verdict.rawValue)"
+            var metadata = Self.decisionMetadata(
+                .prediction, experiment: p.experiment, verdict: p.verdict.rawValue, relativeGain: p.relativeGain,
+                action: p.recommendation.action, report: report, archived: archived)
             metadata[MetadataKey.predictedGain] = "\(p.gain.mean)"
-            if let r = p.relativeGain { metadata[MetadataKey.relativeGain] = "\(r)" }
-            metadata[MetadataKey.recommendation] = "\(p.recommendation.action)"
-            metadata[MetadataKey.reportPath] = "\(report)"
-            metadata[MetadataKey.inputPath] = "\(archived)"
             logger.info(
                 "\(p.experiment): \(p.verdict.rawValue), predicted gain \(NumberText.significant(p.gain.mean))\(relative); do: \(p.recommendation.action)",
                 metadata: metadata)
         case .verdict(let v, let report, _, let archived):
             counts.verdicts += 1
             last = "\(v.experiment) \(v.verdict.rawValue)"
-            var metadata = AdvisorEvent.verdict.metadata
-            metadata[MetadataKey.experimentID] = "\(v.experiment)"
-            metadata[MetadataKey.verdict] = "\(v.verdict.rawValue)"
+            var metadata = Self.decisionMetadata(
+                .verdict, experiment: v.experiment, verdict: v.verdict.rawValue, relativeGain: v.realized.relativeGain,
+                action: v.action, report: report, archived: archived)
             metadata[MetadataKey.realizedGain] = "\(v.realized.gain)"
             metadata[MetadataKey.realizedGainSE] = "\(v.realized.standardError)"
             metadata[MetadataKey.predictedGain] = "\(v.predicted.gain)"
             metadata[MetadataKey.policy] = "\(v.policy)"
             metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
-            if let r = v.realized.relativeGain { metadata[MetadataKey.relativeGain] = "\(r)" }
-            metadata[MetadataKey.recommendation] = "\(v.action)"
-            metadata[MetadataKey.reportPath] = "\(report)"
-            metadata[MetadataKey.inputPath] = "\(archived)"
             logger.info(
                 "\(v.experiment): \(v.verdict.rawValue), realized gain \(NumberText.significant(v.realized.gain)) ± \(NumberText.significant(v.realized.standardError)) (predicted \(NumberText.significant(v.predicted.gain))); do: \(v.action)",
                 metadata: metadata)
@@ -155,6 +147,22 @@ struct SpoolLoop {
             if let field = error.field { metadata[MetadataKey.field] = "\(field)" }
             logger.warning("\(name) rejected: \(error)", metadata: metadata)
         }
+    }
+
+    /// The fields every decision's journal entry carries, prediction or verdict, so
+    /// `journalctl EXPERIMENT_ID=… VERDICT=…` finds both kinds the same way.
+    static func decisionMetadata(
+        _ event: AdvisorEvent, experiment: String, verdict: String, relativeGain: Double?, action: String,
+        report: String, archived: String
+    ) -> Logger.Metadata {
+        var metadata = event.metadata
+        metadata[MetadataKey.experimentID] = "\(experiment)"
+        metadata[MetadataKey.verdict] = "\(verdict)"
+        if let relativeGain { metadata[MetadataKey.relativeGain] = "\(relativeGain)" }
+        metadata[MetadataKey.recommendation] = "\(action)"
+        metadata[MetadataKey.reportPath] = "\(report)"
+        metadata[MetadataKey.inputPath] = "\(archived)"
+        return metadata
     }
 
     /// SIGHUP: re-read the configuration; keep the old one if the new one is invalid.
