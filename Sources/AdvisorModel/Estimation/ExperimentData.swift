@@ -21,6 +21,20 @@ public struct ExperimentData: Sendable {
     public var units: Int { arm.count }
     public var arms: Int { armNames.count }
 
+    /// Per arm over all units: how many, and the sum and sum of squares of their outcomes (the
+    /// arm summaries of a verdict and the spread of the arm means, ŝ, both come from these).
+    public func armTotals() -> (count: [Double], sum: [Double], squares: [Double]) {
+        var count = [Double](repeating: 0, count: arms)
+        var sum = count
+        var squares = count
+        for i in 0..<units {
+            count[arm[i]] += 1
+            sum[arm[i]] += outcome[i]
+            squares[arm[i]] += outcome[i] * outcome[i]
+        }
+        return (count, sum, squares)
+    }
+
     /// Unit indices per arm.
     public func unitsByArm(_ subset: [Int]) -> [[Int]] {
         var groups = Array(repeating: [Int](), count: arms)

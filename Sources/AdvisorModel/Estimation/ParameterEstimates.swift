@@ -99,14 +99,7 @@ extension ParameterEstimates {
     /// The spread of the arm means over all units, and the mean sampling variance of one arm mean.
     static func armMeanSpread(_ data: ExperimentData) -> (variance: Double, noise: Double) {
         let m = data.arms
-        var sum = Array(repeating: 0.0, count: m)
-        var squares = sum
-        var count = sum
-        for i in 0..<data.units {
-            sum[data.arm[i]] += data.outcome[i]
-            squares[data.arm[i]] += data.outcome[i] * data.outcome[i]
-            count[data.arm[i]] += 1
-        }
+        let (count, sum, squares) = data.armTotals()
         let means = (0..<m).map { count[$0] > 0 ? sum[$0] / count[$0] : 0 }
         let grand = means.reduce(0, +) / Double(m)
         let variance = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(m - 1, 1))

@@ -153,8 +153,9 @@ public struct PostExperimentAnalyzer {
                 drivers: Self.drivers(
                     features: split.holdoutFeatures, predictions: fits[index].predictions, names: covariateNames))
         }
-        let primary = fits.first.map { ($0, evaluations[0]) }
-        guard let (fit, evaluation) = primary else { preconditionFailure("models is not empty") }
+        // The verdict is about the first model (`models` is not empty: checked above).
+        let fit = fits[0]
+        let evaluation = evaluations[0]
         if shouldStop() { throw ModelError.stopped }
 
         let estimates = ParameterEstimates.estimate(
@@ -227,12 +228,7 @@ public struct PostExperimentAnalyzer {
             action = "Collect more data before deciding; until then ship '\(best)'. For the next test: \(next.recommendation.action)"
         }
 
-        var counts = Array(repeating: 0, count: data.arms)
-        var sums = Array(repeating: 0.0, count: data.arms)
-        for i in 0..<data.units {
-            counts[data.arm[i]] += 1
-            sums[data.arm[i]] += data.outcome[i]
-        }
+        let (counts, sums, _) = data.armTotals()
         var notes: [String] = []
         if estimates.smallestCell < 30 {
             notes.append(
@@ -251,7 +247,7 @@ public struct PostExperimentAnalyzer {
             data: .init(
                 units: data.units, trainingUnits: fit.training.count, holdoutUnits: fit.holdout.count,
                 rowsDropped: rowsDropped, binaryOutcome: binaryOutcome, outcomeSD: outcomeSD,
-                arms: (0..<data.arms).map { .init(arm: data.armNames[$0], units: counts[$0], mean: sums[$0] / Double(max(counts[$0], 1))) }),
+                arms: (0..<data.arms).map { .init(arm: data.armNames[$0], units: Int(counts[$0]), mean: sums[$0] / max(counts[$0], 1)) }),
             notes: notes)
     }
 
