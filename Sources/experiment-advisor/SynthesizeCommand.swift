@@ -42,14 +42,13 @@ struct SynthesizeCommand: ParsableCommand {
         let names = (0..<data.features.columns).map { j in
             truth.projected.map { j < $0.continuous ? "c\(j)" : "b\(j - $0.continuous)" } ?? "x\(j)"
         }
-        guard let handle = FileHandle(forWritingAtPath: output) ?? {
-            FileManager.default.createFile(atPath: output, contents: nil)
-            return FileHandle(forWritingAtPath: output)
-        }() else {
-            throw ValidationError("cannot write \(output)")
+        // createFile makes the file, or empties one that exists.
+        guard FileManager.default.createFile(atPath: output, contents: nil),
+            let handle = FileHandle(forWritingAtPath: output)
+        else {
+            throw ValidationError("cannot write \(output): check that its directory exists and is writable")
         }
         defer { try? handle.close() }
-        try handle.truncate(atOffset: 0)
         var chunk = "unit_id,arm,outcome," + names.joined(separator: ",") + "\n"
         for i in 0..<data.units {
             chunk += "\(i),\(data.armNames[data.arm[i]]),\(binary ? String(Int(data.outcome[i])) : String(format: "%.5f", data.outcome[i]))"
