@@ -427,7 +427,9 @@ struct CSVColumnParser {
                 row.end = i + 1
             }
         }
-        return row
+        // A row that ended consumed at least its newline; anything else (no columns) is not
+        // a plain row, so the caller never loops on the same position.
+        return row.end > start ? row : nil
     }
 
     /// 0x80 in every byte of `word` that equals `byte` (plus, possibly, bytes above the first
