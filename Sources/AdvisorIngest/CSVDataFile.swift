@@ -26,20 +26,29 @@ public struct DataDrop: Sendable {
 /// straight into typed columns, with every error naming the line and the column, which the
 /// packages on this machine (row-of-strings readers) do not do.
 public enum CSVDataFile {
-    public static func read(path: String, manifest: DataManifest, limits: IngestLimits = IngestLimits())
+    public static func read(
+        path: String,
+        manifest: DataManifest,
+        limits: IngestLimits = IngestLimits()
+    )
         throws(InputError) -> DataDrop
     {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw InputError(
-                file: path, field: nil, problem: "cannot be read (\(String(cString: strerror(errno))))",
-                fix: "check that the file exists and is readable")
+                file: path,
+                field: nil,
+                problem: "cannot be read (\(String(cString: strerror(errno))))",
+                fix: "check that the file exists and is readable"
+            )
         }
         guard Int(info.st_size) <= limits.maxBytes else {
             throw InputError(
-                file: path, field: nil,
+                file: path,
+                field: nil,
                 problem: "the file has \(info.st_size) bytes, more than max_data_bytes (\(limits.maxBytes))",
-                fix: "split the drop, compress it (.csv.gz), or raise max_data_bytes in the configuration")
+                fix: "split the drop, compress it (.csv.gz), or raise max_data_bytes in the configuration"
+            )
         }
         // A plain file of some size is parsed as two halves on two cores, split at a newline,
         // unless a quote appears (a quoted field may hold the newline the split relies on).
@@ -57,8 +66,11 @@ public enum CSVDataFile {
                 return try file.read(into: &buffer, at: offset, count: count)
             } catch {
                 throw InputError(
-                    file: path, field: nil, problem: "cannot be read to the end (\(error.message))",
-                    fix: "check that the file is complete; a .gz file must be a whole gzip stream")
+                    file: path,
+                    field: nil,
+                    problem: "cannot be read to the end (\(error.message))",
+                    fix: "check that the file is complete; a .gz file must be a whole gzip stream"
+                )
             }
         }
         return try parser.finish(bytesRead: total)
@@ -66,7 +78,9 @@ public enum CSVDataFile {
 
     /// Streams bytes from `read` through `parser` in 1 MiB reads; returns the byte count.
     static func feed(
-        _ parser: inout CSVColumnParser, path: String, prefix: [UInt8] = [],
+        _ parser: inout CSVColumnParser,
+        path: String,
+        prefix: [UInt8] = [],
         read: (inout [UInt8], Int, Int) throws(InputError) -> Int
     ) throws(InputError) -> Int {
         var buffer = [UInt8](repeating: 0, count: max(1 << 20, prefix.count * 2))
@@ -99,7 +113,12 @@ public enum CSVDataFile {
     /// Parses [0, split) and [split, size) of a plain file at once, split after the newline
     /// nearest the middle; the second parser reads the header first. nil when a quote is seen
     /// (then the file is read in one pass instead).
-    static func readHalves(path: String, size: Int, manifest: DataManifest, limits: IngestLimits)
+    static func readHalves(
+        path: String,
+        size: Int,
+        manifest: DataManifest,
+        limits: IngestLimits
+    )
         throws(InputError) -> DataDrop?
     {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -162,8 +181,11 @@ public enum CSVDataFile {
                     }
                     guard n >= 0 else {
                         throw InputError(
-                            file: path, field: nil, problem: "cannot be read (\(String(cString: strerror(errno))))",
-                            fix: "check the file and the disk")
+                            file: path,
+                            field: nil,
+                            problem: "cannot be read (\(String(cString: strerror(errno))))",
+                            fix: "check the file and the disk"
+                        )
                     }
                     position += n
                     return n
@@ -237,7 +259,13 @@ struct CSVColumnParser {
     }
 
     func error(_ column: String?, _ problem: String, fix: String, line: Int? = nil) -> InputError {
-        InputError(file: path, field: column.map { "column '\($0)'" }, line: line ?? self.line, problem: problem, fix: fix)
+        InputError(
+            file: path,
+            field: column.map { "column '\($0)'" },
+            line: line ?? self.line,
+            problem: problem,
+            fix: fix
+        )
     }
 
     /// Parses the complete rows in `bytes[0..<count]` (all of it when `final`); returns how many
@@ -248,21 +276,39 @@ struct CSVColumnParser {
         }
     }
 
-    private mutating func consumeRows(_ b: UnsafeBufferPointer<UInt8>, count: Int, final: Bool) throws(InputError) -> Int {
+    private mutating func consumeRows(
+        _ b: UnsafeBufferPointer<UInt8>,
+        count: Int,
+        final: Bool
+    ) throws(InputError) -> Int {
         var rowStart = 0
         var i = 0
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), ret = UInt8(ascii: "\r")
-        let starts = fields.starts, ends = fields.ends, quotedFlags = fields.quoted
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let newline = UInt8(ascii: "\n")
+        let ret = UInt8(ascii: "\r")
+        let starts = fields.starts
+        let ends = fields.ends
+        let quotedFlags = fields.quoted
         let capacity = FieldSpans.capacity
         // The fast path needs the sentinel (a 0 byte after the data, which `feed` writes), the
         // header, and covariates that are all numeric so far (a row on the general path may
         // change either, so it is decided again after each one).
         let sentinel = count + Self.slack <= b.count && b[count] == 0
         var fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
-        let kinds = fields.kinds, values = fields.values, powers = fields.powersOfTen
+        let kinds = fields.kinds
+        let values = fields.values
+        let powers = fields.powersOfTen
         while rowStart < count {
             if fast, let base = b.baseAddress,
-                let parsed = Self.plainRow(base, rowStart, kinds: kinds, columns: header.count, values: values, powers: powers)
+                let parsed = Self.plainRow(
+                    base,
+                    rowStart,
+                    kinds: kinds,
+                    columns: header.count,
+                    values: values,
+                    powers: powers
+                )
             {
                 var arm = armTable.find(b, parsed.armStart, parsed.armEnd)
                 if arm < 0 { arm = armTable.add(b, parsed.armStart, parsed.armEnd, name: nil) }
@@ -288,12 +334,11 @@ struct CSVColumnParser {
                     while i + 8 <= count {
                         let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                         let flags = Self.flagBytes(word, 0x2C) | Self.flagBytes(word, 0x0A) | Self.flagBytes(word, 0x22)
-                        if flags == 0 {
-                            i += 8
-                        } else {
+                        guard flags == 0 else {
                             i += flags.trailingZeroBitCount >> 3
                             break
                         }
+                        i += 8
                     }
                     if i >= count { break scan }
                 }
@@ -340,7 +385,12 @@ struct CSVColumnParser {
             if rowEnd < 0 {
                 guard final else { return rowStart }  // incomplete row: wait for more bytes
                 if inQuotes {
-                    throw error(nil, "a quoted field is not closed before the end of the file", fix: "close the quote (\"…\")", line: line + 1)
+                    throw error(
+                        nil,
+                        "a quoted field is not closed before the end of the file",
+                        fix: "close the quote (\"…\")",
+                        line: line + 1
+                    )
                 }
                 if fieldStart >= count && n == 0 { return count }  // trailing newline only
                 if n < capacity {
@@ -353,7 +403,12 @@ struct CSVColumnParser {
             }
             fields.count = n
             if n > capacity {
-                throw error(nil, "this row has \(n) fields, more than \(capacity)", fix: "drop unused columns", line: line + 1)
+                throw error(
+                    nil,
+                    "this row has \(n) fields, more than \(capacity)",
+                    fix: "drop unused columns",
+                    line: line + 1
+                )
             }
             line += 1
             try row(b)
@@ -380,10 +435,16 @@ struct CSVColumnParser {
     /// (the 0 sentinel after the data stops every loop here). Both paths give the same values.
     @inline(__always)
     static func plainRow(
-        _ b: UnsafePointer<UInt8>, _ start: Int, kinds: UnsafePointer<Int>, columns: Int, values: UnsafeMutablePointer<Float>,
+        _ b: UnsafePointer<UInt8>,
+        _ start: Int,
+        kinds: UnsafePointer<Int>,
+        columns: Int,
+        values: UnsafeMutablePointer<Float>,
         powers: UnsafePointer<Double>
     ) -> PlainRow? {
-        let comma: UInt8 = 44, newline: UInt8 = 10, ret: UInt8 = 13
+        let comma: UInt8 = 44
+        let newline: UInt8 = 10
+        let ret: UInt8 = 13
         var i = start
         var row = PlainRow()
         for column in 0..<columns {
@@ -464,8 +525,10 @@ struct CSVColumnParser {
         if fields.count == 1 && fields.starts[0] == fields.ends[0] { return }
         guard fields.count == header.count else {
             throw error(
-                nil, "this row has \(fields.count) fields, the header has \(header.count)",
-                fix: "give every row one value per header column (quote values that contain commas)")
+                nil,
+                "this row has \(fields.count) fields, the header has \(header.count)",
+                fix: "give every row one value per header column (quote values that contain commas)"
+            )
         }
         rowsRead += 1
         let (armStart, armEnd) = fields.content(armColumn)
@@ -477,19 +540,27 @@ struct CSVColumnParser {
         }
         guard let y = Self.number(b, outcomeStart, outcomeEnd, powers: fields.powersOfTen) else {
             throw error(
-                header[outcomeColumn], "'\(text(b, outcomeColumn))' is not a number",
-                fix: "the outcome must be a number (0/1 for a binary outcome); leave it empty to drop the row")
+                header[outcomeColumn],
+                "'\(text(b, outcomeColumn))' is not a number",
+                fix: "the outcome must be a number (0/1 for a binary outcome); leave it empty to drop the row"
+            )
         }
         guard y.isFinite else {
-            throw error(header[outcomeColumn], "'\(text(b, outcomeColumn))' is not a finite number", fix: "remove NaN and infinite values")
+            throw error(
+                header[outcomeColumn],
+                "'\(text(b, outcomeColumn))' is not a finite number",
+                fix: "remove NaN and infinite values"
+            )
         }
         var propensity = 0.0
         if propensityColumn >= 0 {
             let (ps, pe) = fields.content(propensityColumn)
             guard let p = Self.number(b, ps, pe, powers: fields.powersOfTen), p > 0, p <= 1 else {
                 throw error(
-                    header[propensityColumn], "'\(text(b, propensityColumn))' is not a probability in (0, 1]",
-                    fix: "give the probability the unit had of getting its arm")
+                    header[propensityColumn],
+                    "'\(text(b, propensityColumn))' is not a probability in (0, 1]",
+                    fix: "give the probability the unit had of getting its arm"
+                )
             }
             propensity = p
         }
@@ -503,7 +574,11 @@ struct CSVColumnParser {
                 rowValues[slot] = .nan
             } else if categories[slot] == nil, let x = Self.number(b, start, end, powers: fields.powersOfTen) {
                 guard x.isFinite else {
-                    throw error(header[column], "'\(text(b, column))' is not a finite number", fix: "leave the cell empty for a missing value")
+                    throw error(
+                        header[column],
+                        "'\(text(b, column))' is not a finite number",
+                        fix: "leave the cell empty for a missing value"
+                    )
                 }
                 rowValues[slot] = Float(x)
             } else {
@@ -511,8 +586,10 @@ struct CSVColumnParser {
                 let value = text(b, column)
                 guard let code = categories[slot]?.code(for: value), code < limits.maxCategories else {
                     throw error(
-                        header[column], "more than \(limits.maxCategories) distinct text values",
-                        fix: "bucket the column, or list it under ignore_columns in the manifest")
+                        header[column],
+                        "more than \(limits.maxCategories) distinct text values",
+                        fix: "bucket the column, or list it under ignore_columns in the manifest"
+                    )
                 }
                 rowValues[slot] = Float(code)
             }
@@ -539,7 +616,11 @@ struct CSVColumnParser {
     mutating func readHeader(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
         header = (0..<fields.count).map { text(b, $0).trimmingCharacters(in: .whitespaces) }
         if header.count == 1 && header[0].isEmpty {
-            throw error(nil, "the first line (the header) is empty", fix: "start the file with a header: arm,outcome,covariates…")
+            throw error(
+                nil,
+                "the first line (the header) is empty",
+                fix: "start the file with a header: arm,outcome,covariates…"
+            )
         }
         var seen: Set<String> = []
         for name in header {
@@ -554,8 +635,11 @@ struct CSVColumnParser {
             if let index = header.firstIndex(of: name) { return index }
             if required {
                 throw error(
-                    name, "is missing from the header (the \(what) column)",
-                    fix: "add a '\(name)' column, or name yours in NAME.manifest.yaml under columns: {\(what): your_name}")
+                    name,
+                    "is missing from the header (the \(what) column)",
+                    fix:
+                        "add a '\(name)' column, or name yours in NAME.manifest.yaml under columns: {\(what): your_name}"
+                )
             }
             return -1
         }
@@ -564,15 +648,22 @@ struct CSVColumnParser {
         propensityColumn = try role(manifest.propensityColumn, "propensity", required: false)
         let unitID = try role(manifest.unitIDColumn, "unit_id", required: false)
         for name in manifest.ignoredColumns where !header.contains(name) {
-            throw error(name, "is listed under ignore_columns but is not in the header", fix: "correct the name in the manifest")
+            throw error(
+                name,
+                "is listed under ignore_columns but is not in the header",
+                fix: "correct the name in the manifest"
+            )
         }
         covariateColumns = header.indices.filter {
-            ![armColumn, outcomeColumn, propensityColumn, unitID].contains($0) && !manifest.ignoredColumns.contains(header[$0])
+            ![armColumn, outcomeColumn, propensityColumn, unitID].contains($0)
+                && !manifest.ignoredColumns.contains(header[$0])
         }
         categories = Array(repeating: nil, count: covariateColumns.count)
         rowValues = Array(repeating: 0, count: covariateColumns.count)
         for column in header.indices where column < FieldSpans.capacity { fields.kinds[column] = FieldSpans.skipRole }
-        for (slot, column) in covariateColumns.enumerated() where column < FieldSpans.capacity { fields.kinds[column] = slot }
+        for (slot, column) in covariateColumns.enumerated() where column < FieldSpans.capacity {
+            fields.kinds[column] = slot
+        }
         fields.kinds[armColumn] = FieldSpans.armRole
         fields.kinds[outcomeColumn] = FieldSpans.outcomeRole
         if propensityColumn >= 0 { fields.kinds[propensityColumn] = FieldSpans.propensityRole }
@@ -589,7 +680,12 @@ struct CSVColumnParser {
     /// when the text is not a number (or is empty). Static, not a method: a method call on the
     /// parser (a mutating context) copied the whole parser for every number (seen in a profile).
     @inline(__always)
-    static func number(_ b: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int, powers: UnsafePointer<Double>) -> Double? {
+    static func number(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ first: Int,
+        _ last: Int,
+        powers: UnsafePointer<Double>
+    ) -> Double? {
         var start = first
         var end = last
         while start < end && (b[start] == 32 || b[start] == 9) { start += 1 }
@@ -662,7 +758,12 @@ struct CSVColumnParser {
     /// Double as strtod (Clinger's fast path). nil otherwise, and when there is no digit; the
     /// caller then asks strtod. Shared by the fast row path and `number`.
     @inline(__always)
-    static func plainDecimal(_ b: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, powers: UnsafePointer<Double>) -> Double? {
+    static func plainDecimal(
+        _ b: UnsafePointer<UInt8>,
+        _ i: inout Int,
+        _ end: Int,
+        powers: UnsafePointer<Double>
+    ) -> Double? {
         var negative = false
         if i < end && b[i] == UInt8(ascii: "-") {
             negative = true
@@ -710,45 +811,75 @@ struct CSVColumnParser {
 
     mutating func finish(bytesRead: Int) throws(InputError) -> DataDrop {
         guard !header.isEmpty else {
-            throw InputError(file: path, field: nil, line: nil, problem: "the file is empty", fix: "drop the unit-level results with a header row")
+            throw InputError(
+                file: path,
+                field: nil,
+                line: nil,
+                problem: "the file is empty",
+                fix: "drop the unit-level results with a header row"
+            )
         }
         guard rowsRead > 0 else {
-            throw InputError(file: path, field: nil, line: nil, problem: "the file has a header but no rows", fix: "drop the file with its data rows")
+            throw InputError(
+                file: path,
+                field: nil,
+                line: nil,
+                problem: "the file has a header but no rows",
+                fix: "drop the file with its data rows"
+            )
         }
         let badShare = Double(rowsDropped) / Double(rowsRead)
         if badShare > limits.maxBadRowShare {
             throw InputError(
-                file: path, field: nil, line: droppedLines.first,
-                problem: "\(rowsDropped) of \(rowsRead) rows (\(NumberText.percent(badShare))) have no arm or no outcome (first at lines \(droppedLines.map(String.init).joined(separator: ", ")))",
-                fix: "fill in the arm and outcome of every unit, or raise max_bad_row_share (now \(limits.maxBadRowShare))")
+                file: path,
+                field: nil,
+                line: droppedLines.first,
+                problem:
+                    "\(rowsDropped) of \(rowsRead) rows (\(NumberText.percent(badShare))) have no arm or no outcome (first at lines \(droppedLines.map(String.init).joined(separator: ", ")))",
+                fix:
+                    "fill in the arm and outcome of every unit, or raise max_bad_row_share (now \(limits.maxBadRowShare))"
+            )
         }
         let armNames = armTable.names
         guard armNames.count >= 2 else {
             throw InputError(
-                file: path, field: "column '\(header[armColumn])'", line: nil,
+                file: path,
+                field: "column '\(header[armColumn])'",
+                line: nil,
                 problem: "every unit has the same arm ('\(armNames.first ?? "")')",
-                fix: "drop the results of a test with at least two arms")
+                fix: "drop the results of a test with at least two arms"
+            )
         }
         var counts = Array(repeating: 0, count: armNames.count)
         for a in arms { counts[a] += 1 }
         for (a, n) in counts.enumerated() where n < limits.minUnitsPerArm {
             throw InputError(
-                file: path, field: "column '\(header[armColumn])'", line: nil,
+                file: path,
+                field: "column '\(header[armColumn])'",
+                line: nil,
                 problem: "arm '\(armNames[a])' has \(n) units, fewer than min_units_per_arm (\(limits.minUnitsPerArm))",
-                fix: "drop the arm's rows, merge it with a similar arm, or lower min_units_per_arm")
+                fix: "drop the arm's rows, merge it with a similar arm, or lower min_units_per_arm"
+            )
         }
         guard let first = outcomes.first, outcomes.contains(where: { $0 != first }) else {
             throw InputError(
-                file: path, field: "column '\(header[outcomeColumn])'", line: nil,
+                file: path,
+                field: "column '\(header[outcomeColumn])'",
+                line: nil,
                 problem: "the outcome is the same (\(NumberText.significant(outcomes.first ?? 0))) for every unit",
-                fix: "check that the outcome column holds the measured result")
+                fix: "check that the outcome column holds the measured result"
+            )
         }
         if propensityColumn < 0 {
             if let given = manifest.assignmentProbabilities {
                 for name in armNames where given[name] == nil {
                     throw InputError(
-                        file: ManifestFile.path(forData: path), field: "assignment_probabilities", line: nil,
-                        problem: "arm '\(name)' has no probability", fix: "give a probability for every arm label in the data")
+                        file: ManifestFile.path(forData: path),
+                        field: "assignment_probabilities",
+                        line: nil,
+                        problem: "arm '\(name)' has no probability",
+                        fix: "give a probability for every arm label in the data"
+                    )
                 }
                 propensities = arms.map { given[armNames[$0]] ?? 0 }
             } else {
@@ -759,9 +890,13 @@ struct CSVColumnParser {
         if let control = manifest.controlArm {
             guard let index = armNames.firstIndex(of: control) else {
                 throw InputError(
-                    file: ManifestFile.path(forData: path), field: "control_arm", line: nil,
-                    problem: "'\(control)' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
-                    fix: "give the control arm's label exactly as in the arm column")
+                    file: ManifestFile.path(forData: path),
+                    field: "control_arm",
+                    line: nil,
+                    problem:
+                        "'\(control)' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
+                    fix: "give the control arm's label exactly as in the arm column"
+                )
             }
             controlArm = index
         }
@@ -773,10 +908,20 @@ struct CSVColumnParser {
         return DataDrop(
             experiment: experiment,
             data: ExperimentData(
-                armNames: armNames, arm: arms, outcome: outcomes, features: features,
-                propensity: propensities),
-            covariateNames: names, binaryOutcome: binary, rowsRead: rowsRead, rowsDropped: rowsDropped,
-            droppedLines: droppedLines, bytesRead: bytesRead, controlArm: controlArm)
+                armNames: armNames,
+                arm: arms,
+                outcome: outcomes,
+                features: features,
+                propensity: propensities
+            ),
+            covariateNames: names,
+            binaryOutcome: binary,
+            rowsRead: rowsRead,
+            rowsDropped: rowsDropped,
+            droppedLines: droppedLines,
+            bytesRead: bytesRead,
+            controlArm: controlArm
+        )
     }
 
     /// `results/flu-2027.csv.gz` → `flu-2027`, made a usable experiment id.
@@ -810,9 +955,12 @@ extension CSVColumnParser {
                     let name = theirs.map { $0.names[Int(x)] } ?? NumberText.significant(Double(x))
                     guard let code = categories[slot]?.code(for: name), code < limits.maxCategories else {
                         throw InputError(
-                            file: path, field: "column '\(header[covariateColumns[slot]])'", line: nil,
+                            file: path,
+                            field: "column '\(header[covariateColumns[slot]])'",
+                            line: nil,
                             problem: "more than \(limits.maxCategories) distinct text values",
-                            fix: "bucket the column, or list it under ignore_columns in the manifest")
+                            fix: "bucket the column, or list it under ignore_columns in the manifest"
+                        )
                     }
                     incoming[index] = Float(code)
                 }
@@ -825,7 +973,9 @@ extension CSVColumnParser {
         propensities += other.propensities
         rowsRead += other.rowsRead
         rowsDropped += other.rowsDropped
-        for lineNumber in other.droppedLines where droppedLines.count < 5 { droppedLines.append(lineNumber + lineOffset) }
+        for lineNumber in other.droppedLines where droppedLines.count < 5 {
+            droppedLines.append(lineNumber + lineOffset)
+        }
         line += lineOffset
     }
 

@@ -16,7 +16,8 @@ public enum ConfigurationFile {
     ]
 
     static let analysisKeys = [
-        "holdout_share", "validation_share", "seed", "bootstrap", "estimate_bootstrap", "relative_threshold", "confidence",
+        "holdout_share", "validation_share", "seed", "bootstrap", "estimate_bootstrap", "relative_threshold",
+        "confidence",
         "time_limit_seconds",
         "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories", "boosting",
     ]
@@ -27,7 +28,10 @@ public enum ConfigurationFile {
 
     /// Reads and validates the configuration at `path`.
     public static func load(path: String) throws(InputError) -> AdvisorConfiguration {
-        let text = try YAMLReader.text(atPath: path, fix: "check the path given with --config, or install config/experiment-advisor.yaml there")
+        let text = try YAMLReader.text(
+            atPath: path,
+            fix: "check the path given with --config, or install config/experiment-advisor.yaml there"
+        )
         return try parse(text, file: path)
     }
 
@@ -46,8 +50,10 @@ public enum ConfigurationFile {
         if let spool = try root.string("spool", fix: "give an absolute directory, e.g. /var/spool/experiment-advisor") {
             guard spool.hasPrefix("/") || spool.hasPrefix(".") else {
                 throw root.error(
-                    "spool", "'\(spool)' is not a directory path",
-                    fix: "give an absolute path such as /var/spool/experiment-advisor (or ./spool for a local run)")
+                    "spool",
+                    "'\(spool)' is not a directory path",
+                    fix: "give an absolute path such as /var/spool/experiment-advisor (or ./spool for a local run)"
+                )
             }
             config.spool = spool
         }
@@ -57,10 +63,20 @@ public enum ConfigurationFile {
             }
             config.logLevel = level
         }
-        config.rescanIntervalSeconds = try number(root, "rescan_interval_seconds", config.rescanIntervalSeconds, in: 1...86_400)
+        config.rescanIntervalSeconds = try number(
+            root,
+            "rescan_interval_seconds",
+            config.rescanIntervalSeconds,
+            in: 1...86_400
+        )
         config.settleSeconds = try number(root, "settle_seconds", config.settleSeconds, in: 0...3600)
         config.maxInputBytes = try whole(root, "max_input_bytes", config.maxInputBytes, in: 1...(1 << 36))
-        config.jobTimeLimitSeconds = try number(root, "job_time_limit_seconds", config.jobTimeLimitSeconds, in: 1...86_400)
+        config.jobTimeLimitSeconds = try number(
+            root,
+            "job_time_limit_seconds",
+            config.jobTimeLimitSeconds,
+            in: 1...86_400
+        )
 
         if let p = try root.child("prediction") {
             try p.rejectUnknownKeys(predictionKeys)
@@ -72,14 +88,21 @@ public enum ConfigurationFile {
             s.marginalProbability = try number(p, "marginal_probability", s.marginalProbability, in: 0.01...0.99)
             guard s.marginalProbability < s.actionableProbability else {
                 throw p.error(
-                    "marginal_probability", "\(s.marginalProbability) is not below actionable_probability \(s.actionableProbability)",
-                    fix: "make marginal_probability smaller than actionable_probability (defaults 0.3 and 0.8)")
+                    "marginal_probability",
+                    "\(s.marginalProbability) is not below actionable_probability \(s.actionableProbability)",
+                    fix: "make marginal_probability smaller than actionable_probability (defaults 0.3 and 0.8)"
+                )
             }
             s.covariatesSigmaFactor = try number(p, "covariates_sigma_factor", s.covariatesSigmaFactor, in: 1...10)
             s.covariatesRhoShift = try number(p, "covariates_rho_shift", s.covariatesRhoShift, in: 0...1)
             s.diversifyRhoShift = try number(p, "diversify_rho_shift", s.diversifyRhoShift, in: 0...1)
             s.diversifySFactor = try number(p, "diversify_s_factor", s.diversifySFactor, in: 1...10)
-            s.predictionErrorExponent = try number(p, "prediction_error_exponent", s.predictionErrorExponent, in: 0.05...2)
+            s.predictionErrorExponent = try number(
+                p,
+                "prediction_error_exponent",
+                s.predictionErrorExponent,
+                in: 0.05...2
+            )
             s.predictionErrorFloor = try number(p, "prediction_error_floor", s.predictionErrorFloor, in: 0...0.99)
             s.sensitivityPoints = try whole(p, "sensitivity_points", s.sensitivityPoints, in: 3...201)
             config.prediction = s
@@ -125,16 +148,25 @@ public enum ConfigurationFile {
     }
 
     static func number(
-        _ reader: YAMLReader, _ key: String, _ current: Double, in range: ClosedRange<Double>
+        _ reader: YAMLReader,
+        _ key: String,
+        _ current: Double,
+        in range: ClosedRange<Double>
     ) throws(InputError) -> Double {
-        let fix = "use a number from \(NumberText.significant(range.lowerBound)) to \(NumberText.significant(range.upperBound))"
+        let fix =
+            "use a number from \(NumberText.significant(range.lowerBound)) to \(NumberText.significant(range.upperBound))"
         guard let x = try reader.number(key, fix: fix) else { return current }
-        guard range.contains(x) else { throw reader.error(key, "\(NumberText.significant(x)) is out of range", fix: fix) }
+        guard range.contains(x) else {
+            throw reader.error(key, "\(NumberText.significant(x)) is out of range", fix: fix)
+        }
         return x
     }
 
     static func whole(
-        _ reader: YAMLReader, _ key: String, _ current: Int, in range: ClosedRange<Int>
+        _ reader: YAMLReader,
+        _ key: String,
+        _ current: Int,
+        in range: ClosedRange<Int>
     ) throws(InputError) -> Int {
         let fix = "use a whole number from \(range.lowerBound) to \(range.upperBound)"
         guard let x = try reader.number(key, fix: fix) else { return current }

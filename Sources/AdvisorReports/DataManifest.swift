@@ -51,8 +51,10 @@ public enum ManifestFile {
         if let id = try root.string("experiment", fix: "use letters, digits, '-', '_' or '.'") {
             guard ProposalFile.isUsableExperimentID(id) else {
                 throw root.error(
-                    "experiment", "'\(id)' is not a usable id",
-                    fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.'")
+                    "experiment",
+                    "'\(id)' is not a usable id",
+                    fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.'"
+                )
             }
             manifest.experiment = id
         }
@@ -66,7 +68,11 @@ public enum ManifestFile {
         }
         if let node = root.value("ignore_columns") {
             guard case .sequence(let items) = node, items.allSatisfy({ $0.string != nil }) else {
-                throw root.error("ignore_columns", "expected a list of column names", fix: "write [created_at, region_code]")
+                throw root.error(
+                    "ignore_columns",
+                    "expected a list of column names",
+                    fix: "write [created_at, region_code]"
+                )
             }
             manifest.ignoredColumns = items.compactMap(\.string)
         }
@@ -89,7 +95,11 @@ public enum ManifestFile {
         }
         if let node = root.value("larger_is_better") {
             guard let flag = node.bool else {
-                throw root.error("larger_is_better", "expected true or false", fix: "write 'larger_is_better: false' for costs")
+                throw root.error(
+                    "larger_is_better",
+                    "expected true or false",
+                    fix: "write 'larger_is_better: false' for costs"
+                )
             }
             manifest.largerIsBetter = flag
         }

@@ -24,8 +24,10 @@ public enum PredictionReport {
     /// The human-readable report.
     public static func text(_ p: Prediction) -> String {
         var out: [String] = []
-        let verdictText = ["actionable": "ACTIONABLE", "marginal": "MARGINAL", "not-actionable": "NOT ACTIONABLE"][
-            p.verdict.rawValue] ?? p.verdict.rawValue
+        let verdictText =
+            ["actionable": "ACTIONABLE", "marginal": "MARGINAL", "not-actionable": "NOT ACTIONABLE"][
+                p.verdict.rawValue
+            ] ?? p.verdict.rawValue
         out.append("Experiment \(p.experiment): will personalization beat the best single arm?")
         out.append("")
         out.append("VERDICT: \(verdictText)")
@@ -39,7 +41,9 @@ public enum PredictionReport {
         out.append(row("Predicted gain (mean)", "\(num(g.mean)) in outcome units" + points(g.mean)))
         if g.draws > 1 {
             out.append(row("90% range", "\(num(g.p05)) to \(num(g.p95)) (median \(num(g.p50)))"))
-            out.append(row("Chance gain > threshold", "\(pct(g.probabilityActionable)) (threshold \(num(p.threshold)))"))
+            out.append(
+                row("Chance gain > threshold", "\(pct(g.probabilityActionable)) (threshold \(num(p.threshold)))")
+            )
         } else {
             out.append(row("Threshold", "\(num(p.threshold)) (parameters are fixed: the gain is exact)"))
         }
@@ -51,14 +55,18 @@ public enum PredictionReport {
             out.append("")
             out.append("ARM-COUNT CANDIDATES")
             for c in p.candidates {
-                out.append("  \(String(format: "%4d", c.arms)) arms: mean gain \(num(c.gainMean)), chance above threshold \(pct(c.probabilityActionable))")
+                out.append(
+                    "  \(String(format: "%4d", c.arms)) arms: mean gain \(num(c.gainMean)), chance above threshold \(pct(c.probabilityActionable))"
+                )
             }
         }
         out.append("")
         out.append("WHAT EACH LEVER WOULD DO (predicted gain now -> after)")
         for lever in p.levers {
             out.append("  - \(lever.change)")
-            out.append("      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (chance above threshold \(pct(lever.probabilityActionableAfter)))")
+            out.append(
+                "      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (chance above threshold \(pct(lever.probabilityActionableAfter)))"
+            )
         }
         if !p.armCurve.isEmpty {
             out.append("")
@@ -74,20 +82,26 @@ public enum PredictionReport {
             for point in shown {
                 let bar = String(repeating: "#", count: max(0, Int((point.gain / top * 40).rounded())))
                 let mark = point.arms == best?.arms ? "  <- best" : (point.arms == current ? "  <- proposed" : "")
-                out.append("  \(String(format: "%4d", point.arms)) \(num(point.gain).padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar)\(mark)")
+                out.append(
+                    "  \(String(format: "%4d", point.arms)) \(num(point.gain).padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar)\(mark)"
+                )
             }
         }
         out.append("")
         out.append("SENSITIVITY (gain after a 1% change, as in the paper's Table 6)")
         for e in p.elasticities {
-            out.append("  \(e.change.padding(toLength: 16, withPad: " ", startingAt: 0)) -> \(num(e.gainAfter))  (elasticity \(String(format: "%.2f", e.elasticity)))")
+            out.append(
+                "  \(e.change.padding(toLength: 16, withPad: " ", startingAt: 0)) -> \(num(e.gainAfter))  (elasticity \(String(format: "%.2f", e.elasticity)))"
+            )
         }
         if p.counterfactuals.count > 1 {
             out.append("")
             out.append("COUNTERFACTUALS (one parameter taken from the comparison study, Table 5)")
             for c in p.counterfactuals {
                 let value = c.value.map { " = \(num($0))" } ?? ""
-                out.append("  \((c.parameter + value).padding(toLength: 28, withPad: " ", startingAt: 0)) gain \(num(c.gain))")
+                out.append(
+                    "  \((c.parameter + value).padding(toLength: 28, withPad: " ", startingAt: 0)) gain \(num(c.gain))"
+                )
             }
         }
         out.append("")
@@ -95,7 +109,12 @@ public enum PredictionReport {
         let q = p.parameters
         out.append(row("σ within-arm heterogeneity", "\(q.sigma) (central \(num(q.central.sigma)))"))
         out.append(row("ρ cross-arm correlation", "\(q.rho) (central \(num(q.central.rho)))"))
-        out.append(row("s variation in arm means", "\(q.s) (central \(num(q.central.s)); overall SD of arm means \(num(q.overallArmMeanSD)))"))
+        out.append(
+            row(
+                "s variation in arm means",
+                "\(q.s) (central \(num(q.central.s)); overall SD of arm means \(num(q.overallArmMeanSD)))"
+            )
+        )
         out.append(row("σ_ε prediction error", "\(q.predictionError) (central \(num(q.central.predictionError)))"))
         out.append(row("arms", q.armCandidates.map(String.init).joined(separator: ", ")))
         out.append(row("arm means", q.armMeans))
@@ -110,13 +129,17 @@ public enum PredictionReport {
         out.append("")
         out.append("METHOD")
         out.append(
-            "  The gain is the expected outcome under a policy that gives each person the arm its outcome model")
+            "  The gain is the expected outcome under a policy that gives each person the arm its outcome model"
+        )
         out.append(
-            "  predicts best, minus that of the single arm a test would pick. It is computed exactly (closed forms and")
+            "  predicts best, minus that of the single arm a test would pick. It is computed exactly (closed forms and"
+        )
         out.append(
-            "  one-dimensional quadrature, Shchetkina & Berman 2024, extended to prediction error and finite samples),")
+            "  one-dimensional quadrature, Shchetkina & Berman 2024, extended to prediction error and finite samples),"
+        )
         out.append(
-            "  then averaged over draws from the priors. Levers reuse the same draws. Formulas: AdvisorModel.docc.")
+            "  then averaged over draws from the priors. Levers reuse the same draws. Formulas: AdvisorModel.docc."
+        )
         for note in p.notes { out.append("  Note: \(note)") }
         return out.joined(separator: "\n") + "\n"
     }

@@ -59,14 +59,21 @@ enum PriorField {
         guard let spec = try block.child(key) else { throw block.error(key, "missing", fix: example) }
         let name = try spec.string("distribution", fix: "name one of: \(kind.distributions.joined(separator: ", "))")
         guard let name else {
-            throw spec.error("distribution", "missing", fix: "name one of: \(kind.distributions.joined(separator: ", "))")
+            throw spec.error(
+                "distribution",
+                "missing",
+                fix: "name one of: \(kind.distributions.joined(separator: ", "))"
+            )
         }
-        let canonical = ["truncated-normal": "normal", "lognormal": "log-normal", "log_normal": "log-normal"][name] ?? name
+        let canonical =
+            ["truncated-normal": "normal", "lognormal": "log-normal", "log_normal": "log-normal"][name] ?? name
         guard kind.distributions.contains(canonical) else {
             let hint = nearest(name, in: kind.distributions).map { "did you mean '\($0)'? " } ?? ""
             throw spec.error(
-                "distribution", "'\(name)' is not available for \(key)",
-                fix: "\(hint)use one of: \(kind.distributions.joined(separator: ", "))")
+                "distribution",
+                "'\(name)' is not available for \(key)",
+                fix: "\(hint)use one of: \(kind.distributions.joined(separator: ", "))"
+            )
         }
         func positive(_ field: String) throws(InputError) -> Double {
             let x = try spec.requiredNumber(field, fix: "give a number > 0")
@@ -88,8 +95,12 @@ enum PriorField {
             guard kind.contains(a) || (kind.lower == 0 && a == 0 && !isPositive(kind)) else {
                 throw spec.error("min", "\(a) is outside the valid range", fix: "use \(kind.rangeText)")
             }
-            guard kind.contains(b) else { throw spec.error("max", "\(b) is outside the valid range", fix: "use \(kind.rangeText)") }
-            guard a < b else { throw spec.error("max", "max \(b) is not above min \(a)", fix: "make max larger than min") }
+            guard kind.contains(b) else {
+                throw spec.error("max", "\(b) is outside the valid range", fix: "use \(kind.rangeText)")
+            }
+            guard a < b else {
+                throw spec.error("max", "max \(b) is not above min \(a)", fix: "make max larger than min")
+            }
             if isPositive(kind) && a <= 0 {
                 throw spec.error("min", "\(a) is not above 0", fix: "use a min > 0: \(key) must be positive")
             }
@@ -102,12 +113,17 @@ enum PriorField {
             let b = try bound("max")
             let lo = max(a ?? kind.lower, kind.lower)
             let hi = min(b ?? kind.upper, kind.upper)
-            guard lo < hi else { throw spec.error("max", "the range [\(lo), \(hi)] is empty", fix: "make max larger than min") }
-            let mass = (hi.isFinite ? Normal.cdf((hi - mean) / sd) : 1) - (lo.isFinite ? Normal.cdf((lo - mean) / sd) : 0)
+            guard lo < hi else {
+                throw spec.error("max", "the range [\(lo), \(hi)] is empty", fix: "make max larger than min")
+            }
+            let mass =
+                (hi.isFinite ? Normal.cdf((hi - mean) / sd) : 1) - (lo.isFinite ? Normal.cdf((lo - mean) / sd) : 0)
             guard mass > 1e-6 else {
                 throw spec.error(
-                    "mean", "normal(\(mean), \(sd)) puts almost no probability inside [\(lo), \(hi)]",
-                    fix: "move the mean into the valid range (\(kind.rangeText)) or widen sd")
+                    "mean",
+                    "normal(\(mean), \(sd)) puts almost no probability inside [\(lo), \(hi)]",
+                    fix: "move the mean into the valid range (\(kind.rangeText)) or widen sd"
+                )
             }
             return .truncatedNormal(mean: mean, sd: sd, min: a, max: b)
         case "log-normal":

@@ -30,20 +30,28 @@ public enum ProposalFile {
             isUsableExperimentID(experiment)
         else {
             throw root.error(
-                "experiment", "'\(experimentNode.string ?? "")' is not a usable id",
-                fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' (it names the report folder)")
+                "experiment",
+                "'\(experimentNode.string ?? "")' is not a usable id",
+                fix:
+                    "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' (it names the report folder)"
+            )
         }
 
         let (candidates, names) = try arms(root)
-        let baseline = try root.requiredNumber("baseline", fix: "add 'baseline: 0.31' (the typical arm's outcome level)")
+        let baseline = try root.requiredNumber(
+            "baseline",
+            fix: "add 'baseline: 0.31' (the typical arm's outcome level)"
+        )
         let armMeans = try armMeansDistribution(root, arms: candidates)
         let priors = try priorsBlock(root, arms: candidates, armMeans: armMeans)
         let outcomeSD = try outcome(root, baseline: baseline)
         let sampleSize = try sampleSize(root, arms: candidates)
         if sampleSize != nil && outcomeSD == nil {
             throw root.error(
-                "outcome", "a sample_size needs the outcome's spread",
-                fix: "add 'outcome: {sd: 0.45}' or 'outcome: {binary: {base_rate: 0.3}}'")
+                "outcome",
+                "a sample_size needs the outcome's spread",
+                fix: "add 'outcome: {sd: 0.45}' or 'outcome: {binary: {base_rate: 0.3}}'"
+            )
         }
         let threshold = try thresholdValue(root)
         var seed: UInt64?
@@ -54,9 +62,18 @@ public enum ProposalFile {
             seed = UInt64(x)
         }
         return Proposal(
-            experiment: experiment, armCandidates: candidates, armNames: names, baseline: baseline,
-            sampleSize: sampleSize, outcomeSD: outcomeSD, priors: priors, armMeans: armMeans,
-            threshold: threshold, seed: seed, comparison: try comparison(root))
+            experiment: experiment,
+            armCandidates: candidates,
+            armNames: names,
+            baseline: baseline,
+            sampleSize: sampleSize,
+            outcomeSD: outcomeSD,
+            priors: priors,
+            armMeans: armMeans,
+            threshold: threshold,
+            seed: seed,
+            comparison: try comparison(root)
+        )
     }
 
     // MARK: - Fields
@@ -67,7 +84,11 @@ public enum ProposalFile {
         switch node {
         case .scalar(_):
             guard let m = node.int, m >= 2, m <= maximumArms else {
-                throw root.error("arms", "'\(node.string ?? "")' is not an arm count from 2 to \(maximumArms)", fix: fix)
+                throw root.error(
+                    "arms",
+                    "'\(node.string ?? "")' is not an arm count from 2 to \(maximumArms)",
+                    fix: fix
+                )
             }
             return ([m], nil)
         case .sequence(let items):
@@ -106,16 +127,20 @@ public enum ProposalFile {
             let pi = try block.number("spike_probability", fix: "give a probability in [0, 1), e.g. 0.9") ?? -1
             guard pi >= 0 && pi < 1 else {
                 throw block.error(
-                    "spike_probability", block.has("spike_probability") ? "\(pi) is outside [0, 1)" : "missing",
-                    fix: "give the probability that an arm's mean is exactly the baseline, in [0, 1), e.g. 0.9")
+                    "spike_probability",
+                    block.has("spike_probability") ? "\(pi) is outside [0, 1)" : "missing",
+                    fix: "give the probability that an arm's mean is exactly the baseline, in [0, 1), e.g. 0.9"
+                )
             }
             return .spikeAndSlab(spikeProbability: pi)
         case "t", "student-t":
             let nu = try block.number("degrees_of_freedom", fix: "give a number > 2, e.g. 4") ?? 0
             guard nu > 2 else {
                 throw block.error(
-                    "degrees_of_freedom", block.has("degrees_of_freedom") ? "\(nu) is not above 2" : "missing",
-                    fix: "give degrees of freedom > 2 (smaller means heavier tails; s must stay a finite SD)")
+                    "degrees_of_freedom",
+                    block.has("degrees_of_freedom") ? "\(nu) is not above 2" : "missing",
+                    fix: "give degrees of freedom > 2 (smaller means heavier tails; s must stay a finite SD)"
+                )
             }
             return .studentT(degreesOfFreedom: nu)
         case "list":
@@ -128,18 +153,23 @@ public enum ProposalFile {
             }
             guard arms.count == 1, values.count == arms[0] else {
                 throw block.error(
-                    "values", "lists \(values.count) means for \(arms.map(String.init).joined(separator: "/")) arms",
-                    fix: "give exactly one mean per arm and a single arm count")
+                    "values",
+                    "lists \(values.count) means for \(arms.map(String.init).joined(separator: "/")) arms",
+                    fix: "give exactly one mean per arm and a single arm count"
+                )
             }
             return .list(values)
         default:
-            let hint = nearest(name, in: ["normal", "spike-and-slab", "t", "list"]).map { "did you mean '\($0)'? " } ?? ""
+            let hint =
+                nearest(name, in: ["normal", "spike-and-slab", "t", "list"]).map { "did you mean '\($0)'? " } ?? ""
             throw block.error("distribution", "unknown distribution '\(name)'", fix: hint + fix)
         }
     }
 
     static func priorsBlock(
-        _ root: YAMLReader, arms: [Int], armMeans: ArmMeansDistribution
+        _ root: YAMLReader,
+        arms: [Int],
+        armMeans: ArmMeansDistribution
     ) throws(InputError) -> Proposal.Priors {
         guard let block = try root.child("priors") else {
             throw root.error("priors", "missing", fix: "add priors for sigma, rho, s and prediction_error")
@@ -182,8 +212,10 @@ public enum ProposalFile {
         }
         guard let p = rate, p > 0, p < 1 else {
             throw block.error(
-                "binary", "the base rate must be strictly between 0 and 1",
-                fix: "write 'binary: {base_rate: 0.3}' (or 'binary: true' to use the baseline as the rate)")
+                "binary",
+                "the base rate must be strictly between 0 and 1",
+                fix: "write 'binary: {base_rate: 0.3}' (or 'binary: true' to use the baseline as the rate)"
+            )
         }
         return (p * (1 - p)).squareRoot()
     }
@@ -199,11 +231,15 @@ public enum ProposalFile {
         }
         switch node {
         case .scalar(_):
-            guard let n = try root.number("sample_size", fix: fix) else { throw root.error("sample_size", "missing", fix: fix) }
+            guard let n = try root.number("sample_size", fix: fix) else {
+                throw root.error("sample_size", "missing", fix: fix)
+            }
             guard n >= 2 * Double(arms.max() ?? 2) else {
                 throw root.error(
-                    "sample_size", "\(Int(n)) units cannot fill \(arms.max() ?? 2) arms with 2 units each",
-                    fix: "give the total number of units in the test")
+                    "sample_size",
+                    "\(Int(n)) units cannot fill \(arms.max() ?? 2) arms with 2 units each",
+                    fix: "give the total number of units in the test"
+                )
             }
             return .total(n)
         case .mapping(_):
@@ -220,10 +256,13 @@ public enum ProposalFile {
                 throw root.error("sample_size", "a list must give one size per arm (\(arms[0]) arms)", fix: fix)
             }
             for n in sizes { _ = try checked(n, "sample_size") }
-            if let smallest = sizes.min(), let largest = sizes.max(), largest > SampleDesign.maximumSizeRatio * smallest {
+            if let smallest = sizes.min(), let largest = sizes.max(), largest > SampleDesign.maximumSizeRatio * smallest
+            {
                 throw root.error(
-                    "sample_size", "the largest arm (\(Int(largest))) has more than 1000 times the units of the smallest (\(Int(smallest)))",
-                    fix: "give arm sizes within 1000:1 of each other, or predict the arms that share a size separately")
+                    "sample_size",
+                    "the largest arm (\(Int(largest))) has more than 1000 times the units of the smallest (\(Int(smallest)))",
+                    fix: "give arm sizes within 1000:1 of each other, or predict the arms that share a size separately"
+                )
             }
             return .eachArm(sizes)
         default:
@@ -258,16 +297,27 @@ public enum ProposalFile {
         try block.rejectUnknownKeys(["label", "sigma", "rho", "s", "prediction_error", "arms"])
         let fix = "give numbers for sigma, rho, s, prediction_error and arms of the study to compare with"
         let p = ModelParameters(
-            sigma: try block.requiredNumber("sigma", fix: fix), rho: try block.requiredNumber("rho", fix: fix),
+            sigma: try block.requiredNumber("sigma", fix: fix),
+            rho: try block.requiredNumber("rho", fix: fix),
             s: try block.requiredNumber("s", fix: fix),
             predictionError: try block.number("prediction_error", fix: fix) ?? 0,
-            arms: Int(try block.requiredNumber("arms", fix: fix)))
+            arms: Int(try block.requiredNumber("arms", fix: fix))
+        )
         do {
             try p.validate()
         } catch {
-            throw InputError(file: root.file, field: "compare_with", line: block.line, problem: error.description, fix: fix)
+            throw InputError(
+                file: root.file,
+                field: "compare_with",
+                line: block.line,
+                problem: error.description,
+                fix: fix
+            )
         }
-        return Proposal.Comparison(label: try block.string("label", fix: "give a short name") ?? "comparison", parameters: p)
+        return Proposal.Comparison(
+            label: try block.string("label", fix: "give a short name") ?? "comparison",
+            parameters: p
+        )
     }
 }
 

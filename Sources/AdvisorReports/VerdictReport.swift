@@ -26,22 +26,41 @@ public enum VerdictReport {
         out.append("THE NUMBERS (holdout units only)")
         let r = v.realized
         let relative = r.relativeGain.map { String(format: ", %+.1f%% vs the best arm", $0 * 100) } ?? ""
-        out.append(row("Realized gain (AIPW)", "\(num(r.gain)) ± \(num(r.standardError)) (interval \(num(r.lower)) to \(num(r.upper)))\(relative)"))
+        out.append(
+            row(
+                "Realized gain (AIPW)",
+                "\(num(r.gain)) ± \(num(r.standardError)) (interval \(num(r.lower)) to \(num(r.upper)))\(relative)"
+            )
+        )
         out.append(row("Realized gain (IPW, eq. 9)", "\(num(r.ipwGain)) ± \(num(r.ipwStandardError))"))
-        out.append(row("Best single arm", "'\(v.bestUniformArm)' (chosen on the training split), value \(num(r.uniformValue))"))
+        out.append(
+            row("Best single arm", "'\(v.bestUniformArm)' (chosen on the training split), value \(num(r.uniformValue))")
+        )
         out.append(row("Policy value", "\(num(r.policyValue)) (\(v.policy))"))
         out.append(row("Threshold", num(v.threshold)))
-        out.append(row("Predicted by the model", "\(num(v.predicted.gain)) (with the paper's σ_ε: \(num(v.predicted.gainWithPaperPredictionError)))"))
+        out.append(
+            row(
+                "Predicted by the model",
+                "\(num(v.predicted.gain)) (with the paper's σ_ε: \(num(v.predicted.gainWithPaperPredictionError)))"
+            )
+        )
         out.append("  \(v.predicted.statement)")
         out.append("")
         out.append("POLICIES")
         for p in v.policies {
-            out.append("  \(p.name): AIPW gain \(num(p.aipw.gain)) ± \(num(p.aipw.standardError)), IPW gain \(num(p.ipw.gain)) ± \(num(p.ipw.standardError))")
+            out.append(
+                "  \(p.name): AIPW gain \(num(p.aipw.gain)) ± \(num(p.aipw.standardError)), IPW gain \(num(p.ipw.gain)) ± \(num(p.ipw.standardError))"
+            )
             let shares = p.armShares.sorted { $0.share > $1.share }.prefix(8)
                 .map { "\($0.arm) \(NumberText.percent($0.share))" }.joined(separator: ", ")
             out.append("      arms it assigns: \(shares)")
             if !p.drivers.isEmpty {
-                out.append("      driven by: " + p.drivers.map { "\($0.covariate) (\(String(format: "%.2f", $0.score)))" }.joined(separator: ", "))
+                out.append(
+                    "      driven by: "
+                        + p.drivers.map { "\($0.covariate) (\(String(format: "%.2f", $0.score)))" }.joined(
+                            separator: ", "
+                        )
+                )
             }
         }
         out.append("")
@@ -49,14 +68,22 @@ public enum VerdictReport {
         let e = v.estimates
         let se = e.standardErrors
         func withSE(_ x: Double, _ s: Double?) -> String { s.map { "\(num(x)) (SE \(num($0)))" } ?? num(x) }
-        out.append(row("σ within-arm heterogeneity", "\(withSE(e.sigma, se?.sigma)); uncorrected \(num(e.sigmaUncorrected))"))
+        out.append(
+            row("σ within-arm heterogeneity", "\(withSE(e.sigma, se?.sigma)); uncorrected \(num(e.sigmaUncorrected))")
+        )
         out.append(row("ρ cross-arm correlation", withSE(e.rho, se?.rho)))
         out.append(row("s variation in arm means", "\(withSE(e.s, se?.s)); uncorrected \(num(e.sUncorrected))"))
-        out.append(row("σ_ε prediction error", "\(withSE(e.predictionError, se?.predictionError)) as in the paper; \(num(e.predictionErrorRefined)) without outcome noise"))
+        out.append(
+            row(
+                "σ_ε prediction error",
+                "\(withSE(e.predictionError, se?.predictionError)) as in the paper; \(num(e.predictionErrorRefined)) without outcome noise"
+            )
+        )
         out.append(row("outcome noise (within cells)", num(e.irreducibleNoise)))
         out.append(
             "  Reliability: \(e.cellsPerArm) quantile cells per arm, the smallest with \(e.smallestCell) holdout units"
-                + (se.map { "; standard errors from \($0.replications) bootstrap resamples of the holdout." } ?? "."))
+                + (se.map { "; standard errors from \($0.replications) bootstrap resamples of the holdout." } ?? ".")
+        )
         if !v.priorComparison.isEmpty {
             out.append("")
             out.append("YOUR PROPOSAL'S PRIORS VS THE DATA")
@@ -71,17 +98,28 @@ public enum VerdictReport {
         out.append("")
         out.append("DATA")
         let d = v.data
-        out.append(row("units", "\(d.units) (\(d.trainingUnits) training, \(d.holdoutUnits) holdout; \(d.rowsDropped) rows dropped)"))
+        out.append(
+            row(
+                "units",
+                "\(d.units) (\(d.trainingUnits) training, \(d.holdoutUnits) holdout; \(d.rowsDropped) rows dropped)"
+            )
+        )
         out.append(row("outcome", "\(d.binaryOutcome ? "binary (0/1)" : "continuous"), SD \(num(d.outcomeSD))"))
         for arm in d.arms.prefix(30) {
-            out.append("    \(arm.arm.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%8d", arm.units)) units, mean \(num(arm.mean))")
+            out.append(
+                "    \(arm.arm.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%8d", arm.units)) units, mean \(num(arm.mean))"
+            )
         }
         if d.arms.count > 30 { out.append("    … and \(d.arms.count - 30) more arms (JSON report)") }
         out.append("")
         out.append("METHOD")
-        out.append("  Units were split at random into training and holdout. One outcome model per arm was fitted on the")
+        out.append(
+            "  Units were split at random into training and holdout. One outcome model per arm was fitted on the"
+        )
         out.append("  training units (a T-learner) and every policy sends each holdout unit to the arm with the best")
-        out.append("  prediction. Realized gains compare each policy with the best training-split arm on the holdout by")
+        out.append(
+            "  prediction. Realized gains compare each policy with the best training-split arm on the holdout by"
+        )
         out.append("  doubly robust (AIPW) and inverse-propensity (IPW) scores, with paired bootstrap standard errors.")
         out.append("  Formulas: AdvisorModel.docc/EstimatingParameters.md.")
         for note in v.notes { out.append("  Note: \(note)") }

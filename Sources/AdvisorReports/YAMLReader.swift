@@ -18,17 +18,25 @@ struct YAMLReader {
         self.node = node
         guard case .mapping(let mapping) = node else {
             throw InputError(
-                file: file, field: path.isEmpty ? nil : path, line: node.mark?.line,
+                file: file,
+                field: path.isEmpty ? nil : path,
+                line: node.mark?.line,
                 problem: "expected a mapping of 'key: value' lines, found \(Self.kind(node))",
-                fix: path.isEmpty ? "write the proposal as YAML keys (see config/proposals/)" : "write \(path) as a mapping")
+                fix: path.isEmpty
+                    ? "write the proposal as YAML keys (see config/proposals/)" : "write \(path) as a mapping"
+            )
         }
         var pairs: [(String, Node, Int?)] = []
         for (key, value) in mapping {
             let name = key.string ?? ""
             if pairs.contains(where: { $0.0 == name }) {
                 throw InputError(
-                    file: file, field: Self.join(path, name), line: key.mark?.line,
-                    problem: "the key appears twice", fix: "keep one '\(name)' entry")
+                    file: file,
+                    field: Self.join(path, name),
+                    line: key.mark?.line,
+                    problem: "the key appears twice",
+                    fix: "keep one '\(name)' entry"
+                )
             }
             pairs.append((name, value, key.mark?.line))
         }
@@ -42,7 +50,11 @@ struct YAMLReader {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw InputError(
-                file: path, field: nil, problem: "cannot be read as UTF-8 text (\(error.localizedDescription))", fix: fix)
+                file: path,
+                field: nil,
+                problem: "cannot be read as UTF-8 text (\(error.localizedDescription))",
+                fix: fix
+            )
         }
     }
 
@@ -57,17 +69,27 @@ struct YAMLReader {
             if let range = message.range(of: "duplicated key(s): '") {
                 let key = message[range.upperBound...].prefix { $0 != "'" }
                 throw InputError(
-                    file: file, field: String(key), problem: "the key appears twice",
-                    fix: "keep one '\(key)' entry")
+                    file: file,
+                    field: String(key),
+                    problem: "the key appears twice",
+                    fix: "keep one '\(key)' entry"
+                )
             }
             throw InputError(
-                file: file, field: nil, line: nil, problem: "not valid YAML or JSON (\(message))",
-                fix: "check indentation and quoting near the place the parser names")
+                file: file,
+                field: nil,
+                line: nil,
+                problem: "not valid YAML or JSON (\(message))",
+                fix: "check indentation and quoting near the place the parser names"
+            )
         }
         guard let root else {
             throw InputError(
-                file: file, field: nil, problem: "the file is empty",
-                fix: "write a proposal (see config/proposals/example-minimal.yaml)")
+                file: file,
+                field: nil,
+                problem: "the file is empty",
+                fix: "write a proposal (see config/proposals/example-minimal.yaml)"
+            )
         }
         return try YAMLReader(file: file, path: "", node: root)
     }
@@ -97,8 +119,12 @@ struct YAMLReader {
         for pair in pairs where !allowed.contains(pair.key) {
             let hint = nearest(pair.key, in: allowed).map { "did you mean '\($0)'? " } ?? ""
             throw InputError(
-                file: file, field: field(pair.key), line: pair.line, problem: "unknown field",
-                fix: "\(hint)valid fields here are: \(allowed.joined(separator: ", "))")
+                file: file,
+                field: field(pair.key),
+                line: pair.line,
+                problem: "unknown field",
+                fix: "\(hint)valid fields here are: \(allowed.joined(separator: ", "))"
+            )
         }
     }
 

@@ -34,13 +34,20 @@ public final class BoostedTrees {
 
     /// Fits on (`features`, `labels`), choosing the number of rounds on the validation part.
     public init(
-        parameters: BoostingParameters, features: FeatureMatrix, labels: [Float],
-        validation: FeatureMatrix, validationLabels: [Float]
+        parameters: BoostingParameters,
+        features: FeatureMatrix,
+        labels: [Float],
+        validation: FeatureMatrix,
+        validationLabels: [Float]
     ) throws(XGBoostError) {
         precondition(features.columns == validation.columns, "train and validation columns differ")
         let train = try DMatrix(values: features.values, rows: features.rows, columns: features.columns, labels: labels)
         let valid = try DMatrix(
-            values: validation.values, rows: validation.rows, columns: validation.columns, labels: validationLabels)
+            values: validation.values,
+            rows: validation.rows,
+            columns: validation.columns,
+            labels: validationLabels
+        )
         var created: BoosterHandle?
         try xgbCall("XGBoosterCreate") {
             var caches: [DMatrixHandle?] = [train.handle, valid.handle]
@@ -74,7 +81,11 @@ public final class BoostedTrees {
             }
         }
         rounds = best.round + 1
-        summary = TrainingSummary(rounds: rounds, validationMetric: parameters.objective.metric, validationScores: scores)
+        summary = TrainingSummary(
+            rounds: rounds,
+            validationMetric: parameters.objective.metric,
+            validationScores: scores
+        )
     }
 
     /// The validation metric after `round`, parsed from XGBoost's "[r]\tvalid-rmse:0.123".
@@ -104,7 +115,8 @@ public final class BoostedTrees {
     public func predict(_ features: FeatureMatrix) throws(XGBoostError) -> [Float] {
         guard features.rows > 0 else { return [] }
         let matrix = try DMatrix(values: features.values, rows: features.rows, columns: features.columns)
-        let config = #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": \#(rounds), "strict_shape": false}"#
+        let config =
+            #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": \#(rounds), "strict_shape": false}"#
         var shape: UnsafePointer<bst_ulong>?
         var dimension: bst_ulong = 0
         var result: UnsafePointer<Float>?

@@ -9,12 +9,17 @@ public struct BoostedTreesOutcomeModel: OutcomeModel, Sendable {
         self.parameters = parameters
     }
 
-    public func fitAndPredict(training: LabeledRows, validation: LabeledRows, targets: FeatureMatrix) throws -> [Double] {
+    public func fitAndPredict(training: LabeledRows, validation: LabeledRows, targets: FeatureMatrix) throws -> [Double]
+    {
         // Early stopping needs a validation part; a tiny arm falls back to its training units.
         let tuning = validation.count == 0 ? training : validation
         let model = try BoostedTrees(
-            parameters: parameters, features: training.features, labels: training.outcome.map(Float.init),
-            validation: tuning.features, validationLabels: tuning.outcome.map(Float.init))
+            parameters: parameters,
+            features: training.features,
+            labels: training.outcome.map(Float.init),
+            validation: tuning.features,
+            validationLabels: tuning.outcome.map(Float.init)
+        )
         return try model.predict(targets).map(Double.init)
     }
 }

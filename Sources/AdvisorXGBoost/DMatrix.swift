@@ -21,7 +21,9 @@ final class DMatrix {
         if let labels {
             precondition(labels.count == rows, "one label per row")
             try xgbCall("XGDMatrixSetFloatInfo") {
-                labels.withUnsafeBufferPointer { XGDMatrixSetFloatInfo(created, "label", $0.baseAddress, bst_ulong(rows)) }
+                labels.withUnsafeBufferPointer {
+                    XGDMatrixSetFloatInfo(created, "label", $0.baseAddress, bst_ulong(rows))
+                }
             }
         }
     }

@@ -29,7 +29,8 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let configuration = try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
+            let configuration =
+                try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
                 ?? AdvisorConfiguration()
             let verdict = try DataDropAnalysis.run(path: file, manifestPath: manifest, configuration: configuration)
             print(format == .json ? try VerdictReport.json(verdict) : VerdictReport.text(verdict), terminator: "")

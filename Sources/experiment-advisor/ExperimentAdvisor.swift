@@ -6,7 +6,10 @@ struct ExperimentAdvisor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment-advisor",
         abstract: "Tells experimentation teams whether personalization will beat shipping the best arm.",
-        subcommands: [ServeCommand.self, PredictCommand.self, AnalyzeCommand.self, CheckConfigCommand.self, SimulateCommand.self, SynthesizeCommand.self]
+        subcommands: [
+            ServeCommand.self, PredictCommand.self, AnalyzeCommand.self, CheckConfigCommand.self, SimulateCommand.self,
+            SynthesizeCommand.self,
+        ]
     )
 }
 

@@ -24,7 +24,10 @@ struct PredictCommand: ParsableCommand {
             } catch {
                 throw InputError(file: file, field: nil, problem: error.description, fix: "correct the proposal")
             }
-            print(format == .json ? try PredictionReport.json(prediction) : PredictionReport.text(prediction), terminator: "")
+            print(
+                format == .json ? try PredictionReport.json(prediction) : PredictionReport.text(prediction),
+                terminator: ""
+            )
         } catch let error as InputError {
             printError("error: \(error)")
             throw ExitCode(2)

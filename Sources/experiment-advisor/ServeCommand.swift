@@ -31,10 +31,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logTarget.makeLogger()
-        let path = config ?? (FileManager.default.fileExists(atPath: defaultConfigurationPath) ? defaultConfigurationPath : nil)
+        let path =
+            config
+            ?? (FileManager.default.fileExists(atPath: defaultConfigurationPath) ? defaultConfigurationPath : nil)
         let configuration: AdvisorConfiguration
         do {
-            configuration = try path.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
+            configuration =
+                try path.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
                 ?? AdvisorConfiguration()
         } catch {
             logger.critical("configuration rejected: \(error)")
@@ -45,7 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: configuration,
             options: .init(configurationPath: path, spoolOverride: spool),
             logger: logger,
-            notifier: SystemdNotifier())
+            notifier: SystemdNotifier()
+        )
         do {
             if once {
                 try await service.runOnce()

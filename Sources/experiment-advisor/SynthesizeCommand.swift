@@ -36,7 +36,12 @@ struct SynthesizeCommand: ParsableCommand {
         let spacing = (0..<arms).map { Double($0) - Double(arms - 1) / 2 }
         let sd = (spacing.reduce(0) { $0 + $1 * $1 } / Double(arms - 1)).squareRoot()
         var truth = SyntheticExperiment(
-            sigma: sigma, rho: rho, armMeans: spacing.map { baseline + s * $0 / sd }, noise: noise, binary: binary)
+            sigma: sigma,
+            rho: rho,
+            armMeans: spacing.map { baseline + s * $0 / sd },
+            noise: noise,
+            binary: binary
+        )
         if let continuousCovariates { truth.projected = (continuousCovariates, binaryCovariates) }
         let data = truth.generate(units: units, seed: seed)
         let names = (0..<data.features.columns).map { j in
@@ -51,7 +56,8 @@ struct SynthesizeCommand: ParsableCommand {
         defer { try? handle.close() }
         var chunk = "unit_id,arm,outcome," + names.joined(separator: ",") + "\n"
         for i in 0..<data.units {
-            chunk += "\(i),\(data.armNames[data.arm[i]]),\(binary ? String(Int(data.outcome[i])) : String(format: "%.5f", data.outcome[i]))"
+            chunk +=
+                "\(i),\(data.armNames[data.arm[i]]),\(binary ? String(Int(data.outcome[i])) : String(format: "%.5f", data.outcome[i]))"
             for j in 0..<data.features.columns {
                 let x = data.features[i, j]
                 chunk += x == x.rounded() && abs(x) < 2 ? ",\(Int(x))" : String(format: ",%.4f", x)

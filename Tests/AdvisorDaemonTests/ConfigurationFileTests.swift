@@ -12,18 +12,21 @@ struct ConfigurationFileTests {
         let text = try String(contentsOfFile: Self.bundled, encoding: .utf8)
         #expect(try ConfigurationFile.parse(text, file: Self.bundled) == AdvisorConfiguration())
         // Every key the parser knows appears in the bundled file, so each is annotated there.
-        for key in ["spool", "log_level", "rescan_interval_seconds", "settle_seconds", "max_input_bytes",
+        for key in [
+            "spool", "log_level", "rescan_interval_seconds", "settle_seconds", "max_input_bytes",
             "job_time_limit_seconds", "prior_draws", "lever_draws", "seed", "actionable_probability",
             "marginal_probability", "covariates_sigma_factor", "covariates_rho_shift", "diversify_rho_shift",
             "diversify_s_factor", "prediction_error_exponent", "prediction_error_floor", "sensitivity_points",
             "holdout_share", "validation_share", "bootstrap", "estimate_bootstrap", "relative_threshold", "confidence",
-            "time_limit_seconds", "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories", "boosting", "max_depth",
+            "time_limit_seconds", "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories",
+            "boosting", "max_depth",
             "learning_rate", "subsample", "column_sample", "min_child_weight", "l2_penalty", "max_rounds",
-            "early_stopping_rounds", "threads"]
-        {
+            "early_stopping_rounds", "threads",
+        ] {
             #expect(
                 text.contains("\n\(key):") || text.contains("\n  \(key):") || text.contains("\n    \(key):"),
-                "\(key) is not in the bundled file")
+                "\(key) is not in the bundled file"
+            )
         }
     }
 
@@ -43,7 +46,9 @@ struct ConfigurationFileTests {
             prediction:
               prior_draws: 500
               marginal_probability: 0.2
-            """, file: "c.yaml")
+            """,
+            file: "c.yaml"
+        )
         #expect(config.spool == "/srv/spool")
         #expect(config.logLevel == .debug)
         #expect(config.rescanIntervalSeconds == 5)
@@ -66,7 +71,8 @@ struct ConfigurationFileTests {
             ("prediction:\n  seeed: 3", "prediction.seeed", "did you mean 'seed'"),
             ("prediction: 3", "prediction", "as a mapping"),
             ("spool: [a, b]", "spool", "absolute directory"),
-        ])
+        ]
+    )
     func errors(text: String, field: String, fix: String) {
         #expect {
             _ = try ConfigurationFile.parse(text, file: "/etc/x.yaml")

@@ -24,7 +24,9 @@ struct DaemonProcessTests {
         let notify = try NotifySocket(directory: root)
         let daemon = try AdvisorProcess(
             arguments: ["serve", "--config", configPath, "--spool", root + "/spool", "--log-target", "stderr"],
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"], directory: root)
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"],
+            directory: root
+        )
 
         try #require(notify.waitFor(20) { $0.contains("READY=1") } != nil, "no READY=1; stderr:\n\(daemon.stderr)")
         #expect(notify.messages.first?.contains("STATUS=watching \(root)/spool/incoming") == true)
@@ -47,7 +49,10 @@ struct DaemonProcessTests {
         #expect(notify.waitFor(10) { $0.hasPrefix("READY=1") } != nil)
         #expect(daemon.process.isRunning)
         try drop(try exampleProposal(experiment: "notify-2"), as: "two.yaml", into: root + "/spool/incoming")
-        #expect(waitFor(20) { files(in: root + "/spool/reports/notify-2").count == 2 }, "stopped working after a bad reload")
+        #expect(
+            waitFor(20) { files(in: root + "/spool/reports/notify-2").count == 2 },
+            "stopped working after a bad reload"
+        )
         #expect(daemon.stderr.contains("reload failed") && daemon.stderr.contains("log_level"))
 
         daemon.signal(SIGTERM)
@@ -60,7 +65,9 @@ struct DaemonProcessTests {
         let reload = try #require(notify.index(of: "RELOADING=1"))
         let readyAgain = try #require(notify.index(of: "READY=1", from: reload))
         let stopping = try #require(notify.index(of: "STOPPING=1"))
-        let status = try #require(notify.messages.indices.first { $0 > ready && notify.messages[$0].hasPrefix("STATUS=") })
+        let status = try #require(
+            notify.messages.indices.first { $0 > ready && notify.messages[$0].hasPrefix("STATUS=") }
+        )
         #expect(ready < status && status < stopping)
         #expect(ready < watchdog && watchdog < stopping)
         #expect(ready < reload && reload < readyAgain && readyAgain < stopping)
@@ -77,7 +84,9 @@ struct DaemonProcessTests {
         let notify = try NotifySocket(directory: root)
         let daemon = try AdvisorProcess(
             arguments: ["serve", "--config", configPath, "--spool", root + "/spool", "--log-target", "stderr"],
-            environment: ["NOTIFY_SOCKET": notify.path], directory: root)
+            environment: ["NOTIFY_SOCKET": notify.path],
+            directory: root
+        )
         try #require(notify.waitFor(20) { $0.contains("READY=1") } != nil, "stderr:\n\(daemon.stderr)")
 
         try drop(try exampleProposal(experiment: "slow-1"), as: "slow.yaml", into: root + "/spool/incoming")
@@ -90,9 +99,15 @@ struct DaemonProcessTests {
 
         #expect(notify.waitFor(2) { $0.hasPrefix("STOPPING=1") } != nil)
         #expect(files(in: root + "/spool/incoming") == ["slow.yaml"])
-        #expect(files(in: root + "/spool/reports").isEmpty, "a report directory was started: \(files(in: root + "/spool/reports"))")
+        #expect(
+            files(in: root + "/spool/reports").isEmpty,
+            "a report directory was started: \(files(in: root + "/spool/reports"))"
+        )
         #expect(files(in: root + "/spool/archive").isEmpty && files(in: root + "/spool/rejected").isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: root + "/spool/.in-progress"), "a clean stop left the crash marker")
+        #expect(
+            !FileManager.default.fileExists(atPath: root + "/spool/.in-progress"),
+            "a clean stop left the crash marker"
+        )
         #expect(daemon.stderr.contains("abandoned on shutdown"))
     }
 
@@ -110,13 +125,21 @@ struct DaemonProcessTests {
             .write(toFile: root + "/advisor.yaml", atomically: true, encoding: .utf8)
         let start = Date()
         let daemon = try AdvisorProcess(
-            arguments: ["serve", "--once", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
-            directory: root)
+            arguments: [
+                "serve", "--once", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target",
+                "stderr",
+            ],
+            directory: root
+        )
         #expect(daemon.waitForExit(30) == 0, "stderr:\n\(daemon.stderr)")
         // 1 s limit plus start-up and the rejection; far below the ~30 s the computation needs.
         #expect(Date().timeIntervalSince(start) < 8, "waited for the computation instead of the limit")
         let errorFile = try #require(files(in: root + "/spool/rejected").first { $0.hasSuffix(".error.txt") })
-        #expect(try String(contentsOfFile: root + "/spool/rejected/" + errorFile, encoding: .utf8).contains("job_time_limit_seconds"))
+        #expect(
+            try String(contentsOfFile: root + "/spool/rejected/" + errorFile, encoding: .utf8).contains(
+                "job_time_limit_seconds"
+            )
+        )
         #expect(files(in: root + "/spool/reports").isEmpty && files(in: incoming).isEmpty)
     }
 
@@ -126,16 +149,20 @@ struct DaemonProcessTests {
         defer { removeDirectory(root) }
         // Many boosting rounds and bootstraps: an analysis of several seconds in a debug build.
         try """
-            prediction: {prior_draws: 400, lever_draws: 100}
-            analysis:
-              bootstrap: 2000
-              estimate_bootstrap: 40
-              boosting: {max_rounds: 400, early_stopping_rounds: 400, learning_rate: 0.01, threads: 1}
-            """.write(toFile: root + "/advisor.yaml", atomically: true, encoding: .utf8)
+        prediction: {prior_draws: 400, lever_draws: 100}
+        analysis:
+          bootstrap: 2000
+          estimate_bootstrap: 40
+          boosting: {max_rounds: 400, early_stopping_rounds: 400, learning_rate: 0.01, threads: 1}
+        """.write(toFile: root + "/advisor.yaml", atomically: true, encoding: .utf8)
         let notify = try NotifySocket(directory: root)
         let daemon = try AdvisorProcess(
-            arguments: ["serve", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
-            environment: ["NOTIFY_SOCKET": notify.path], directory: root)
+            arguments: [
+                "serve", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target", "stderr",
+            ],
+            environment: ["NOTIFY_SOCKET": notify.path],
+            directory: root
+        )
         try #require(notify.waitFor(20) { $0.contains("READY=1") } != nil, "stderr:\n\(daemon.stderr)")
         let incoming = root + "/spool/incoming"
         try drop(syntheticCSV(richExperiment, units: 20_000), as: "big.csv", into: incoming)
@@ -152,7 +179,11 @@ struct DaemonProcessTests {
     func analyzeCommand() throws {
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
-        try syntheticCSV(richExperiment, units: 6_000).write(toFile: root + "/flu.csv", atomically: true, encoding: .utf8)
+        try syntheticCSV(richExperiment, units: 6_000).write(
+            toFile: root + "/flu.csv",
+            atomically: true,
+            encoding: .utf8
+        )
         let output = root + "/out.json"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try advisorBinary())
@@ -163,7 +194,8 @@ struct DaemonProcessTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let json = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
+        )
         let estimates = try #require(json["estimates"] as? [String: Any])
         for key in ["sigma", "rho", "s", "prediction_error"] { #expect(estimates[key] is Double, "estimates.\(key)") }
         let realized = try #require(json["realized"] as? [String: Any])
@@ -177,14 +209,18 @@ struct DaemonProcessTests {
         try "arm,outcome\nA,1\nB,x\n".write(toFile: root + "/bad.csv", atomically: true, encoding: .utf8)
         let bad = try AdvisorProcess(arguments: ["analyze", root + "/bad.csv"], directory: root)
         #expect(bad.waitForExit(30) == 2)
-        #expect(bad.stderr.contains("\(root)/bad.csv:3: field 'column 'outcome'': 'x' is not a number"), "\(bad.stderr)")
+        #expect(
+            bad.stderr.contains("\(root)/bad.csv:3: field 'column 'outcome'': 'x' is not a number"),
+            "\(bad.stderr)"
+        )
     }
 
     @Test("Entries reach the running journald with their fields; a rejection is logged as a warning")
     func journal() throws {
         try #require(
             JournaldLogHandler.isJournalAvailable,
-            "no journald socket at /run/systemd/journal/socket: run the tests with scripts/test.sh, which starts one")
+            "no journald socket at /run/systemd/journal/socket: run the tests with scripts/test.sh, which starts one"
+        )
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
         let id = "journal-\(getpid())-\(Int(Date().timeIntervalSince1970 * 1000) % 1_000_000_000)"
@@ -198,8 +234,11 @@ struct DaemonProcessTests {
         try Self.quickConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let daemon = try AdvisorProcess(
-            arguments: ["serve", "--once", "--config", configPath, "--spool", root + "/spool", "--log-target", "journal"],
-            directory: root)
+            arguments: [
+                "serve", "--once", "--config", configPath, "--spool", root + "/spool", "--log-target", "journal",
+            ],
+            directory: root
+        )
         #expect(daemon.waitForExit(60) == 0, "stderr:\n\(daemon.stderr)")
 
         var entries: [[String: Any]] = []
@@ -236,7 +275,10 @@ struct DaemonProcessTests {
         let verdicts = try Self.journal(["EXPERIMENT_ID=\(id)-data", "ADVISOR_EVENT=verdict"])
         let verdict = try #require(verdicts.first, "no verdict entry in the journal")
         #expect(verdict["MESSAGE_ID"] as? String == AdvisorEvent.verdict.messageID)
-        for field in ["VERDICT", "REALIZED_GAIN", "REALIZED_GAIN_SE", "PREDICTED_GAIN", "POLICY", "BEST_UNIFORM_ARM", "REPORT_PATH"] {
+        for field in [
+            "VERDICT", "REALIZED_GAIN", "REALIZED_GAIN_SE", "PREDICTED_GAIN", "POLICY", "BEST_UNIFORM_ARM",
+            "REPORT_PATH",
+        ] {
             #expect((verdict[field] as? String)?.isEmpty == false, "missing \(field)")
         }
     }
@@ -262,12 +304,16 @@ struct DaemonProcessTests {
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
         let good = try AdvisorProcess(
-            arguments: ["check-config", repositoryRoot + "/config/experiment-advisor.yaml"], directory: root)
+            arguments: ["check-config", repositoryRoot + "/config/experiment-advisor.yaml"],
+            directory: root
+        )
         #expect(good.waitForExit(30) == 0)
         try "rescan_interval_seconds: -1\n".write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
         let bad = try AdvisorProcess(arguments: ["check-config", root + "/bad.yaml"], directory: root)
         #expect(bad.waitForExit(30) == 2)
-        #expect(bad.stderr.contains("\(root)/bad.yaml:1: field 'rescan_interval_seconds'") && bad.stderr.contains("Fix:"))
+        #expect(
+            bad.stderr.contains("\(root)/bad.yaml:1: field 'rescan_interval_seconds'") && bad.stderr.contains("Fix:")
+        )
     }
 
     @Test("serve with a bad config exits non-zero at start and says why")
@@ -277,7 +323,8 @@ struct DaemonProcessTests {
         try "spooll: /tmp/x\n".write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
         let daemon = try AdvisorProcess(
             arguments: ["serve", "--config", root + "/bad.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
-            directory: root)
+            directory: root
+        )
         #expect(daemon.waitForExit(30) == 2)
         #expect(daemon.stderr.contains("did you mean 'spool'"))
         #expect(!FileManager.default.fileExists(atPath: root + "/spool"), "started work despite a bad config")

@@ -18,7 +18,8 @@ struct JournalFieldNameTests {
             ("", "ADVISOR_FIELD"),
             ("___", "ADVISOR_FIELD"),
             ("ünïcode key", "N_CODE_KEY"),
-        ])
+        ]
+    )
     func escaping(key: String, expected: String) {
         #expect(JournalFieldName.journalName(key) == expected)
     }
@@ -30,7 +31,9 @@ struct JournalFieldNameTests {
             let name = JournalFieldName.journalName(key)
             #expect(!name.isEmpty && name.count <= 64, "\(key) -> \(name)")
             #expect(name.first != "_" && name.first?.isNumber == false, "\(key) -> \(name)")
-            #expect(name.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
+            #expect(
+                name.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            )
         }
     }
 

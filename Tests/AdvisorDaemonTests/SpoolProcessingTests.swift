@@ -10,7 +10,8 @@ import Testing
 @Suite("Spool processing")
 struct SpoolProcessingTests {
     static func service(
-        spool: String, _ adjust: (inout AdvisorConfiguration) -> Void = { _ in }
+        spool: String,
+        _ adjust: (inout AdvisorConfiguration) -> Void = { _ in }
     ) -> (SpoolService, RecordingLogHandler.Store) {
         var configuration = AdvisorConfiguration()
         configuration.prediction.priorDraws = 400
@@ -18,8 +19,11 @@ struct SpoolProcessingTests {
         adjust(&configuration)
         let (logger, store) = RecordingLogHandler.logger()
         let service = SpoolService(
-            configuration: configuration, options: .init(configurationPath: nil, spoolOverride: spool),
-            logger: logger, notifier: SystemdNotifier())
+            configuration: configuration,
+            options: .init(configurationPath: nil, spoolOverride: spool),
+            logger: logger,
+            notifier: SystemdNotifier()
+        )
         return (service, store)
     }
 
@@ -41,8 +45,10 @@ struct SpoolProcessingTests {
         #expect(json.dropLast(5) == text.dropLast(4), "the pair shares one stamp")
         let report = try String(contentsOfFile: spool.reports + "/spool-good/" + text, encoding: .utf8)
         #expect(report.contains("VERDICT:") && report.contains("DO THIS:"))
-        let decoded = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-good/" + json))) as? [String: Any]
+        let decoded =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-good/" + json))
+            ) as? [String: Any]
         #expect(decoded?["experiment"] as? String == "spool-good")
         #expect(files(in: spool.incoming).isEmpty)
         #expect(files(in: spool.archive).count == 1 && files(in: spool.archive)[0].hasSuffix("-good.yaml"))
@@ -85,7 +91,10 @@ struct SpoolProcessingTests {
         let rejected = files(in: spool.rejected)
         #expect(rejected.count == 10, "five inputs and five error files: \(rejected)")
         func explanation(_ suffix: String) throws -> String {
-            let name = try #require(rejected.first { $0.hasSuffix(suffix + ".error.txt") }, "no error file for \(suffix)")
+            let name = try #require(
+                rejected.first { $0.hasSuffix(suffix + ".error.txt") },
+                "no error file for \(suffix)"
+            )
             return try String(contentsOfFile: spool.rejected + "/" + name, encoding: .utf8)
         }
         let arms = try explanation("bad-arms.yaml")
@@ -98,7 +107,9 @@ struct SpoolProcessingTests {
 
         let entries = log.events("rejected")
         #expect(entries.count == 5)
-        #expect(entries.allSatisfy { $0.level == .warning && $0.metadata["message_id"] == AdvisorEvent.rejected.messageID })
+        #expect(
+            entries.allSatisfy { $0.level == .warning && $0.metadata["message_id"] == AdvisorEvent.rejected.messageID }
+        )
         let armsEntry = try #require(entries.first { $0.message.hasPrefix("bad-arms.yaml") })
         #expect(armsEntry.metadata["experiment_id"] == "spool-bad", "a rejection still names its experiment")
         #expect(armsEntry.metadata["field"] == "arms")
@@ -157,15 +168,21 @@ struct SpoolProcessingTests {
         let reports = files(in: spool.reports + "/spool-data")
         #expect(reports.count == 2 && reports.allSatisfy { $0.contains("-verdict.") })
         let json = try #require(reports.first { $0.hasSuffix(".json") })
-        let decoded = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-data/" + json))) as? [String: Any]
+        let decoded =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-data/" + json))
+            ) as? [String: Any]
         #expect(decoded?["verdict"] as? String == "personalize")
         #expect(files(in: spool.incoming).isEmpty)
         let archived = files(in: spool.archive)
-        #expect(archived.count == 2 && archived.contains { $0.hasSuffix("-results.csv") } && archived.contains { $0.hasSuffix("-results.manifest.yaml") })
+        #expect(
+            archived.count == 2 && archived.contains { $0.hasSuffix("-results.csv") }
+                && archived.contains { $0.hasSuffix("-results.manifest.yaml") }
+        )
         let entry = try #require(log.events("verdict").first)
         #expect(entry.metadata["experiment_id"] == "spool-data" && entry.metadata["verdict"] == "personalize")
-        for key in ["realized_gain", "realized_gain_se", "predicted_gain", "policy", "best_uniform_arm", "report_path"] {
+        for key in ["realized_gain", "realized_gain_se", "predicted_gain", "policy", "best_uniform_arm", "report_path"]
+        {
             #expect(entry.metadata[key]?.isEmpty == false, "missing \(key)")
         }
     }
@@ -186,8 +203,10 @@ struct SpoolProcessingTests {
         try place(syntheticCSV(richExperiment, units: 6_000), as: "results.csv", into: spool.incoming)
         try await service.runOnce()
         let json = try #require(files(in: spool.reports + "/flu-2027").first { $0.hasSuffix("-verdict.json") })
-        let decoded = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/flu-2027/" + json))) as? [String: Any]
+        let decoded =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/flu-2027/" + json))
+            ) as? [String: Any]
         let lines = try #require(decoded?["prior_comparison"] as? [String])
         // The example's ρ prior is uniform on [0.5, 0.9] (central 0.7); the data say about 0.1.
         #expect(lines.contains { $0.hasPrefix("Your ρ prior of 0.7 was pessimistic: the data say") }, "\(lines)")
@@ -209,7 +228,9 @@ struct SpoolProcessingTests {
         #expect(rejected.count == 3, "data, manifest, error file: \(rejected)")
         let errorFile = try #require(rejected.first { $0.hasSuffix(".error.txt") })
         let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
-        #expect(text.contains("(line 3)") && text.contains("column 'outcome'") && text.contains("'oops' is not a number"))
+        #expect(
+            text.contains("(line 3)") && text.contains("column 'outcome'") && text.contains("'oops' is not a number")
+        )
         #expect(log.events("rejected").count == 1)
     }
 
@@ -249,6 +270,10 @@ struct SpoolProcessingTests {
         let first = try spool.writeReport(experiment: "e", stamp: "S", kind: "prediction", json: "{}", text: "a")
         let second = try spool.writeReport(experiment: "e", stamp: "S", kind: "prediction", json: "{}", text: "b")
         #expect(first.json != second.json && first.text != second.text)
-        #expect(files(in: root + "/reports/e") == ["S-prediction-2.json", "S-prediction-2.txt", "S-prediction.json", "S-prediction.txt"])
+        #expect(
+            files(in: root + "/reports/e") == [
+                "S-prediction-2.json", "S-prediction-2.txt", "S-prediction.json", "S-prediction.txt",
+            ]
+        )
     }
 }

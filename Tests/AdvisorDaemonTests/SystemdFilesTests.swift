@@ -47,7 +47,9 @@ struct SystemdFilesTests {
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
         let result = try Self.run(
-            "/usr/bin/systemd-analyze", ["security", "--offline=yes", try Self.unitForThisBuild(in: root)])
+            "/usr/bin/systemd-analyze",
+            ["security", "--offline=yes", try Self.unitForThisBuild(in: root)]
+        )
         let line = try #require(result.output.split(separator: "\n").first { $0.contains("Overall exposure level") })
         let score = try #require(line.split(separator: " ").compactMap { Double($0) }.first, "no score in: \(line)")
         #expect(score <= 1.0, "\(line)")
@@ -58,10 +60,14 @@ struct SystemdFilesTests {
     func catalog() throws {
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
-        try FileManager.default.createDirectory(atPath: root + "/usr/lib/systemd/catalog", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: root + "/usr/lib/systemd/catalog",
+            withIntermediateDirectories: true
+        )
         try FileManager.default.copyItem(
             atPath: Self.directory + "/experiment-advisor.catalog",
-            toPath: root + "/usr/lib/systemd/catalog/experiment-advisor.catalog")
+            toPath: root + "/usr/lib/systemd/catalog/experiment-advisor.catalog"
+        )
         let update = try Self.run("/usr/bin/journalctl", ["--root=\(root)", "--update-catalog"])
         #expect(update.status == 0 && update.output.isEmpty, "\(update.output)")
         let listed = try Self.run("/usr/bin/journalctl", ["--root=\(root)", "--list-catalog"]).output
@@ -75,14 +81,23 @@ struct SystemdFilesTests {
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
-        let users = try Self.run("/usr/bin/systemd-sysusers", ["--root=\(root)", Self.directory + "/experiment-advisor.sysusers"])
+        let users = try Self.run(
+            "/usr/bin/systemd-sysusers",
+            ["--root=\(root)", Self.directory + "/experiment-advisor.sysusers"]
+        )
         #expect(users.status == 0, "\(users.output)")
         #expect(try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8).contains("experiment-advisor:x:"))
         let tmpfiles = try Self.run(
-            "/usr/bin/systemd-tmpfiles", ["--root=\(root)", "--create", Self.directory + "/experiment-advisor.tmpfiles"])
+            "/usr/bin/systemd-tmpfiles",
+            ["--root=\(root)", "--create", Self.directory + "/experiment-advisor.tmpfiles"]
+        )
         #expect(tmpfiles.status == 0, "\(tmpfiles.output)")
-        for (name, mode) in [("", 0o2775), ("/incoming", 0o2775), ("/reports", 0o2750), ("/archive", 0o2750), ("/rejected", 0o2750)] {
-            let attributes = try FileManager.default.attributesOfItem(atPath: root + "/var/spool/experiment-advisor" + name)
+        for (name, mode) in [
+            ("", 0o2775), ("/incoming", 0o2775), ("/reports", 0o2750), ("/archive", 0o2750), ("/rejected", 0o2750),
+        ] {
+            let attributes = try FileManager.default.attributesOfItem(
+                atPath: root + "/var/spool/experiment-advisor" + name
+            )
             #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o7777 } == mode, "\(name)")
         }
     }

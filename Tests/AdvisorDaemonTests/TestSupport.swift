@@ -68,7 +68,10 @@ func advisorBinary() throws -> String {
         directory = directory.deletingLastPathComponent()
     }
     let fallback = repositoryRoot + "/.build/debug/experiment-advisor"
-    try #require(FileManager.default.isExecutableFile(atPath: fallback), "experiment-advisor was not built next to the tests")
+    try #require(
+        FileManager.default.isExecutableFile(atPath: fallback),
+        "experiment-advisor was not built next to the tests"
+    )
     return fallback
 }
 

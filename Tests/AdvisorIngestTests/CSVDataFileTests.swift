@@ -30,7 +30,10 @@ struct CSVDataFileTests {
         var lines = ["unit_id,arm,outcome,age,region" + extraHeader]
         for i in 0..<(2 * perArm) {
             let arm = i % 2 == 0 ? "control" : "nudge"
-            lines.append("\(i),\(arm),\(Double(i % 2) + 0.1 * Double(i % 7)),\(20 + i % 50),\(["north", "south", "east"][i % 3])" + extra(i))
+            lines.append(
+                "\(i),\(arm),\(Double(i % 2) + 0.1 * Double(i % 7)),\(20 + i % 50),\(["north", "south", "east"][i % 3])"
+                    + extra(i)
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -98,7 +101,9 @@ struct CSVDataFileTests {
         #expect(parallel.data.outcome == sequential.data.outcome)
         #expect(parallel.covariateNames == sequential.covariateNames)
         #expect(parallel.covariateNames == ["x", "kind=0", "kind=1", "kind=big"])
-        let same = zip(parallel.data.features.values, sequential.data.features.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        let same = zip(parallel.data.features.values, sequential.data.features.values).allSatisfy {
+            $0 == $1 || ($0.isNaN && $1.isNaN)
+        }
         #expect(same)
     }
 
@@ -108,7 +113,11 @@ struct CSVDataFileTests {
         let rows = 200_000
         var limits = Self.limits()
         limits.maxBadRowShare = 0.5
-        let dropped = try CSVDataFile.read(path: try Self.file(base + ",0.5,1,0\n"), manifest: DataManifest(), limits: limits)
+        let dropped = try CSVDataFile.read(
+            path: try Self.file(base + ",0.5,1,0\n"),
+            manifest: DataManifest(),
+            limits: limits
+        )
         #expect(dropped.rowsDropped == 1 && dropped.droppedLines == [rows + 2])
         let path = try Self.file(base + "arm-1,oops,1,0\n")
         #expect {
@@ -116,7 +125,9 @@ struct CSVDataFileTests {
         } throws: { ($0 as? InputError)?.line == rows + 2 }
     }
 
-    @Test("Plain rows (the fast path) and the same values written any other way (the general path) give identical columns")
+    @Test(
+        "Plain rows (the fast path) and the same values written any other way (the general path) give identical columns"
+    )
     func fastAndGeneralPaths() throws {
         // Every value once plainly and once in a form the fast path hands to the general one:
         // quoted, padded, signed with '+', with an exponent, CRLF-ended, over 19 digits (then
@@ -153,7 +164,8 @@ struct CSVDataFileTests {
             if i % 2 == 0 {
                 mixed += "\(i),\(arm),\(outcome),\(x),\(y),0.5\n"
             } else {
-                mixed += "\(i),\"\(arm)\",\(irregular(outcome, i)),\(irregular(x, i + 1)),\(irregular(y, i + 2)),0.50\(i % 4 == 1 ? "\r" : "")\n"
+                mixed +=
+                    "\(i),\"\(arm)\",\(irregular(outcome, i)),\(irregular(x, i + 1)),\(irregular(y, i + 2)),0.50\(i % 4 == 1 ? "\r" : "")\n"
             }
         }
         let a = try CSVDataFile.read(path: try Self.file(plain), manifest: DataManifest(), limits: Self.limits())
@@ -166,7 +178,9 @@ struct CSVDataFileTests {
         #expect(same)
         // Spot checks against the text: row 2 has x = -0.25, row 8 a missing x, row 6 x = 12.3456,
         // rows 9 to 11 the long values.
-        #expect(a.data.features[2, 0] == -0.25 && a.data.features[8, 0].isNaN && a.data.features[6, 0] == Float(12.3456))
+        #expect(
+            a.data.features[2, 0] == -0.25 && a.data.features[8, 0].isNaN && a.data.features[6, 0] == Float(12.3456)
+        )
         #expect(a.data.features[9, 0] == Float(1234567.7654321) && a.data.features[10, 0] == Float(-12345678.87654321))
         #expect(a.data.features[11, 0] == 1.5)
         #expect(a.data.outcome[4] == 5 && a.data.outcome[3] == 0.5)
@@ -180,7 +194,8 @@ struct CSVDataFileTests {
         let drop = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: Self.limits())
         #expect(drop.covariateNames == ["kind=0", "kind=1", "kind=big"])
         for r in 0..<70 {
-            let expected: [Float] = kinds[r % kinds.count] == "0" ? [1, 0, 0] : kinds[r % kinds.count] == "1" ? [0, 1, 0] : [0, 0, 1]
+            let expected: [Float] =
+                kinds[r % kinds.count] == "0" ? [1, 0, 0] : kinds[r % kinds.count] == "1" ? [0, 1, 0] : [0, 0, 1]
             #expect((0..<3).map { drop.data.features[r, $0] } == expected, "row \(r)")
         }
     }
@@ -211,7 +226,9 @@ struct CSVDataFileTests {
             control_arm: B
             assignment_probabilities: {A: 0.5, B: 0.25, C: 0.25}
             larger_is_better: false
-            """, file: "pricing.manifest.yaml")
+            """,
+            file: "pricing.manifest.yaml"
+        )
         let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: Self.limits())
         #expect(drop.experiment == "pricing-2027")
         #expect(drop.covariateNames == ["x"])
@@ -230,25 +247,40 @@ struct CSVDataFileTests {
         limits.maxBadRowShare = 0.001
         #expect {
             _ = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: limits)
-        } throws: { ($0 as? InputError)?.problem.contains("have no arm or no outcome (first at lines 202, 203)") == true }
+        } throws: {
+            ($0 as? InputError)?.problem.contains("have no arm or no outcome (first at lines 202, 203)") == true
+        }
     }
 
     @Test(
         "Bad drops are rejected with the file, the line, the column and the fix",
         arguments: [
             ("ragged", simple() + "control,1,20\n", "has 3 fields, the header has 5", 122, nil),
-            ("non-numeric outcome", simple() + "0,control,yes,20,north\n", "'yes' is not a number", 122, "column 'outcome'"),
+            (
+                "non-numeric outcome", simple() + "0,control,yes,20,north\n", "'yes' is not a number", 122,
+                "column 'outcome'"
+            ),
             ("NaN outcome", simple() + "0,control,NaN,20,north\n", "not a finite number", 122, "column 'outcome'"),
             ("inf covariate", simple() + "0,control,1,inf,north\n", "not a finite number", 122, "column 'age'"),
             ("empty file", "", "the file is empty", nil, nil),
             ("header only", "arm,outcome,x\n", "a header but no rows", nil, nil),
             ("duplicate columns", "arm,outcome,x,x\ncontrol,1,2,3\n", "appears twice in the header", 1, "column 'x'"),
             ("no arm column", "group,outcome\nA,1\n", "is missing from the header (the arm column)", 1, "column 'arm'"),
-            ("one arm", "arm,outcome\n" + String(repeating: "A,1\nA,0\n", count: 30), "the same arm ('A')", nil, "column 'arm'"),
-            ("constant outcome", "arm,outcome\n" + String(repeating: "A,1\nB,1\n", count: 30), "the same (1) for every unit", nil, "column 'outcome'"),
-            ("too few units", "arm,outcome\n" + String(repeating: "A,1\nB,0\n", count: 30) + "C,1\n", "arm 'C' has 1 units", nil, "column 'arm'"),
+            (
+                "one arm", "arm,outcome\n" + String(repeating: "A,1\nA,0\n", count: 30), "the same arm ('A')", nil,
+                "column 'arm'"
+            ),
+            (
+                "constant outcome", "arm,outcome\n" + String(repeating: "A,1\nB,1\n", count: 30),
+                "the same (1) for every unit", nil, "column 'outcome'"
+            ),
+            (
+                "too few units", "arm,outcome\n" + String(repeating: "A,1\nB,0\n", count: 30) + "C,1\n",
+                "arm 'C' has 1 units", nil, "column 'arm'"
+            ),
             ("unclosed quote", "arm,outcome\n\"A,1\n", "quoted field is not closed", 2, nil),
-        ] as [(String, String, String, Int?, String?)])
+        ] as [(String, String, String, Int?, String?)]
+    )
     func badDrops(name: String, text: String, problem: String, line: Int?, field: String?) throws {
         let path = try Self.file(text)
         #expect {

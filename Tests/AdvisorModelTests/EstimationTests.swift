@@ -7,12 +7,20 @@ import Testing
 @Suite("Estimation from a finished experiment")
 struct EstimationTests {
     static func run(
-        _ truth: SyntheticExperiment, units: Int, seed: UInt64, bootstrap: Int = 0
+        _ truth: SyntheticExperiment,
+        units: Int,
+        seed: UInt64,
+        bootstrap: Int = 0
     ) throws -> (ExperimentData, TLearnerFit, ParameterEstimates) {
         let data = truth.generate(units: units, seed: seed)
         let fit = try TLearnerFit.fit(data: data, model: RidgeOutcomeModel(), seed: seed &+ 1)
         let estimates = ParameterEstimates.estimate(
-            data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: bootstrap, seed: seed &+ 2)
+            data: data,
+            holdout: fit.holdout,
+            predictions: fit.predictions,
+            bootstrap: bootstrap,
+            seed: seed &+ 2
+        )
         return (data, fit, estimates)
     }
 
@@ -29,7 +37,10 @@ struct EstimationTests {
         }
         let x = FeatureMatrix(values: values, rows: 100, columns: 2)
         let model = RidgeRegression(features: x, outcome: y, lambda: 1e-9)
-        #expect(abs(model.intercept - 1) < 1e-5 && abs(model.coefficients[0] - 2) < 1e-6 && abs(model.coefficients[1] + 3) < 1e-6)
+        #expect(
+            abs(model.intercept - 1) < 1e-5 && abs(model.coefficients[0] - 2) < 1e-6
+                && abs(model.coefficients[1] + 3) < 1e-6
+        )
         let missing = FeatureMatrix(values: [.nan, 0], rows: 1, columns: 2)
         // x0 missing -> its training mean 4.5: 1 + 9 − 0.
         #expect(abs(model.predict(missing, row: 0) - 10) < 1e-5)
@@ -55,7 +66,13 @@ struct EstimationTests {
 
     @Test("A weak learner (few units, many useless covariates) shrinks σ̂ and inflates σ̂_ε: the known bias")
     func shrinkage() throws {
-        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.5, armMeans: Array(repeating: 0, count: 8), noise: 1.0, extraContinuous: 40)
+        let truth = SyntheticExperiment(
+            sigma: 0.3,
+            rho: 0.5,
+            armMeans: Array(repeating: 0, count: 8),
+            noise: 1.0,
+            extraContinuous: 40
+        )
         let (_, _, strong) = try Self.run(truth, units: 80_000, seed: 21)
         let (_, _, weak) = try Self.run(truth, units: 2_000, seed: 21)
         #expect(weak.sigma < strong.sigma, "σ̂ weak \(weak.sigma) vs strong \(strong.sigma)")
@@ -83,11 +100,18 @@ struct EstimationTests {
         for seed in 0..<UInt64(seeds) {
             let (data, fit, _) = try Self.run(truth, units: 6_000, seed: 100 + seed)
             let evaluation = PolicyEvaluation.evaluate(
-                data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
-                predictions: fit.predictions, bootstrap: 200, seed: seed)
+                data: data,
+                holdout: fit.holdout,
+                assignment: fit.assignment,
+                uniformArm: fit.bestUniformArm,
+                predictions: fit.predictions,
+                bootstrap: 200,
+                seed: seed
+            )
             var trueGain = 0.0
             for (k, i) in fit.holdout.enumerated() {
-                trueGain += truth.explained(data.features, row: i, arm: fit.assignment[k])
+                trueGain +=
+                    truth.explained(data.features, row: i, arm: fit.assignment[k])
                     - truth.explained(data.features, row: i, arm: fit.bestUniformArm)
             }
             trueGain /= Double(fit.holdout.count)
@@ -104,16 +128,26 @@ struct EstimationTests {
         let flat = SyntheticExperiment(sigma: 0, rho: 0, armMeans: [0, 0, 0.05], noise: 0.5)
         let (d0, f0, _) = try Self.run(flat, units: 30_000, seed: 3)
         let e0 = PolicyEvaluation.evaluate(
-            data: d0, holdout: f0.holdout, assignment: f0.assignment, uniformArm: f0.bestUniformArm,
-            predictions: f0.predictions, bootstrap: 200)
+            data: d0,
+            holdout: f0.holdout,
+            assignment: f0.assignment,
+            uniformArm: f0.bestUniformArm,
+            predictions: f0.predictions,
+            bootstrap: 200
+        )
         #expect(e0.aipw.gain - 1.96 * e0.aipw.standardError < 0.005, "gain \(e0.aipw.gain) ± \(e0.aipw.standardError)")
         #expect(f0.bestUniformArm == 2)
 
         let rich = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [0, 0, 0.05], noise: 0.5)
         let (d1, f1, _) = try Self.run(rich, units: 30_000, seed: 3)
         let e1 = PolicyEvaluation.evaluate(
-            data: d1, holdout: f1.holdout, assignment: f1.assignment, uniformArm: f1.bestUniformArm,
-            predictions: f1.predictions, bootstrap: 200)
+            data: d1,
+            holdout: f1.holdout,
+            assignment: f1.assignment,
+            uniformArm: f1.bestUniformArm,
+            predictions: f1.predictions,
+            bootstrap: 200
+        )
         #expect(e1.aipw.gain - 1.96 * e1.aipw.standardError > 0.1, "gain \(e1.aipw.gain) ± \(e1.aipw.standardError)")
         #expect(abs(e1.armShares.reduce(0, +) - 1) < 1e-12 && e1.armShares.allSatisfy { $0 > 0.15 })
     }
@@ -135,9 +169,12 @@ struct EstimationEdgeTests {
             outcome.append(x)
         }
         let data = ExperimentData(
-            armNames: ["a", "b"], arm: arm, outcome: outcome,
+            armNames: ["a", "b"],
+            arm: arm,
+            outcome: outcome,
             features: FeatureMatrix(values: values, rows: arm.count, columns: 1),
-            propensity: Array(repeating: 0.5, count: arm.count))
+            propensity: Array(repeating: 0.5, count: arm.count)
+        )
         let holdout = Array(0..<arm.count)
         let predictions = [outcome, outcome]
         let e = ParameterEstimates.estimate(data: data, holdout: holdout, predictions: predictions)
@@ -154,19 +191,28 @@ struct EstimationLayoutTests {
     /// Random data: `arms` arms, predictions and outcomes loosely related, some arms small.
     static func randomHoldout(units: Int, arms: Int, seed: UInt64) -> (ExperimentData, [[Double]]) {
         var rng = SplitMix64(seed: seed)
-        let arm = (0..<units).map { _ in rng.nextIndex(below: 3) == 0 ? rng.nextIndex(below: arms) : rng.nextIndex(below: 2) }
+        let arm = (0..<units).map { _ in
+            rng.nextIndex(below: 3) == 0 ? rng.nextIndex(below: arms) : rng.nextIndex(below: 2)
+        }
         let base = (0..<units).map { _ in rng.nextOpenUnit() }
         let outcome = base.map { $0 + rng.nextOpenUnit() }
         let predictions = (0..<arms).map { a in base.map { $0 * Double(a % 3 + 1) + 0.3 * rng.nextOpenUnit() } }
         let data = ExperimentData(
-            armNames: (0..<arms).map { "a\($0)" }, arm: arm, outcome: outcome,
+            armNames: (0..<arms).map { "a\($0)" },
+            arm: arm,
+            outcome: outcome,
             features: FeatureMatrix(values: Array(repeating: 0, count: units), rows: units, columns: 1),
-            propensity: Array(repeating: 1 / Double(arms), count: units))
+            propensity: Array(repeating: 1 / Double(arms), count: units)
+        )
         return (data, predictions)
     }
 
     /// Section 5.2 written out directly: per-arm columns, pairwise Pearson correlations.
-    static func direct(data: ExperimentData, predictions: [[Double]], cells: Int = 10)
+    static func direct(
+        data: ExperimentData,
+        predictions: [[Double]],
+        cells: Int = 10
+    )
         -> (sigmaUncorrected: Double, rho: Double, predictionError: Double)
     {
         let n = data.units
@@ -195,9 +241,11 @@ struct EstimationLayoutTests {
             }
         }
         func pearson(_ x: [Double], _ y: [Double]) -> Double? {
-            let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+            let mx = x.reduce(0, +) / Double(x.count)
+            let my = y.reduce(0, +) / Double(y.count)
             let sxy = zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
-            let sxx = x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +), syy = y.map { ($0 - my) * ($0 - my) }.reduce(0, +)
+            let sxx = x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
+            let syy = y.map { ($0 - my) * ($0 - my) }.reduce(0, +)
             return sxx > 1e-12 && syy > 1e-12 ? sxy / (sxx * syy).squareRoot() : nil
         }
         let columns = (0..<m).map { a in (0..<n).map { means[a][cell[a][$0]] } }
@@ -224,7 +272,10 @@ struct EstimationLayoutTests {
         let direct = Self.direct(data: data, predictions: predictions)
         // Same formulas, different summation order: agreement to rounding (1e-9 leaves room for
         // the one-pass E[xy] − E[x]E[y] form against the two-pass centred sums).
-        #expect(abs(fast.sigmaUncorrected - direct.sigmaUncorrected) < 1e-9, "\(fast.sigmaUncorrected) vs \(direct.sigmaUncorrected)")
+        #expect(
+            abs(fast.sigmaUncorrected - direct.sigmaUncorrected) < 1e-9,
+            "\(fast.sigmaUncorrected) vs \(direct.sigmaUncorrected)"
+        )
         #expect(abs(fast.rho - direct.rho) < 1e-9, "\(fast.rho) vs \(direct.rho)")
         #expect(abs(fast.predictionError - direct.predictionError) < 1e-9)
     }
@@ -239,8 +290,14 @@ struct EstimationLayoutTests {
         let together = PolicyEvaluation.evaluate(data: data, fits: [ridge, rough], bootstrap: 100, seed: 4)
         for (fit, joint) in zip([ridge, rough], together) {
             let alone = PolicyEvaluation.evaluate(
-                data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
-                predictions: fit.predictions, bootstrap: 100, seed: 4)
+                data: data,
+                holdout: fit.holdout,
+                assignment: fit.assignment,
+                uniformArm: fit.bestUniformArm,
+                predictions: fit.predictions,
+                bootstrap: 100,
+                seed: 4
+            )
             #expect(joint == alone)
         }
         // The two policies differ, so the check is not of one policy against itself.

@@ -9,7 +9,11 @@ import Testing
 struct FiniteSampleTests {
     /// One simulated experiment; returns policy value − value of the picked uniform arm.
     static func experiment(
-        _ p: ModelParameters, unitsPerArm: [Int], outcomeSD: Double, evaluation: Int, rng: inout SplitMix64
+        _ p: ModelParameters,
+        unitsPerArm: [Int],
+        outcomeSD: Double,
+        evaluation: Int,
+        rng: inout SplitMix64
     ) -> Double {
         let m = p.arms
         let mu = (0..<m).map { _ in p.s * rng.nextStandardNormal() }
@@ -46,9 +50,12 @@ struct FiniteSampleTests {
         return total / Double(evaluation) - mu[uniformArm]
     }
 
-    @Test("Balanced and unbalanced designs within 4 SE of the engine", arguments: [
-        ([40, 40, 40, 40], 0.1), ([15, 15, 15], 0.0), ([10, 60, 30, 20, 40], 0.3),
-    ])
+    @Test(
+        "Balanced and unbalanced designs within 4 SE of the engine",
+        arguments: [
+            ([40, 40, 40, 40], 0.1), ([15, 15, 15], 0.0), ([10, 60, 30, 20, 40], 0.3),
+        ]
+    )
     func agrees(units: [Int], eps: Double) throws {
         let p = ModelParameters(sigma: 0.5, rho: 0.3, s: 0.2, predictionError: eps, arms: units.count)
         let design = SampleDesign(unitsPerArm: units.map(Double.init), outcomeSD: 1)
@@ -66,6 +73,9 @@ struct FiniteSampleTests {
         let se = ((sumSquares / Double(reps) - mean * mean) / Double(reps - 1)).squareRoot()
         // 4 SE of the simulation plus 4 SE of the engine's own outer Monte Carlo (unbalanced only).
         let band = 4 * (se * se + exact.standardError * exact.standardError).squareRoot()
-        #expect(abs(mean - exact.gain) < band, "simulated \(mean) ± \(se), engine \(exact.gain) ± \(exact.standardError)")
+        #expect(
+            abs(mean - exact.gain) < band,
+            "simulated \(mean) ± \(se), engine \(exact.gain) ± \(exact.standardError)"
+        )
     }
 }

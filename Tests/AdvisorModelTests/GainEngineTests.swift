@@ -80,7 +80,9 @@ struct GainEngineTests {
 
     @Test("m = 1000 gives finite, sane numbers in every family (log-space products)")
     func thousandArms() throws {
-        for means in [ArmMeansDistribution.normal, .spikeAndSlab(spikeProbability: 0.9), .studentT(degreesOfFreedom: 5)] {
+        for means in [
+            ArmMeansDistribution.normal, .spikeAndSlab(spikeProbability: 0.9), .studentT(degreesOfFreedom: 5),
+        ] {
             let p = ModelParameters(sigma: 1, rho: 0.5, s: 0.3, predictionError: 0.5, arms: 1000)
             let g = try engine.gain(p, means: means)
             #expect(g.gain.isFinite && g.policyValue.isFinite && g.uniformValue.isFinite)
@@ -96,7 +98,9 @@ struct GainEngineTests {
     @Test("e_m matches known values of the expected maximum of m standard normals")
     func expectedMaximum() {
         // Reference values (Harter 1961 tables), 6 decimals.
-        let known: [(Int, Double)] = [(2, 0.564190), (3, 0.846284), (5, 1.162964), (10, 1.538753), (20, 1.867475), (100, 2.507594)]
+        let known: [(Int, Double)] = [
+            (2, 0.564190), (3, 0.846284), (5, 1.162964), (10, 1.538753), (20, 1.867475), (100, 2.507594),
+        ]
         for (m, value) in known {
             #expect(abs(ExpectedMaximum.standardNormal(m) - value) < 5e-7, "m = \(m)")
         }
@@ -122,15 +126,18 @@ struct GainEngineTests {
         #expect(abs(paperLimit - population) < 1e-6)
     }
 
-    @Test("Invalid parameters are errors that name the parameter and its valid range", arguments: [
-        (ModelParameters(sigma: 0, rho: 0.5, s: 0.1, arms: 5), "sigma"),
-        (ModelParameters(sigma: .nan, rho: 0.5, s: 0.1, arms: 5), "sigma"),
-        (ModelParameters(sigma: 1, rho: -0.3, s: 0.1, arms: 5), "-0.25"),
-        (ModelParameters(sigma: 1, rho: 1.01, s: 0.1, arms: 5), "rho"),
-        (ModelParameters(sigma: 1, rho: 0.5, s: -0.1, arms: 5), "s = -0.1"),
-        (ModelParameters(sigma: 1, rho: 0.5, s: 0.1, predictionError: -1, arms: 5), "prediction_error"),
-        (ModelParameters(sigma: 1, rho: 0.5, s: 0.1, arms: 1), "arms"),
-    ])
+    @Test(
+        "Invalid parameters are errors that name the parameter and its valid range",
+        arguments: [
+            (ModelParameters(sigma: 0, rho: 0.5, s: 0.1, arms: 5), "sigma"),
+            (ModelParameters(sigma: .nan, rho: 0.5, s: 0.1, arms: 5), "sigma"),
+            (ModelParameters(sigma: 1, rho: -0.3, s: 0.1, arms: 5), "-0.25"),
+            (ModelParameters(sigma: 1, rho: 1.01, s: 0.1, arms: 5), "rho"),
+            (ModelParameters(sigma: 1, rho: 0.5, s: -0.1, arms: 5), "s = -0.1"),
+            (ModelParameters(sigma: 1, rho: 0.5, s: 0.1, predictionError: -1, arms: 5), "prediction_error"),
+            (ModelParameters(sigma: 1, rho: 0.5, s: 0.1, arms: 1), "arms"),
+        ]
+    )
     func invalidParameters(p: ModelParameters, mentions: String) {
         #expect {
             try engine.gain(p)
@@ -153,7 +160,10 @@ struct GainEngineTests {
     @Test("Invalid arm-mean families are errors, not NaN")
     func invalidFamilies() {
         let p = ModelParameters(sigma: 1, rho: 0.5, s: 0.1, arms: 3)
-        for means in [ArmMeansDistribution.studentT(degreesOfFreedom: 2), .spikeAndSlab(spikeProbability: 1), .list([0, .infinity, 1]), .list([0, 1])] {
+        for means in [
+            ArmMeansDistribution.studentT(degreesOfFreedom: 2), .spikeAndSlab(spikeProbability: 1),
+            .list([0, .infinity, 1]), .list([0, 1]),
+        ] {
             #expect(throws: ModelError.self) { try engine.gain(p, means: means) }
         }
     }

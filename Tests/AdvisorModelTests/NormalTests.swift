@@ -4,9 +4,12 @@ import Testing
 
 @Suite("Normal distribution primitives")
 struct NormalTests {
-    @Test("Φ and Φ⁻¹ invert each other to 1e-13 relative over 1e-300 … 1 − 1e-15", arguments: [
-        1e-300, 1e-100, 1e-20, 1e-8, 0.001, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.97575, 0.999, 1 - 1e-12,
-    ])
+    @Test(
+        "Φ and Φ⁻¹ invert each other to 1e-13 relative over 1e-300 … 1 − 1e-15",
+        arguments: [
+            1e-300, 1e-100, 1e-20, 1e-8, 0.001, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.97575, 0.999, 1 - 1e-12,
+        ]
+    )
     func roundTrip(p: Double) {
         let x = Normal.quantile(p)
         // Tolerance: AS 241 and erfc are each good to a few ulps in x, and d(log p)/dx ≈ |x|, so an

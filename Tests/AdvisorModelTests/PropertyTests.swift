@@ -18,7 +18,8 @@ struct PropertyTests {
             rho: lowest + 0.01 + (0.97 - lowest) * rng.nextOpenUnit(),
             s: 2 * rng.nextOpenUnit(),
             predictionError: eps ? 2 * rng.nextOpenUnit() : 0,
-            arms: m)
+            arms: m
+        )
     }
 
     @Test("Gain rises with σ and falls with ρ (300 random parameter sets, normal and spike-and-slab)")

@@ -36,11 +36,18 @@ struct SimulatorAgreementTests {
                 let replications = c.arms >= 20 ? 400 : 1500
                 let seed = UInt64(c.arms * 1000) &+ UInt64(bitPattern: Int64((rho * 100).rounded())) &+ UInt64(eps * 10)
                 let sim = try LiteralSimulator(
-                    parameters: p, means: c.means, individuals: 20, replications: replications, seed: seed
+                    parameters: p,
+                    means: c.means,
+                    individuals: 20,
+                    replications: replications,
+                    seed: seed
                 ).run()
                 let exact = try engine.paperAlgorithm(p, means: c.means, individuals: 20).gain
                 let distance = abs(sim.meanGain - exact) / sim.standardError
-                #expect(distance < 4, "ρ \(rho) σ_ε \(eps): simulated \(sim.meanGain) ± \(sim.standardError), exact \(exact)")
+                #expect(
+                    distance < 4,
+                    "ρ \(rho) σ_ε \(eps): simulated \(sim.meanGain) ± \(sim.standardError), exact \(exact)"
+                )
             }
         }
     }
@@ -48,13 +55,17 @@ struct SimulatorAgreementTests {
     @Test("Larger n = 400 on a subset, and the population gain at n = 5000", arguments: [2, 5, 20])
     func largerSamples(m: Int) throws {
         let engine = GainEngine()
-        for means in [ArmMeansDistribution.normal, .spikeAndSlab(spikeProbability: 0.6), .studentT(degreesOfFreedom: 5)] {
+        for means in [
+            ArmMeansDistribution.normal, .spikeAndSlab(spikeProbability: 0.6), .studentT(degreesOfFreedom: 5),
+        ] {
             let p = ModelParameters(sigma: 1, rho: 0.3, s: 1, predictionError: 0.5, arms: m)
-            let sim = try LiteralSimulator(parameters: p, means: means, individuals: 400, replications: 300, seed: 7).run()
+            let sim = try LiteralSimulator(parameters: p, means: means, individuals: 400, replications: 300, seed: 7)
+                .run()
             let exact = try engine.paperAlgorithm(p, means: means, individuals: 400).gain
             #expect(abs(sim.meanGain - exact) < 4 * sim.standardError, "\(means.name): \(sim) vs \(exact)")
 
-            let big = try LiteralSimulator(parameters: p, means: means, individuals: 5000, replications: 150, seed: 8).run()
+            let big = try LiteralSimulator(parameters: p, means: means, individuals: 5000, replications: 150, seed: 8)
+                .run()
             let population = try engine.gain(p, means: means).gain
             let correction = abs(try engine.paperAlgorithm(p, means: means, individuals: 5000).gain - population)
             #expect(correction < 0.3 * big.standardError, "n = 2000 is effectively infinite here")
@@ -67,7 +78,13 @@ struct SimulatorAgreementTests {
         let mu = [0.30, 0.31, 0.29, 0.33, 0.30]
         for eps in [0.0, 0.1] {
             let p = ModelParameters(sigma: 0.1, rho: 0.4, s: 0, predictionError: eps, arms: 5)
-            let sim = try LiteralSimulator(parameters: p, means: .list(mu), individuals: 50, replications: 3000, seed: 11).run()
+            let sim = try LiteralSimulator(
+                parameters: p,
+                means: .list(mu),
+                individuals: 50,
+                replications: 3000,
+                seed: 11
+            ).run()
             let exact = try GainEngine().paperAlgorithm(p, means: .list(mu), individuals: 50).gain
             #expect(abs(sim.meanGain - exact) < 4 * sim.standardError)
         }

@@ -46,7 +46,9 @@ struct PredictionReportTests {
     @Test("With point values and no sample size, gain.mean is the exact population gain")
     func pointValuesAreExact() throws {
         let prediction = try Self.predict(Self.penn)
-        let exact = try GainEngine().gain(ModelParameters(sigma: 0.267, rho: 0.8, s: 0.007, predictionError: 0.39, arms: 20))
+        let exact = try GainEngine().gain(
+            ModelParameters(sigma: 0.267, rho: 0.8, s: 0.007, predictionError: 0.39, arms: 20)
+        )
         #expect(prediction.gain.mean == exact.gain)
         #expect(prediction.gain.sd == 0 && prediction.gain.monteCarloSE == 0)
         #expect(prediction.verdict == .actionable)
@@ -71,7 +73,8 @@ struct PredictionReportTests {
             baseline: 0.3
             priors: {sigma: 0.02, rho: 0.98, s: 0.05, prediction_error: 0.1}
             threshold: 0.01
-            """)
+            """
+        )
         #expect(prediction.verdict == .notActionable)
         #expect(prediction.recommendation.action.contains("best arm to everyone"))
     }
@@ -86,7 +89,8 @@ struct PredictionReportTests {
             priors: {sigma: 10, rho: 0.5, s: 22.36, prediction_error: 0}
             arm_means: {distribution: spike-and-slab, spike_probability: 0.9}
             threshold: 1
-            """)
+            """
+        )
         let gains = prediction.armCurve.map(\.gain)
         let peak = try #require(gains.indices.max { gains[$0] < gains[$1] })
         #expect(peak > 0 && peak < gains.count - 1, "interior maximum")
@@ -121,7 +125,10 @@ struct PredictionReportTests {
     @Test("Priors give a spread, candidates give per-count summaries, levers reuse the draws")
     func priorsAndCandidates() throws {
         let prediction = try Self.predict(Self.withPriors)
-        #expect(prediction.gain.sd > 0 && prediction.gain.p05 < prediction.gain.p50 && prediction.gain.p50 < prediction.gain.p95)
+        #expect(
+            prediction.gain.sd > 0 && prediction.gain.p05 < prediction.gain.p50
+                && prediction.gain.p50 < prediction.gain.p95
+        )
         #expect(prediction.candidates.map(\.arms) == [4, 12])
         #expect(prediction.levers.contains { $0.name == "add-samples" })
         for lever in prediction.levers { #expect(lever.gainNow == prediction.levers[0].gainNow) }
@@ -131,7 +138,9 @@ struct PredictionReportTests {
     @Test("Counterfactual swaps as in Table 5: Penn-Geisinger with Walmart's σ loses its gain")
     func counterfactuals() throws {
         let prediction = try Self.predict(
-            Self.penn + "\ncompare_with: {label: walmart, sigma: 0.078, rho: 0.61, s: 0.007, prediction_error: 0.39, arms: 23}")
+            Self.penn
+                + "\ncompare_with: {label: walmart, sigma: 0.078, rho: 0.61, s: 0.007, prediction_error: 0.39, arms: 23}"
+        )
         let bySwap = Dictionary(uniqueKeysWithValues: prediction.counterfactuals.map { ($0.parameter, $0.gain) })
         let original = try #require(bySwap["original"])
         #expect(try #require(bySwap["sigma"]) < 0.1 * original)
@@ -141,10 +150,13 @@ struct PredictionReportTests {
 
 @Suite("Number text")
 struct NumberTextTests {
-    @Test("Four significant digits, no exponent, no nan", arguments: [
-        (0.046_04, "0.04604"), (1.579_3e-6, "0.0000015793"), (0.0, "0"), (123_456.7, "123457"), (9876.54, "9877"),
-        (2.5e7, "25000000"), (Double.nan, "n/a"), (-Double.infinity, "n/a"),
-    ])
+    @Test(
+        "Four significant digits, no exponent, no nan",
+        arguments: [
+            (0.046_04, "0.04604"), (1.579_3e-6, "0.0000015793"), (0.0, "0"), (123_456.7, "123457"), (9876.54, "9877"),
+            (2.5e7, "25000000"), (Double.nan, "n/a"), (-Double.infinity, "n/a"),
+        ]
+    )
     func significant(x: Double, text: String) {
         #expect(NumberText.significant(x) == text)
     }

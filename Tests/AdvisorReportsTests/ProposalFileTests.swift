@@ -39,11 +39,20 @@ struct ProposalFileTests {
 
     @Test("Arms as candidates and as names")
     func arms() throws {
-        let candidates = try ProposalFile.parse(Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [4, 8]"), file: "p.yaml")
+        let candidates = try ProposalFile.parse(
+            Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [4, 8]"),
+            file: "p.yaml"
+        )
         #expect(candidates.armCandidates == [4, 8])
-        let repeated = try ProposalFile.parse(Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [8, 4, 8]"), file: "p.yaml")
+        let repeated = try ProposalFile.parse(
+            Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [8, 4, 8]"),
+            file: "p.yaml"
+        )
         #expect(repeated.armCandidates == [8, 4], "repeats dropped, order kept")
-        let names = try ProposalFile.parse(Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [control, joke, quiz]"), file: "p.yaml")
+        let names = try ProposalFile.parse(
+            Self.minimal.replacingOccurrences(of: "arms: 4", with: "arms: [control, joke, quiz]"),
+            file: "p.yaml"
+        )
         #expect(names.armCandidates == [3] && names.armNames == ["control", "joke", "quiz"])
     }
 
@@ -57,50 +66,133 @@ struct ProposalFileTests {
     }
 
     static let badCases: [BadCase] = [
-        BadCase(label: "unknown field suggests the nearest", replace: "baseline: 0.3", with: "baseline: 0.3\nthreshhold: 2",
-                mentions: ["p.yaml:4", "threshhold", "unknown field", "did you mean 'threshold'"]),
-        BadCase(label: "unknown prior key", replace: "rho: 0.5", with: "rhoo: 0.5",
-                mentions: ["priors.rhoo", "did you mean 'rho'"]),
-        BadCase(label: "ρ out of range names the range", replace: "rho: 0.5", with: "rho: -0.5",
-                mentions: ["priors.rho", "-0.5", "between -0.3333", "and 1"]),
-        BadCase(label: "σ must be positive", replace: "sigma: 0.2", with: "sigma: 0",
-                mentions: ["priors.sigma", "0.0 is out of range", "> 0"]),
-        BadCase(label: "missing field", replace: "threshold: 0.01", with: "",
-                mentions: ["threshold", "missing", "Fix:"]),
-        BadCase(label: "text where a number belongs", replace: "baseline: 0.3", with: "baseline: high",
-                mentions: ["baseline", "expected a number", "'high'"]),
-        BadCase(label: "unknown distribution", replace: "sigma: 0.2", with: "sigma: {distribution: lognorml, median: 0.2, log_sd: 0.3}",
-                mentions: ["priors.sigma.distribution", "did you mean 'log-normal'"]),
-        BadCase(label: "beta is only for ρ", replace: "sigma: 0.2", with: "sigma: {distribution: beta, alpha: 2, beta: 2}",
-                mentions: ["priors.sigma.distribution", "not available for sigma"]),
-        BadCase(label: "uniform with max below min", replace: "rho: 0.5", with: "rho: {distribution: uniform, min: 0.8, max: 0.2}",
-                mentions: ["priors.rho.max", "not above min"]),
-        BadCase(label: "normal prior outside the valid range", replace: "s: 0.01", with: "s: {distribution: normal, mean: -5, sd: 0.1}",
-                mentions: ["priors.s.mean", "almost no probability"]),
-        BadCase(label: "sample size without outcome spread", replace: "baseline: 0.3", with: "baseline: 0.3\nsample_size: 1000",
-                mentions: ["outcome", "sample_size needs the outcome's spread"]),
-        BadCase(label: "t with too few degrees of freedom", replace: "baseline: 0.3", with: "baseline: 0.3\narm_means: {distribution: t, degrees_of_freedom: 2}",
-                mentions: ["arm_means.degrees_of_freedom", "not above 2"]),
-        BadCase(label: "spike probability of 1", replace: "baseline: 0.3", with: "baseline: 0.3\narm_means: {distribution: spike-and-slab, spike_probability: 1}",
-                mentions: ["arm_means.spike_probability", "outside [0, 1)"]),
-        BadCase(label: "listed means of the wrong length", replace: "baseline: 0.3", with: "baseline: 0.3\narm_means: {distribution: list, values: [0.1, 0.2]}",
-                mentions: ["arm_means.values", "2 means for 4 arms"]),
+        BadCase(
+            label: "unknown field suggests the nearest",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\nthreshhold: 2",
+            mentions: ["p.yaml:4", "threshhold", "unknown field", "did you mean 'threshold'"]
+        ),
+        BadCase(
+            label: "unknown prior key",
+            replace: "rho: 0.5",
+            with: "rhoo: 0.5",
+            mentions: ["priors.rhoo", "did you mean 'rho'"]
+        ),
+        BadCase(
+            label: "ρ out of range names the range",
+            replace: "rho: 0.5",
+            with: "rho: -0.5",
+            mentions: ["priors.rho", "-0.5", "between -0.3333", "and 1"]
+        ),
+        BadCase(
+            label: "σ must be positive",
+            replace: "sigma: 0.2",
+            with: "sigma: 0",
+            mentions: ["priors.sigma", "0.0 is out of range", "> 0"]
+        ),
+        BadCase(
+            label: "missing field",
+            replace: "threshold: 0.01",
+            with: "",
+            mentions: ["threshold", "missing", "Fix:"]
+        ),
+        BadCase(
+            label: "text where a number belongs",
+            replace: "baseline: 0.3",
+            with: "baseline: high",
+            mentions: ["baseline", "expected a number", "'high'"]
+        ),
+        BadCase(
+            label: "unknown distribution",
+            replace: "sigma: 0.2",
+            with: "sigma: {distribution: lognorml, median: 0.2, log_sd: 0.3}",
+            mentions: ["priors.sigma.distribution", "did you mean 'log-normal'"]
+        ),
+        BadCase(
+            label: "beta is only for ρ",
+            replace: "sigma: 0.2",
+            with: "sigma: {distribution: beta, alpha: 2, beta: 2}",
+            mentions: ["priors.sigma.distribution", "not available for sigma"]
+        ),
+        BadCase(
+            label: "uniform with max below min",
+            replace: "rho: 0.5",
+            with: "rho: {distribution: uniform, min: 0.8, max: 0.2}",
+            mentions: ["priors.rho.max", "not above min"]
+        ),
+        BadCase(
+            label: "normal prior outside the valid range",
+            replace: "s: 0.01",
+            with: "s: {distribution: normal, mean: -5, sd: 0.1}",
+            mentions: ["priors.s.mean", "almost no probability"]
+        ),
+        BadCase(
+            label: "sample size without outcome spread",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\nsample_size: 1000",
+            mentions: ["outcome", "sample_size needs the outcome's spread"]
+        ),
+        BadCase(
+            label: "t with too few degrees of freedom",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\narm_means: {distribution: t, degrees_of_freedom: 2}",
+            mentions: ["arm_means.degrees_of_freedom", "not above 2"]
+        ),
+        BadCase(
+            label: "spike probability of 1",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\narm_means: {distribution: spike-and-slab, spike_probability: 1}",
+            mentions: ["arm_means.spike_probability", "outside [0, 1)"]
+        ),
+        BadCase(
+            label: "listed means of the wrong length",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\narm_means: {distribution: list, values: [0.1, 0.2]}",
+            mentions: ["arm_means.values", "2 means for 4 arms"]
+        ),
         BadCase(label: "one arm", replace: "arms: 4", with: "arms: 1", mentions: ["arms", "from 2"]),
-        BadCase(label: "more arms than the engine accepts", replace: "arms: 4", with: "arms: 6000",
-                mentions: ["arms", "'6000'", "from 2 to 5000"]),
-        BadCase(label: "candidate counts out of range", replace: "arms: 4", with: "arms: [4, 9000]",
-                mentions: ["arms", "candidate", "from 2 to 5000"]),
-        BadCase(label: "arm sizes further apart than 1000:1", replace: "baseline: 0.3",
-                with: "baseline: 0.3\noutcome: {sd: 1}\nsample_size: [2, 100, 100, 5000]",
-                mentions: ["sample_size", "more than 1000 times", "within 1000:1"]),
-        BadCase(label: "duplicate key", replace: "baseline: 0.3", with: "baseline: 0.3\nbaseline: 0.4",
-                mentions: ["baseline", "appears twice"]),
-        BadCase(label: "binary base rate out of (0, 1)", replace: "baseline: 0.3", with: "baseline: 0.3\noutcome: {binary: {base_rate: 1.2}}",
-                mentions: ["outcome.binary", "strictly between 0 and 1"]),
-        BadCase(label: "bad experiment id", replace: "experiment: t1", with: "experiment: ../etc",
-                mentions: ["experiment", "not a usable id"]),
-        BadCase(label: "infinite number", replace: "baseline: 0.3", with: "baseline: .inf",
-                mentions: ["baseline", "not a finite number"]),
+        BadCase(
+            label: "more arms than the engine accepts",
+            replace: "arms: 4",
+            with: "arms: 6000",
+            mentions: ["arms", "'6000'", "from 2 to 5000"]
+        ),
+        BadCase(
+            label: "candidate counts out of range",
+            replace: "arms: 4",
+            with: "arms: [4, 9000]",
+            mentions: ["arms", "candidate", "from 2 to 5000"]
+        ),
+        BadCase(
+            label: "arm sizes further apart than 1000:1",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\noutcome: {sd: 1}\nsample_size: [2, 100, 100, 5000]",
+            mentions: ["sample_size", "more than 1000 times", "within 1000:1"]
+        ),
+        BadCase(
+            label: "duplicate key",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\nbaseline: 0.4",
+            mentions: ["baseline", "appears twice"]
+        ),
+        BadCase(
+            label: "binary base rate out of (0, 1)",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\noutcome: {binary: {base_rate: 1.2}}",
+            mentions: ["outcome.binary", "strictly between 0 and 1"]
+        ),
+        BadCase(
+            label: "bad experiment id",
+            replace: "experiment: t1",
+            with: "experiment: ../etc",
+            mentions: ["experiment", "not a usable id"]
+        ),
+        BadCase(
+            label: "infinite number",
+            replace: "baseline: 0.3",
+            with: "baseline: .inf",
+            mentions: ["baseline", "not a finite number"]
+        ),
     ]
 
     @Test("Bad input is an error naming the file, the field and the fix", arguments: badCases)
@@ -117,7 +209,10 @@ struct ProposalFileTests {
         }
     }
 
-    @Test("Empty, non-mapping and unparsable files are clear errors", arguments: ["", "- a\n- b\n", "a: [1, 2\n", "just text"])
+    @Test(
+        "Empty, non-mapping and unparsable files are clear errors",
+        arguments: ["", "- a\n- b\n", "a: [1, 2\n", "just text"]
+    )
     func malformed(text: String) {
         #expect {
             try ProposalFile.parse(text, file: "broken.yaml")

@@ -20,11 +20,18 @@ struct BoostedTreesTests {
     }
 
     static func fit(
-        _ parameters: BoostingParameters = BoostingParameters(), noise: Double = 0.1
+        _ parameters: BoostingParameters = BoostingParameters(),
+        noise: Double = 0.1
     ) throws -> (BoostedTrees, FeatureMatrix, [Float]) {
         let (train, y) = linearData(rows: 2000, noise: noise, seed: 1)
         let (valid, yv) = linearData(rows: 500, noise: noise, seed: 2)
-        let model = try BoostedTrees(parameters: parameters, features: train, labels: y, validation: valid, validationLabels: yv)
+        let model = try BoostedTrees(
+            parameters: parameters,
+            features: train,
+            labels: y,
+            validation: valid,
+            validationLabels: yv
+        )
         let (test, yt) = linearData(rows: 1000, noise: noise, seed: 3)
         return (model, test, yt)
     }
@@ -79,7 +86,13 @@ struct BoostedTreesTests {
         parameters.objective = .logistic
         let (train, y) = data(3000)
         let (valid, yv) = data(1000)
-        let model = try BoostedTrees(parameters: parameters, features: train, labels: y, validation: valid, validationLabels: yv)
+        let model = try BoostedTrees(
+            parameters: parameters,
+            features: train,
+            labels: y,
+            validation: valid,
+            validationLabels: yv
+        )
         let probe = FeatureMatrix(values: [0.1, 0.5, 0.9], rows: 3, columns: 1)
         let p = try model.predict(probe)
         #expect(p.allSatisfy { $0 > 0 && $0 < 1 })
@@ -97,7 +110,12 @@ struct BoostedTreesTests {
         let bad = FeatureMatrix(values: [0, 1, 2, 3], rows: 4, columns: 1)
         #expect {
             _ = try BoostedTrees(
-                parameters: parameters, features: bad, labels: [0, 1, 2, 3], validation: bad, validationLabels: [0, 1, 2, 3])
+                parameters: parameters,
+                features: bad,
+                labels: [0, 1, 2, 3],
+                validation: bad,
+                validationLabels: [0, 1, 2, 3]
+            )
         } throws: { error in
             guard let error = error as? XGBoostError else { return false }
             return error.call == "XGBoosterUpdateOneIter" && error.message.lowercased().contains("label")
@@ -119,9 +137,17 @@ struct BoostedTreesTLearnerTests {
         #expect(abs(e.rho - 0.5) < 0.12, "ρ̂ = \(e.rho)")
         #expect(abs(e.predictionError - 0.5) < 0.05, "σ̂_ε = \(e.predictionError)")
         let evaluation = PolicyEvaluation.evaluate(
-            data: data, holdout: fit.holdout, assignment: fit.assignment, uniformArm: fit.bestUniformArm,
-            predictions: fit.predictions, bootstrap: 200)
-        #expect(evaluation.aipw.gain > 2 * evaluation.aipw.standardError, "the learned policy should beat the best arm here")
+            data: data,
+            holdout: fit.holdout,
+            assignment: fit.assignment,
+            uniformArm: fit.bestUniformArm,
+            predictions: fit.predictions,
+            bootstrap: 200
+        )
+        #expect(
+            evaluation.aipw.gain > 2 * evaluation.aipw.standardError,
+            "the learned policy should beat the best arm here"
+        )
     }
 }
 
@@ -147,16 +173,21 @@ struct PredictionErrorStudyTests {
             let e = ParameterEstimates.estimate(data: data, holdout: fit.holdout, predictions: fit.predictions)
             var trueGain = 0.0
             for (k, i) in fit.holdout.enumerated() {
-                trueGain += truth.explained(data.features, row: i, arm: fit.assignment[k])
+                trueGain +=
+                    truth.explained(data.features, row: i, arm: fit.assignment[k])
                     - truth.explained(data.features, row: i, arm: fit.bestUniformArm)
             }
             trueGain /= Double(fit.holdout.count)
             var sizes = Array(repeating: 0.0, count: d.arms)
             for i in fit.training { sizes[data.arm[i]] += 1 }
-            let design = SampleDesign(unitsPerArm: sizes, outcomeSD: PostExperimentAnalyzer.standardDeviation(data.outcome))
+            let design = SampleDesign(
+                unitsPerArm: sizes,
+                outcomeSD: PostExperimentAnalyzer.standardDeviation(data.outcome)
+            )
             func predicted(_ eps: Double) throws -> Double {
                 try GainEngine(seed: 1).gain(
-                    ModelParameters(sigma: e.sigma, rho: e.rho, s: e.s, predictionError: eps, arms: d.arms), design: design
+                    ModelParameters(sigma: e.sigma, rho: e.rho, s: e.s, predictionError: eps, arms: d.arms),
+                    design: design
                 ).gain
             }
             let paper = try predicted(e.predictionError)
@@ -164,9 +195,12 @@ struct PredictionErrorStudyTests {
             errors.paper += abs(paper - trueGain)
             errors.refined += abs(refined - trueGain)
             lines.append(
-                "\(d.sigma) \(d.rho) \(d.noise) \(d.units) \(d.arms) | \(NumberText.significant(trueGain)) | \(NumberText.significant(paper)) | \(NumberText.significant(refined))")
+                "\(d.sigma) \(d.rho) \(d.noise) \(d.units) \(d.arms) | \(NumberText.significant(trueGain)) | \(NumberText.significant(paper)) | \(NumberText.significant(refined))"
+            )
         }
-        lines.append("mean absolute error: paper \(NumberText.significant(errors.paper / 6)), refined \(NumberText.significant(errors.refined / 6))")
+        lines.append(
+            "mean absolute error: paper \(NumberText.significant(errors.paper / 6)), refined \(NumberText.significant(errors.refined / 6))"
+        )
         print(lines.joined(separator: "\n"))
         #expect(errors.refined < errors.paper, "\(lines.joined(separator: "\n"))")
     }

@@ -20,7 +20,10 @@ public enum DataDropAnalysis {
     /// beside the data if it exists. `reports`: the spool's reports directory, searched for an
     /// earlier prediction for the same experiment. `shouldStop` is polled between the models.
     public static func run(
-        path: String, manifestPath: String?, configuration: AdvisorConfiguration, reports: String? = nil,
+        path: String,
+        manifestPath: String?,
+        configuration: AdvisorConfiguration,
+        reports: String? = nil,
         shouldStop: @Sendable () -> Bool = { false }
     ) throws(InputError) -> PostExperimentVerdict {
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
@@ -36,25 +39,42 @@ public enum DataDropAnalysis {
         let earlier = reports.flatMap { latestPriors(for: drop.experiment, in: $0) }
         do {
             return try analyzer.analyze(
-                experiment: drop.experiment, data: drop.data, covariateNames: drop.covariateNames,
-                binaryOutcome: drop.binaryOutcome, rowsDropped: drop.rowsDropped, threshold: manifest.threshold,
+                experiment: drop.experiment,
+                data: drop.data,
+                covariateNames: drop.covariateNames,
+                binaryOutcome: drop.binaryOutcome,
+                rowsDropped: drop.rowsDropped,
+                threshold: manifest.threshold,
                 models: [
                     ("xgboost-t-learner", BoostedTreesOutcomeModel(parameters: boosting)),
                     ("ridge-t-learner", RidgeOutcomeModel()),
                 ],
-                earlierPriors: earlier, shouldStop: shouldStop)
+                earlierPriors: earlier,
+                shouldStop: shouldStop
+            )
         } catch let error as XGBoostError {
             throw InputError(
-                file: path, field: nil, problem: "the outcome models could not be fitted (\(error))",
-                fix: "check the outcome and covariate columns; if they look right, report a bug with the file attached")
+                file: path,
+                field: nil,
+                problem: "the outcome models could not be fitted (\(error))",
+                fix: "check the outcome and covariate columns; if they look right, report a bug with the file attached"
+            )
         } catch ModelError.stopped {
             throw stopped(path)
         } catch let error as ModelError {
             throw InputError(
-                file: path, field: nil, problem: "the estimated parameters are not usable (\(error))",
-                fix: "check that the arms differ and the covariates carry information; more units help")
+                file: path,
+                field: nil,
+                problem: "the estimated parameters are not usable (\(error))",
+                fix: "check that the arms differ and the covariates carry information; more units help"
+            )
         } catch {
-            throw InputError(file: path, field: nil, problem: "the analysis failed (\(error))", fix: "report a bug with the file attached")
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "the analysis failed (\(error))",
+                fix: "report a bug with the file attached"
+            )
         }
     }
 
@@ -62,8 +82,12 @@ public enum DataDropAnalysis {
     /// the time limit or leaves the file for the next start).
     static func stopped(_ path: String) -> InputError {
         InputError(
-            file: path, field: nil, problem: "the analysis was stopped before it finished",
-            fix: "drop the file again; if it hit analysis.time_limit_seconds, raise that or lower analysis.boosting.max_rounds")
+            file: path,
+            field: nil,
+            problem: "the analysis was stopped before it finished",
+            fix:
+                "drop the file again; if it hit analysis.time_limit_seconds, raise that or lower analysis.boosting.max_rounds"
+        )
     }
 
     /// The central priors in the newest `*-prediction.json` for `experiment`, if any. Only

@@ -44,14 +44,23 @@ public struct InputProcessor: Sendable {
             }
         } catch let error as ModelError {
             let inputError = InputError(
-                file: path, field: nil, problem: error.description,
-                fix: "change the priors or design so the model's inputs are valid")
+                file: path,
+                field: nil,
+                problem: error.description,
+                fix: "change the priors or design so the model's inputs are valid"
+            )
             return try reject(entry.name, experiment: proposal.experiment, inputError, stamp: stamp)
         }
         try Task.checkCancellation()
         switch try writeReport(
-            entry.name, path: path, experiment: prediction.experiment, kind: "prediction", stamp: stamp,
-            json: { try PredictionReport.json(prediction) }, text: PredictionReport.text(prediction))
+            entry.name,
+            path: path,
+            experiment: prediction.experiment,
+            kind: "prediction",
+            stamp: stamp,
+            json: { try PredictionReport.json(prediction) },
+            text: PredictionReport.text(prediction)
+        )
         {
         case .rejected(let outcome): return outcome
         case .written(let report, let textReport, let archived):
@@ -69,7 +78,12 @@ public struct InputProcessor: Sendable {
         do {
             verdict = try await BackgroundWork.run { isCancelled throws(InputError) -> PostExperimentVerdict in
                 try DataDropAnalysis.run(
-                    path: path, manifestPath: nil, configuration: configuration, reports: reports, shouldStop: isCancelled)
+                    path: path,
+                    manifestPath: nil,
+                    configuration: configuration,
+                    reports: reports,
+                    shouldStop: isCancelled
+                )
             }
         } catch let error as InputError {
             let outcome = try reject(entry.name, experiment: nil, error, stamp: stamp)
@@ -78,8 +92,14 @@ public struct InputProcessor: Sendable {
         }
         try Task.checkCancellation()
         switch try writeReport(
-            entry.name, path: path, experiment: verdict.experiment, kind: "verdict", stamp: stamp,
-            json: { try VerdictReport.json(verdict) }, text: VerdictReport.text(verdict))
+            entry.name,
+            path: path,
+            experiment: verdict.experiment,
+            kind: "verdict",
+            stamp: stamp,
+            json: { try VerdictReport.json(verdict) },
+            text: VerdictReport.text(verdict)
+        )
         {
         case .rejected(let outcome):
             try spool.moveCompanion(manifestName, to: spool.rejected, stamp: stamp)
@@ -98,16 +118,24 @@ public struct InputProcessor: Sendable {
     /// Writes the report pair, then archives the input. A report that cannot be encoded (a
     /// bug: the encoder refuses NaN) rejects the input instead, saying so.
     func writeReport(
-        _ name: String, path: String, experiment: String, kind: String, stamp: String,
-        json: () throws -> String, text: @autoclosure () -> String
+        _ name: String,
+        path: String,
+        experiment: String,
+        kind: String,
+        stamp: String,
+        json: () throws -> String,
+        text: @autoclosure () -> String
     ) throws(SpoolError) -> Written {
         let encoded: String
         do {
             encoded = try json()
         } catch {
             let inputError = InputError(
-                file: path, field: nil, problem: "the report could not be encoded (\(error))",
-                fix: "report this as a bug with the input attached")
+                file: path,
+                field: nil,
+                problem: "the report could not be encoded (\(error))",
+                fix: "report this as a bug with the input attached"
+            )
             return .rejected(try reject(name, experiment: experiment, inputError, stamp: stamp))
         }
         let paths = try spool.writeReport(experiment: experiment, stamp: stamp, kind: kind, json: encoded, text: text())
@@ -119,20 +147,29 @@ public struct InputProcessor: Sendable {
     func read(_ entry: SpoolDirectory.Entry, path: String) throws(InputError) -> Proposal {
         guard entry.size <= configuration.maxInputBytes else {
             throw InputError(
-                file: path, field: nil,
+                file: path,
+                field: nil,
                 problem: "the file has \(entry.size) bytes, more than max_input_bytes (\(configuration.maxInputBytes))",
-                fix: "drop a proposal file (a few hundred bytes), or raise max_input_bytes in the configuration")
+                fix: "drop a proposal file (a few hundred bytes), or raise max_input_bytes in the configuration"
+            )
         }
         guard Self.proposalExtensions.contains(where: { entry.name.lowercased().hasSuffix($0) }) else {
             throw InputError(
-                file: path, field: nil, problem: "not a proposal file name",
-                fix: "name proposals *.yaml, *.yml or *.json and data drops *.csv or *.csv.gz; write elsewhere (or as NAME.part) and rename into incoming/")
+                file: path,
+                field: nil,
+                problem: "not a proposal file name",
+                fix:
+                    "name proposals *.yaml, *.yml or *.json and data drops *.csv or *.csv.gz; write elsewhere (or as NAME.part) and rename into incoming/"
+            )
         }
         return try ProposalFile.load(path: path)
     }
 
     func reject(
-        _ name: String, experiment: String?, _ error: InputError, stamp: String
+        _ name: String,
+        experiment: String?,
+        _ error: InputError,
+        stamp: String
     ) throws(SpoolError) -> InputOutcome {
         let moved = try spool.rejectInput(name, stamp: stamp, explanation: Self.explanation(error, name: name))
         return .rejected(experiment: experiment, error: error, input: moved.input, errorFile: moved.error)

@@ -35,7 +35,8 @@ struct InputRunner: Sendable {
             try spool.markInProgress(entry.name, marker: lane.marker)
             let outcome = try await withinTimeLimit(limit) {
                 lane == .proposals
-                    ? try await processor.process(entry, stamp: stamp) : try await processor.processData(entry, stamp: stamp)
+                    ? try await processor.process(entry, stamp: stamp)
+                    : try await processor.processData(entry, stamp: stamp)
             }
             spool.clearInProgress(marker: lane.marker)
             return outcome
@@ -43,16 +44,19 @@ struct InputRunner: Sendable {
             spool.clearInProgress(marker: lane.marker)
             logger.notice(
                 "\(entry.name): abandoned on shutdown, left in incoming/ for the next start",
-                metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 })
+                metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 }
+            )
             throw CancellationError()
         } catch is JobTimeout {
             let setting = lane == .proposals ? "job_time_limit_seconds" : "analysis.time_limit_seconds"
             let error = InputError(
-                file: path, field: nil,
+                file: path,
+                field: nil,
                 problem: "processing took longer than \(setting) (\(NumberText.significant(limit)) s)",
                 fix: lane == .proposals
                     ? "lower prediction.prior_draws or prediction.lever_draws, or raise job_time_limit_seconds"
-                    : "lower analysis.boosting.max_rounds or the bootstrap counts, or raise analysis.time_limit_seconds")
+                    : "lower analysis.boosting.max_rounds or the bootstrap counts, or raise analysis.time_limit_seconds"
+            )
             let outcome = try processor.reject(entry.name, experiment: nil, error, stamp: stamp)
             spool.clearInProgress(marker: lane.marker)
             return outcome
@@ -62,7 +66,8 @@ struct InputRunner: Sendable {
                 "\(entry.name): \(error); the input stays in incoming/ and is tried again at the next scan",
                 metadata: AdvisorEvent.spoolError.metadata.merging([
                     MetadataKey.inputPath: "\(path)", MetadataKey.error: "\(error)",
-                ]) { $1 })
+                ]) { $1 }
+            )
             return nil
         }
     }
@@ -72,7 +77,8 @@ struct InputRunner: Sendable {
     /// Runs `operation` until it finishes, graceful shutdown cancels it, or `seconds` pass
     /// (`JobTimeout`). Meanwhile the watchdog keeps being fed: the loop is waiting, not stuck.
     func withinTimeLimit(
-        _ seconds: Double, _ operation: @escaping @Sendable () async throws -> InputOutcome
+        _ seconds: Double,
+        _ operation: @escaping @Sendable () async throws -> InputOutcome
     ) async throws -> InputOutcome {
         let limit = Duration.seconds(seconds)
         let tick = notifier.watchdogInterval

@@ -116,18 +116,31 @@ struct SpoolLoop {
             let relative = p.relativeGain.map { " (\(String(format: "%+.1f%%", $0 * 100)) vs best arm)" } ?? ""
             last = "\(p.experiment) \(p.verdict.rawValue)"
             var metadata = Self.decisionMetadata(
-                .prediction, experiment: p.experiment, verdict: p.verdict.rawValue, relativeGain: p.relativeGain,
-                action: p.recommendation.action, report: report, archived: archived)
+                .prediction,
+                experiment: p.experiment,
+                verdict: p.verdict.rawValue,
+                relativeGain: p.relativeGain,
+                action: p.recommendation.action,
+                report: report,
+                archived: archived
+            )
             metadata[MetadataKey.predictedGain] = "\(p.gain.mean)"
             logger.info(
                 "\(p.experiment): \(p.verdict.rawValue), predicted gain \(NumberText.significant(p.gain.mean))\(relative); do: \(p.recommendation.action)",
-                metadata: metadata)
+                metadata: metadata
+            )
         case .verdict(let v, let report, _, let archived):
             counts.verdicts += 1
             last = "\(v.experiment) \(v.verdict.rawValue)"
             var metadata = Self.decisionMetadata(
-                .verdict, experiment: v.experiment, verdict: v.verdict.rawValue, relativeGain: v.realized.relativeGain,
-                action: v.action, report: report, archived: archived)
+                .verdict,
+                experiment: v.experiment,
+                verdict: v.verdict.rawValue,
+                relativeGain: v.realized.relativeGain,
+                action: v.action,
+                report: report,
+                archived: archived
+            )
             metadata[MetadataKey.realizedGain] = "\(v.realized.gain)"
             metadata[MetadataKey.realizedGainSE] = "\(v.realized.standardError)"
             metadata[MetadataKey.predictedGain] = "\(v.predicted.gain)"
@@ -135,7 +148,8 @@ struct SpoolLoop {
             metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
             logger.info(
                 "\(v.experiment): \(v.verdict.rawValue), realized gain \(NumberText.significant(v.realized.gain)) ± \(NumberText.significant(v.realized.standardError)) (predicted \(NumberText.significant(v.predicted.gain))); do: \(v.action)",
-                metadata: metadata)
+                metadata: metadata
+            )
         case .rejected(let experiment, let error, let input, let errorFile):
             counts.rejected += 1
             last = "\(name) rejected"
@@ -152,8 +166,13 @@ struct SpoolLoop {
     /// The fields every decision's journal entry carries, prediction or verdict, so
     /// `journalctl EXPERIMENT_ID=… VERDICT=…` finds both kinds the same way.
     static func decisionMetadata(
-        _ event: AdvisorEvent, experiment: String, verdict: String, relativeGain: Double?, action: String,
-        report: String, archived: String
+        _ event: AdvisorEvent,
+        experiment: String,
+        verdict: String,
+        relativeGain: Double?,
+        action: String,
+        report: String,
+        archived: String
     ) -> Logger.Metadata {
         var metadata = event.metadata
         metadata[MetadataKey.experimentID] = "\(experiment)"
@@ -172,7 +191,8 @@ struct SpoolLoop {
         guard let path = options.configurationPath else {
             logger.notice(
                 "reload: no configuration file was given (--config), the built-in defaults stay",
-                metadata: AdvisorEvent.reloaded.metadata)
+                metadata: AdvisorEvent.reloaded.metadata
+            )
             return
         }
         let updated: AdvisorConfiguration
@@ -181,7 +201,8 @@ struct SpoolLoop {
         } catch {
             logger.error(
                 "reload failed, still running on the previous configuration: \(error)",
-                metadata: AdvisorEvent.reloadFailed.metadata.merging([MetadataKey.error: "\(error)"]) { $1 })
+                metadata: AdvisorEvent.reloadFailed.metadata.merging([MetadataKey.error: "\(error)"]) { $1 }
+            )
             notifier.status("reload failed (\(error.problem)); still running on the previous configuration")
             return
         }
@@ -200,11 +221,18 @@ struct SpoolLoop {
         for lane in [InputRunner.Lane.proposals, .analyses] {
             guard let name = spool.leftoverInProgress(marker: lane.marker) else { continue }
             let error = InputError(
-                file: spool.incoming + "/" + name, field: nil,
+                file: spool.incoming + "/" + name,
+                field: nil,
                 problem: "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file",
-                fix: "see `journalctl -u experiment-advisor` around that time; if the file looks right, drop it again, and if it fails again report a bug with the file attached")
+                fix:
+                    "see `journalctl -u experiment-advisor` around that time; if the file looks right, drop it again, and if it fails again report a bug with the file attached"
+            )
             let stamp = Stamp.now()
-            let moved = try spool.rejectInput(name, stamp: stamp, explanation: InputProcessor.explanation(error, name: name))
+            let moved = try spool.rejectInput(
+                name,
+                stamp: stamp,
+                explanation: InputProcessor.explanation(error, name: name)
+            )
             if lane == .analyses {
                 let manifest = (ManifestFile.path(forData: name) as NSString).lastPathComponent
                 try spool.moveCompanion(manifest, to: spool.rejected, stamp: stamp)

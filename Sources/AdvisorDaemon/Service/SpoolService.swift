@@ -102,7 +102,10 @@ public struct SpoolService: Service {
                 notifier.ready(status: loop.status)
                 logger.info(
                     "watching \(loop.spool.incoming)",
-                    metadata: AdvisorEvent.started.metadata.merging([MetadataKey.inputPath: "\(loop.spool.incoming)"]) { $1 })
+                    metadata: AdvisorEvent.started.metadata.merging([MetadataKey.inputPath: "\(loop.spool.incoming)"]) {
+                        $1
+                    }
+                )
 
                 for await event in wakes.cancelOnGracefulShutdown() {
                     logger.trace("wake-up: \(event)")
@@ -117,7 +120,11 @@ public struct SpoolService: Service {
                         loop.analysisFinished(name, outcome)
                         continue
                     case .inotify(.directoryLost):
-                        throw SpoolError("keep watching (the directory was removed or moved)", path: loop.spool.incoming, code: ENOENT)
+                        throw SpoolError(
+                            "keep watching (the directory was removed or moved)",
+                            path: loop.spool.incoming,
+                            code: ENOENT
+                        )
                     case .inotify(.finished(let names)):
                         loop.announced.formUnion(names)
                     case .inotify(.overflow), .rescan:

@@ -54,7 +54,8 @@ public struct SpoolDirectory: Sendable {
             var info = stat()
             guard lstat(incoming + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             let modified = Date(
-                timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+                timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            )
             entries.append(Entry(name: name, size: Int(info.st_size), modified: modified))
         }
         return entries.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
@@ -76,7 +77,11 @@ public struct SpoolDirectory: Sendable {
 
     /// Writes a report pair for `experiment` atomically; returns their paths (JSON first).
     public func writeReport(
-        experiment: String, stamp: String, kind: String, json: String, text: String
+        experiment: String,
+        stamp: String,
+        kind: String,
+        json: String,
+        text: String
     ) throws(SpoolError) -> (json: String, text: String) {
         let directory = reports + "/" + experiment
         try Self.makeDirectory(directory)
@@ -99,7 +104,9 @@ public struct SpoolDirectory: Sendable {
     /// Writes the error file, then moves the input to `rejected/`; returns both paths.
     /// The error file comes first so a rejected input is never without its explanation.
     public func rejectInput(
-        _ name: String, stamp: String, explanation: String
+        _ name: String,
+        stamp: String,
+        explanation: String
     ) throws(SpoolError) -> (input: String, error: String) {
         let base = uniqueBase(in: rejected, "\(stamp)-\(name)", extensions: ["", ".error.txt"])
         let errorPath = rejected + "/" + base + ".error.txt"
@@ -167,7 +174,10 @@ public struct SpoolDirectory: Sendable {
     /// `durable: false` skips both syncs (still atomic for readers); `syncDirectory: false` leaves
     /// the directory sync to the caller, who batches renames.
     static func writeAtomically(
-        _ text: String, to path: String, durable: Bool = true, syncDirectory syncsDirectory: Bool = true
+        _ text: String,
+        to path: String,
+        durable: Bool = true,
+        syncDirectory syncsDirectory: Bool = true
     ) throws(SpoolError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"

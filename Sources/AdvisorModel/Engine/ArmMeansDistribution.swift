@@ -21,18 +21,28 @@ public enum ArmMeansDistribution: Sendable, Hashable, Codable {
             return
         case .spikeAndSlab(let pi):
             try ModelError.check(
-                "spike_probability", pi, pi.isFinite && pi >= 0 && pi < 1, validRange: "at least 0 and below 1")
+                "spike_probability",
+                pi,
+                pi.isFinite && pi >= 0 && pi < 1,
+                validRange: "at least 0 and below 1"
+            )
         case .studentT(let nu):
             try ModelError.check(
-                "degrees_of_freedom", nu, nu.isFinite && nu > 2,
-                validRange: "a number > 2 (so that the arm means have a finite SD)")
+                "degrees_of_freedom",
+                nu,
+                nu.isFinite && nu > 2,
+                validRange: "a number > 2 (so that the arm means have a finite SD)"
+            )
         case .list(let means):
             guard means.count >= 2 else {
                 throw ModelError.inconsistent("arm_means.values needs at least 2 means, got \(means.count)")
             }
             for (i, mu) in means.enumerated() where !mu.isFinite {
                 throw ModelError.invalidParameter(
-                    name: "arm_means.values[\(i)]", value: mu, validRange: "a finite number")
+                    name: "arm_means.values[\(i)]",
+                    value: mu,
+                    validRange: "a finite number"
+                )
             }
         }
     }

@@ -10,7 +10,9 @@ extension GainEngine {
     /// V_u = (1 − k)·E[μ_â] + k·E[max_a(μ_a + noise_a)], k = τ²/ω².
     /// (GainFromPersonalization.md, "The paper's finite-n numbers".)
     public func paperAlgorithm(
-        _ p: ModelParameters, means: ArmMeansDistribution = .normal, individuals n: Int
+        _ p: ModelParameters,
+        means: ArmMeansDistribution = .normal,
+        individuals n: Int
     ) throws(ModelError) -> GainEstimate {
         let population = try gain(p, means: means)
         let tau2 = p.tau * p.tau

@@ -43,7 +43,8 @@ public struct GainEngine: Sendable {
         try means.validate()
         if case .list(let values) = means, values.count != p.arms {
             throw ModelError.inconsistent(
-                "arm_means lists \(values.count) means but the experiment has \(p.arms) arms")
+                "arm_means lists \(values.count) means but the experiment has \(p.arms) arms"
+            )
         }
         try design?.validate(arms: p.arms)
         return unchecked(p, means: means, design: design)
@@ -78,7 +79,13 @@ public struct GainEngine: Sendable {
 
     /// Exchangeable arms: V = (1 − k)·E[μ_{a*}] + k·E[max X] with X seen through ω̃² = τ² + σ_ε² + δ²,
     /// k = τ²/ω̃²; the uniform arm's value is E[μ_â] with noise δ (E[max μ] when δ = 0).
-    func exchangeable(_ mixture: ArmMeansMixture, arms m: Int, tau2: Double, eps2: Double, delta: Double) -> GainEstimate {
+    func exchangeable(
+        _ mixture: ArmMeansMixture,
+        arms m: Int,
+        tau2: Double,
+        eps2: Double,
+        delta: Double
+    ) -> GainEstimate {
         let omega2 = tau2 + eps2 + delta * delta
         guard omega2 > 0 else { return GainEstimate(gain: 0, standardError: 0, policyValue: 0, uniformValue: 0) }
         let k = tau2 / omega2
@@ -139,6 +146,10 @@ public struct GainEngine: Sendable {
         let mean = sum / n
         let variance = max(0, (sumSquares - n * mean * mean) / (n - 1))
         return GainEstimate(
-            gain: mean, standardError: (variance / n).squareRoot(), policyValue: policy / n, uniformValue: uniform / n)
+            gain: mean,
+            standardError: (variance / n).squareRoot(),
+            policyValue: policy / n,
+            uniformValue: uniform / n
+        )
     }
 }

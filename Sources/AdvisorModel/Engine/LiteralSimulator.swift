@@ -25,7 +25,10 @@ public struct LiteralSimulator: Sendable {
     public var seed: UInt64
 
     public init(
-        parameters: ModelParameters, means: ArmMeansDistribution = .normal, individuals: Int, replications: Int,
+        parameters: ModelParameters,
+        means: ArmMeansDistribution = .normal,
+        individuals: Int,
+        replications: Int,
         seed: UInt64
     ) {
         self.parameters = parameters
@@ -45,7 +48,10 @@ public struct LiteralSimulator: Sendable {
         }
         guard replications >= 2 else {
             throw ModelError.invalidParameter(
-                name: "replications", value: Double(replications), validRange: "at least 2 (for a standard error)")
+                name: "replications",
+                value: Double(replications),
+                validRange: "at least 2 (for a standard error)"
+            )
         }
         if case .list(let values) = means, values.count != parameters.arms {
             throw ModelError.inconsistent("arm_means lists \(values.count) means but arms = \(parameters.arms)")
@@ -71,8 +77,11 @@ public struct LiteralSimulator: Sendable {
         let mean = sum / n
         let variance = max(0, (sumSquares - n * mean * mean) / (n - 1))
         return Result(
-            meanGain: mean, standardError: (variance / n).squareRoot(), replications: replications,
-            individuals: individuals)
+            meanGain: mean,
+            standardError: (variance / n).squareRoot(),
+            replications: replications,
+            individuals: individuals
+        )
     }
 
     /// One replication of Algorithm 2 (Algorithm 1 when σ_ε = 0).

@@ -36,17 +36,26 @@ public struct ModelParameters: Sendable, Hashable, Codable {
         try ModelError.check("sigma", sigma, sigma.isFinite && sigma > 0, validRange: "a finite number > 0")
         try ModelError.check("s", s, s.isFinite && s >= 0, validRange: "a finite number ≥ 0")
         try ModelError.check(
-            "prediction_error", predictionError, predictionError.isFinite && predictionError >= 0,
-            validRange: "a finite number ≥ 0")
+            "prediction_error",
+            predictionError,
+            predictionError.isFinite && predictionError >= 0,
+            validRange: "a finite number ≥ 0"
+        )
         guard arms >= 2 else {
             throw ModelError.invalidParameter(
-                name: "arms", value: Double(arms), validRange: "a whole number ≥ 2 (control included)")
+                name: "arms",
+                value: Double(arms),
+                validRange: "a whole number ≥ 2 (control included)"
+            )
         }
         let lowest = Self.lowestRho(arms: arms)
         // A hair of slack for values computed as −1/(m−1) elsewhere.
         try ModelError.check(
-            "rho", rho, rho.isFinite && rho >= lowest - 1e-12 && rho <= 1,
-            validRange: "between \(format(lowest)) (= −1/(m−1) for m = \(arms)) and 1")
+            "rho",
+            rho,
+            rho.isFinite && rho >= lowest - 1e-12 && rho <= 1,
+            validRange: "between \(format(lowest)) (= −1/(m−1) for m = \(arms)) and 1"
+        )
     }
 }
 
@@ -72,7 +81,10 @@ public enum ModelError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The message is built only on failure: validation runs once per prior draw.
     static func check(
-        _ name: String, _ value: Double, _ ok: Bool, validRange: @autoclosure () -> String
+        _ name: String,
+        _ value: Double,
+        _ ok: Bool,
+        validRange: @autoclosure () -> String
     ) throws(ModelError) {
         if !ok { throw ModelError.invalidParameter(name: name, value: value, validRange: validRange()) }
     }

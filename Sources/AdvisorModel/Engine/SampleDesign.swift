@@ -36,19 +36,29 @@ public struct SampleDesign: Sendable, Hashable, Codable {
     func validate(arms: Int) throws(ModelError) {
         guard unitsPerArm.count == arms else {
             throw ModelError.inconsistent(
-                "sample_size lists \(unitsPerArm.count) arm sizes but the experiment has \(arms) arms")
+                "sample_size lists \(unitsPerArm.count) arm sizes but the experiment has \(arms) arms"
+            )
         }
         for (a, n) in unitsPerArm.enumerated() where !(n.isFinite && n >= 2) {
             throw ModelError.invalidParameter(
-                name: "sample_size (arm \(a + 1))", value: n, validRange: "at least 2 units per arm")
+                name: "sample_size (arm \(a + 1))",
+                value: n,
+                validRange: "at least 2 units per arm"
+            )
         }
         // The quadrature resolves the noisiest and the least noisy arm on one grid, so its cost
         // grows with sqrt(largest/smallest arm); beyond 1000:1 a report could take minutes.
-        if let smallest = unitsPerArm.min(), let largest = unitsPerArm.max(), largest > Self.maximumSizeRatio * smallest {
+        if let smallest = unitsPerArm.min(), let largest = unitsPerArm.max(), largest > Self.maximumSizeRatio * smallest
+        {
             throw ModelError.inconsistent(
-                "sample_size: the largest arm (\(format(largest)) units) has more than \(format(Self.maximumSizeRatio))× the units of the smallest (\(format(smallest))); give arm sizes within 1000:1 of each other")
+                "sample_size: the largest arm (\(format(largest)) units) has more than \(format(Self.maximumSizeRatio))× the units of the smallest (\(format(smallest))); give arm sizes within 1000:1 of each other"
+            )
         }
         try ModelError.check(
-            "outcome.sd", outcomeSD, outcomeSD.isFinite && outcomeSD > 0, validRange: "a finite number > 0")
+            "outcome.sd",
+            outcomeSD,
+            outcomeSD.isFinite && outcomeSD > 0,
+            validRange: "a finite number > 0"
+        )
     }
 }

@@ -26,8 +26,16 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
     public var cellsPerArm: Int
 
     public init(
-        sigma: Double, sigmaUncorrected: Double, rho: Double, s: Double, sUncorrected: Double, predictionError: Double,
-        predictionErrorRefined: Double, irreducibleNoise: Double, standardErrors: StandardErrors?, smallestCell: Int,
+        sigma: Double,
+        sigmaUncorrected: Double,
+        rho: Double,
+        s: Double,
+        sUncorrected: Double,
+        predictionError: Double,
+        predictionErrorRefined: Double,
+        irreducibleNoise: Double,
+        standardErrors: StandardErrors?,
+        smallestCell: Int,
         cellsPerArm: Int
     ) {
         self.sigma = sigma
@@ -57,8 +65,12 @@ extension ParameterEstimates {
     /// `predictions[a][k]` for the k-th holdout unit, and per-arm means over all units.
     /// `bootstrap` > 0 adds standard errors from that many resamples of the holdout units.
     public static func estimate(
-        data: ExperimentData, holdout: [Int], predictions: [[Double]], cells: Int = 10,
-        bootstrap: Int = 0, seed: UInt64 = 1
+        data: ExperimentData,
+        holdout: [Int],
+        predictions: [[Double]],
+        cells: Int = 10,
+        bootstrap: Int = 0,
+        seed: UInt64 = 1
     ) -> ParameterEstimates {
         let table = HoldoutCells(data: data, holdout: holdout, predictions: predictions, cells: cells)
         let arms = armMeanSpread(data)
@@ -85,13 +97,19 @@ extension ParameterEstimates {
             let scale = (Double(m) / Double(n)).squareRoot()
             func sd(_ values: [Double]) -> Double {
                 let mean = values.reduce(0, +) / Double(values.count)
-                return scale * (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
+                return scale
+                    * (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1)))
+                    .squareRoot()
             }
             // s comes from all units' arm means, which resampling the holdout does not move: its
             // standard error is the arm means' own sampling noise instead.
             result.standardErrors = StandardErrors(
-                sigma: sd(draws.map(\.sigma)), rho: sd(draws.map(\.rho)), s: arms.noise.squareRoot(),
-                predictionError: sd(draws.map(\.predictionError)), replications: bootstrap)
+                sigma: sd(draws.map(\.sigma)),
+                rho: sd(draws.map(\.rho)),
+                s: arms.noise.squareRoot(),
+                predictionError: sd(draws.map(\.predictionError)),
+                replications: bootstrap
+            )
         }
         return result
     }
@@ -103,12 +121,13 @@ extension ParameterEstimates {
         let means = (0..<m).map { count[$0] > 0 ? sum[$0] / count[$0] : 0 }
         let grand = means.reduce(0, +) / Double(m)
         let variance = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(m - 1, 1))
-        let noise = (0..<m).reduce(0.0) { total, a in
-            let n = count[a]
-            guard n > 1 else { return total }
-            let v = max(0, squares[a] / n - means[a] * means[a]) * n / (n - 1)
-            return total + v / n
-        } / Double(m)
+        let noise =
+            (0..<m).reduce(0.0) { total, a in
+                let n = count[a]
+                guard n > 1 else { return total }
+                let v = max(0, squares[a] / n - means[a] * means[a]) * n / (n - 1)
+                return total + v / n
+            } / Double(m)
         return (variance, noise)
     }
 }
@@ -253,7 +272,8 @@ struct HoldoutCells: Sendable {
             irreducibleNoise: noise.squareRoot(),
             standardErrors: nil,
             smallestCell: smallest == Int.max ? 0 : smallest,
-            cellsPerArm: width)
+            cellsPerArm: width
+        )
     }
 
     /// ρ: every sampled unit gets, per arm, the mean outcome of its cell under that arm; ρ is the
@@ -267,7 +287,13 @@ struct HoldoutCells: Sendable {
     /// how many sampled units fall in each cell of each arm, so both passes cost O(m) per unit,
     /// not O(m²). The algebra is exact; only rounding differs from the pairwise sum (a test
     /// holds them to 1e-9).
-    static func meanCorrelation(sample: [Int], cellMean: [Double], arms m: Int, cellsPerArm: Int, cell: [UInt8]) -> Double {
+    static func meanCorrelation(
+        sample: [Int],
+        cellMean: [Double],
+        arms m: Int,
+        cellsPerArm: Int,
+        cell: [UInt8]
+    ) -> Double {
         let n = Double(max(sample.count, 1))
         // Pass 1: per arm, the sampled units in each of its cells (every unit has a cell under
         // every arm's prediction, whichever arm it got).
@@ -304,7 +330,10 @@ struct HoldoutCells: Sendable {
                 standardized.withUnsafeBufferPointer { z in
                     for k in sample {
                         let row = k &* m
-                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                        var s0 = 0.0
+                        var s1 = 0.0
+                        var s2 = 0.0
+                        var s3 = 0.0
                         var a = 0
                         while a + 4 <= m {
                             s0 += z[a &* cellsPerArm &+ Int(cell[row &+ a])]

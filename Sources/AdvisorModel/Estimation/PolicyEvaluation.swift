@@ -23,31 +23,56 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
     /// arm chosen on the training split; `predictions[a][k]`: the outcome model's prediction,
     /// used by AIPW.
     public static func evaluate(
-        data: ExperimentData, holdout: [Int], assignment: [Int], uniformArm: Int, predictions: [[Double]],
-        bootstrap: Int = 500, seed: UInt64 = 1
+        data: ExperimentData,
+        holdout: [Int],
+        assignment: [Int],
+        uniformArm: Int,
+        predictions: [[Double]],
+        bootstrap: Int = 500,
+        seed: UInt64 = 1
     ) -> PolicyEvaluation {
         evaluate(
-            data: data, holdout: holdout, uniformArm: uniformArm, policies: [(assignment, predictions)],
-            bootstrap: bootstrap, seed: seed)[0]
+            data: data,
+            holdout: holdout,
+            uniformArm: uniformArm,
+            policies: [(assignment, predictions)],
+            bootstrap: bootstrap,
+            seed: seed
+        )[0]
     }
 
     /// Every fit's policy, on the holdout the fits share (one `TLearnerSplit`). All policies are
     /// resampled with the same draws, so one pass of the bootstrap serves them all.
-    public static func evaluate(data: ExperimentData, fits: [TLearnerFit], bootstrap: Int = 500, seed: UInt64 = 1)
+    public static func evaluate(
+        data: ExperimentData,
+        fits: [TLearnerFit],
+        bootstrap: Int = 500,
+        seed: UInt64 = 1
+    )
         -> [PolicyEvaluation]
     {
         guard let first = fits.first else { return [] }
         precondition(
             fits.allSatisfy { $0.holdout == first.holdout && $0.bestUniformArm == first.bestUniformArm },
-            "the fits must share one split")
+            "the fits must share one split"
+        )
         return evaluate(
-            data: data, holdout: first.holdout, uniformArm: first.bestUniformArm,
-            policies: fits.map { ($0.assignment, $0.predictions) }, bootstrap: bootstrap, seed: seed)
+            data: data,
+            holdout: first.holdout,
+            uniformArm: first.bestUniformArm,
+            policies: fits.map { ($0.assignment, $0.predictions) },
+            bootstrap: bootstrap,
+            seed: seed
+        )
     }
 
     static func evaluate(
-        data: ExperimentData, holdout: [Int], uniformArm: Int, policies: [(assignment: [Int], predictions: [[Double]])],
-        bootstrap: Int, seed: UInt64
+        data: ExperimentData,
+        holdout: [Int],
+        uniformArm: Int,
+        policies: [(assignment: [Int], predictions: [[Double]])],
+        bootstrap: Int,
+        seed: UInt64
     ) -> [PolicyEvaluation] {
         let n = holdout.count
         var pairs: [(policy: [Double], uniform: [Double])] = []
@@ -82,7 +107,9 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
     /// differences. Every pair is resampled with the same draws, and replicates run on all cores
     /// (each with its own seeded stream, so the result does not depend on the core count).
     static func compare(
-        _ pairs: [(policy: [Double], uniform: [Double])], bootstrap: Int, seed: UInt64
+        _ pairs: [(policy: [Double], uniform: [Double])],
+        bootstrap: Int,
+        seed: UInt64
     ) -> [PolicyComparison] {
         let n = pairs.first?.policy.count ?? 0
         let differences = pairs.map { pair in zip(pair.policy, pair.uniform).map { $0 - $1 } }
@@ -130,8 +157,12 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
             let uniformValue = mean(pairs[c].uniform)
             let gain = mean(differences[c])
             return PolicyComparison(
-                policyValue: mean(pairs[c].policy), uniformValue: uniformValue, gain: gain,
-                standardError: variance.squareRoot(), relativeGain: uniformValue > 0 ? gain / uniformValue : nil)
+                policyValue: mean(pairs[c].policy),
+                uniformValue: uniformValue,
+                gain: gain,
+                standardError: variance.squareRoot(),
+                relativeGain: uniformValue > 0 ? gain / uniformValue : nil
+            )
         }
     }
 
@@ -169,7 +200,9 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
     /// bootstrap's own noise.
     @inline(__always)
     static func weightedMean(
-        _ units: UnsafeMutableBufferPointer<SIMD4<Float>>, from offset: Int, count n: Int,
+        _ units: UnsafeMutableBufferPointer<SIMD4<Float>>,
+        from offset: Int,
+        count n: Int,
         weights: UnsafeMutableBufferPointer<UInt16>
     ) -> SIMD4<Double> {
         var total = SIMD4<Double>.zero

@@ -121,7 +121,8 @@ public struct PostExperimentAnalyzer {
     public var settings: AnalysisSettings
     public var prediction: PredictionSettings
 
-    public init(settings: AnalysisSettings = AnalysisSettings(), prediction: PredictionSettings = PredictionSettings()) {
+    public init(settings: AnalysisSettings = AnalysisSettings(), prediction: PredictionSettings = PredictionSettings())
+    {
         self.settings = settings
         self.prediction = prediction
     }
@@ -131,27 +132,47 @@ public struct PostExperimentAnalyzer {
     /// `shouldStop` is polled before every per-arm model and stage, so a caller that gave up (a
     /// time limit, shutdown) does not leave the models fitting; it then throws `ModelError.stopped`.
     public func analyze(
-        experiment: String, data: ExperimentData, covariateNames: [String], binaryOutcome: Bool, rowsDropped: Int = 0,
-        threshold manifestThreshold: Double? = nil, models: [(name: String, model: any OutcomeModel)],
-        earlierPriors: ModelParameters? = nil, shouldStop: () -> Bool = { false }
+        experiment: String,
+        data: ExperimentData,
+        covariateNames: [String],
+        binaryOutcome: Bool,
+        rowsDropped: Int = 0,
+        threshold manifestThreshold: Double? = nil,
+        models: [(name: String, model: any OutcomeModel)],
+        earlierPriors: ModelParameters? = nil,
+        shouldStop: () -> Bool = { false }
     ) throws -> PostExperimentVerdict {
         precondition(!models.isEmpty, "at least one outcome model")
         // One split for every model, and one bootstrap pass for every policy.
         let split = TLearnerSplit(
-            data: data, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
+            data: data,
+            holdoutShare: settings.holdoutShare,
+            validationShare: settings.validationShare,
+            seed: settings.seed
+        )
         var fits: [TLearnerFit] = []
         for entry in models {
             fits.append(try TLearnerFit.fit(data: data, split: split, model: entry.model, shouldStop: shouldStop))
         }
         if shouldStop() { throw ModelError.stopped }
         let evaluations = PolicyEvaluation.evaluate(
-            data: data, fits: fits, bootstrap: settings.bootstrap, seed: settings.seed)
+            data: data,
+            fits: fits,
+            bootstrap: settings.bootstrap,
+            seed: settings.seed
+        )
         let results = models.indices.map { index in
             PostExperimentVerdict.PolicyResult(
-                name: models[index].name, ipw: evaluations[index].ipw, aipw: evaluations[index].aipw,
+                name: models[index].name,
+                ipw: evaluations[index].ipw,
+                aipw: evaluations[index].aipw,
                 armShares: zip(data.armNames, evaluations[index].armShares).map { .init(arm: $0, share: $1) },
                 drivers: Self.drivers(
-                    features: split.holdoutFeatures, predictions: fits[index].predictions, names: covariateNames))
+                    features: split.holdoutFeatures,
+                    predictions: fits[index].predictions,
+                    names: covariateNames
+                )
+            )
         }
         // The verdict is about the first model (`models` is not empty: checked above).
         let fit = fits[0]
@@ -159,14 +180,25 @@ public struct PostExperimentAnalyzer {
         if shouldStop() { throw ModelError.stopped }
 
         let estimates = ParameterEstimates.estimate(
-            data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: settings.estimateBootstrap,
-            seed: settings.seed)
+            data: data,
+            holdout: fit.holdout,
+            predictions: fit.predictions,
+            bootstrap: settings.estimateBootstrap,
+            seed: settings.seed
+        )
         let z = Normal.quantile(0.5 + settings.confidence / 2)
         let aipw = evaluation.aipw
         let realized = PostExperimentVerdict.RealizedGain(
-            gain: aipw.gain, standardError: aipw.standardError, lower: aipw.gain - z * aipw.standardError,
-            upper: aipw.gain + z * aipw.standardError, relativeGain: aipw.relativeGain, policyValue: aipw.policyValue,
-            uniformValue: aipw.uniformValue, ipwGain: evaluation.ipw.gain, ipwStandardError: evaluation.ipw.standardError)
+            gain: aipw.gain,
+            standardError: aipw.standardError,
+            lower: aipw.gain - z * aipw.standardError,
+            upper: aipw.gain + z * aipw.standardError,
+            relativeGain: aipw.relativeGain,
+            policyValue: aipw.policyValue,
+            uniformValue: aipw.uniformValue,
+            ipwGain: evaluation.ipw.gain,
+            ipwStandardError: evaluation.ipw.standardError
+        )
         let threshold = manifestThreshold ?? settings.relativeThreshold * abs(aipw.uniformValue)
 
         // Per-arm sizes of the training split: the design the policy and the benchmark were chosen on.
@@ -183,7 +215,9 @@ public struct PostExperimentAnalyzer {
         func predicted(_ eps: Double) throws -> GainEstimate {
             try engine.gain(
                 ModelParameters(sigma: sigma, rho: rho, s: estimates.s, predictionError: eps, arms: data.arms),
-                means: .normal, design: usableDesign)
+                means: .normal,
+                design: usableDesign
+            )
         }
         let refined = try predicted(estimates.predictionErrorRefined)
         let paper = try predicted(estimates.predictionError)
@@ -206,49 +240,85 @@ public struct PostExperimentAnalyzer {
 
         // Levers for the next test, from the estimates as fixed parameters.
         let proposal = Proposal(
-            experiment: experiment, armCandidates: [data.arms], baseline: aipw.uniformValue,
-            sampleSize: .eachArm(trainingSizes.map { max($0, 1) }), outcomeSD: outcomeSD,
+            experiment: experiment,
+            armCandidates: [data.arms],
+            baseline: aipw.uniformValue,
+            sampleSize: .eachArm(trainingSizes.map { max($0, 1) }),
+            outcomeSD: outcomeSD,
             priors: .init(
-                sigma: .fixed(sigma), rho: .fixed(rho), s: .fixed(estimates.s),
-                predictionError: .fixed(estimates.predictionErrorRefined)),
-            armMeans: .normal, threshold: .absolute(threshold), seed: settings.seed)
+                sigma: .fixed(sigma),
+                rho: .fixed(rho),
+                s: .fixed(estimates.s),
+                predictionError: .fixed(estimates.predictionErrorRefined)
+            ),
+            armMeans: .normal,
+            threshold: .absolute(threshold),
+            seed: settings.seed
+        )
         let next = try Predictor(settings: prediction).predict(proposal)
 
         let headline: String
         let action: String
         switch kind {
         case .personalize:
-            headline = "Personalize: the \(primaryName) policy beat shipping '\(best)' to everyone by \(NumberText.significant(realized.gain)) (\(Int(settings.confidence * 100))% interval \(NumberText.significant(realized.lower)) to \(NumberText.significant(realized.upper)))."
-            action = "Deploy the \(primaryName) policy; keep '\(best)' as the fallback for units the model cannot score."
+            headline =
+                "Personalize: the \(primaryName) policy beat shipping '\(best)' to everyone by \(NumberText.significant(realized.gain)) (\(Int(settings.confidence * 100))% interval \(NumberText.significant(realized.lower)) to \(NumberText.significant(realized.upper)))."
+            action =
+                "Deploy the \(primaryName) policy; keep '\(best)' as the fallback for units the model cannot score."
         case .shipUniform:
-            headline = "Ship '\(best)' to everyone: personalization gained \(NumberText.significant(realized.gain)), and even the top of its \(Int(settings.confidence * 100))% interval (\(NumberText.significant(realized.upper))) is below the \(NumberText.significant(threshold)) worth having."
+            headline =
+                "Ship '\(best)' to everyone: personalization gained \(NumberText.significant(realized.gain)), and even the top of its \(Int(settings.confidence * 100))% interval (\(NumberText.significant(realized.upper))) is below the \(NumberText.significant(threshold)) worth having."
             action = "Ship '\(best)' to everyone. For the next test: \(next.recommendation.action)"
         case .inconclusive:
-            headline = "Inconclusive: personalization gained \(NumberText.significant(realized.gain)) ± \(NumberText.significant(realized.standardError)), which cannot yet be told apart from \(realized.gain >= threshold ? "zero" : "the \(NumberText.significant(threshold)) threshold")."
-            action = "Collect more data before deciding; until then ship '\(best)'. For the next test: \(next.recommendation.action)"
+            headline =
+                "Inconclusive: personalization gained \(NumberText.significant(realized.gain)) ± \(NumberText.significant(realized.standardError)), which cannot yet be told apart from \(realized.gain >= threshold ? "zero" : "the \(NumberText.significant(threshold)) threshold")."
+            action =
+                "Collect more data before deciding; until then ship '\(best)'. For the next test: \(next.recommendation.action)"
         }
 
         let (counts, sums, _) = data.armTotals()
         var notes: [String] = []
         if estimates.smallestCell < 30 {
             notes.append(
-                "Some quantile cells hold only \(estimates.smallestCell) holdout units: σ̂ and ρ̂ are noisy (see their standard errors).")
+                "Some quantile cells hold only \(estimates.smallestCell) holdout units: σ̂ and ρ̂ are noisy (see their standard errors)."
+            )
         }
         notes.append(
-            "The best uniform arm was chosen on the training split (\(fit.training.count) units) and every policy evaluated on the holdout (\(fit.holdout.count) units) only.")
+            "The best uniform arm was chosen on the training split (\(fit.training.count) units) and every policy evaluated on the holdout (\(fit.holdout.count) units) only."
+        )
         return PostExperimentVerdict(
-            experiment: experiment, verdict: kind, headline: headline, action: action, bestUniformArm: best,
-            policy: primaryName, threshold: threshold, realized: realized,
+            experiment: experiment,
+            verdict: kind,
+            headline: headline,
+            action: action,
+            bestUniformArm: best,
+            policy: primaryName,
+            threshold: threshold,
+            realized: realized,
             predicted: .init(
-                gain: refined.gain, gainWithPaperPredictionError: paper.gain,
-                monteCarloStandardError: refined.standardError, agrees: agrees, statement: statement),
-            estimates: estimates, policies: results, levers: next.levers,
+                gain: refined.gain,
+                gainWithPaperPredictionError: paper.gain,
+                monteCarloStandardError: refined.standardError,
+                agrees: agrees,
+                statement: statement
+            ),
+            estimates: estimates,
+            policies: results,
+            levers: next.levers,
             priorComparison: earlierPriors.map { Self.compare(prior: $0, estimates: estimates) } ?? [],
             data: .init(
-                units: data.units, trainingUnits: fit.training.count, holdoutUnits: fit.holdout.count,
-                rowsDropped: rowsDropped, binaryOutcome: binaryOutcome, outcomeSD: outcomeSD,
-                arms: (0..<data.arms).map { .init(arm: data.armNames[$0], units: Int(counts[$0]), mean: sums[$0] / max(counts[$0], 1)) }),
-            notes: notes)
+                units: data.units,
+                trainingUnits: fit.training.count,
+                holdoutUnits: fit.holdout.count,
+                rowsDropped: rowsDropped,
+                binaryOutcome: binaryOutcome,
+                outcomeSD: outcomeSD,
+                arms: (0..<data.arms).map {
+                    .init(arm: data.armNames[$0], units: Int(counts[$0]), mean: sums[$0] / max(counts[$0], 1))
+                }
+            ),
+            notes: notes
+        )
     }
 
     public static func standardDeviation(_ x: [Double]) -> Double {
@@ -259,7 +329,11 @@ public struct PostExperimentAnalyzer {
     /// The covariates that make the policy choose: for covariate j, the SD over arms of the
     /// correlation between x_j and the arm's prediction centred on the mean over arms (a
     /// covariate that moves every arm alike scores 0). `features`: the holdout units' rows.
-    public static func drivers(features: FeatureMatrix, predictions: [[Double]], names: [String]) -> [PostExperimentVerdict.Driver] {
+    public static func drivers(
+        features: FeatureMatrix,
+        predictions: [[Double]],
+        names: [String]
+    ) -> [PostExperimentVerdict.Driver] {
         let n = features.rows
         let m = predictions.count
         let p = features.columns
@@ -294,7 +368,9 @@ public struct PostExperimentAnalyzer {
             let correlations = predictions.map { column -> Double in
                 // Σ w·y, Σ w·y², Σ dx·y over units, y the centred prediction; four units at a
                 // time in SIMD lanes (a single running sum would wait on every addition).
-                var sy = SIMD4<Double>.zero, syy = SIMD4<Double>.zero, sxy = SIMD4<Double>.zero
+                var sy = SIMD4<Double>.zero
+                var syy = SIMD4<Double>.zero
+                var sxy = SIMD4<Double>.zero
                 var tail = (sy: 0.0, syy: 0.0, sxy: 0.0)
                 column.withUnsafeBufferPointer { c in
                     rowMean.withUnsafeBufferPointer { r in
@@ -302,7 +378,9 @@ public struct PostExperimentAnalyzer {
                             present.withUnsafeBufferPointer { w in
                                 var k = 0
                                 while k + 4 <= n {
-                                    let y = SIMD4(c[k], c[k + 1], c[k + 2], c[k + 3]) - SIMD4(r[k], r[k + 1], r[k + 2], r[k + 3])
+                                    let y =
+                                        SIMD4(c[k], c[k + 1], c[k + 2], c[k + 3])
+                                        - SIMD4(r[k], r[k + 1], r[k + 2], r[k + 3])
                                     let weight = SIMD4(w[k], w[k + 1], w[k + 2], w[k + 3])
                                     sy += weight * y
                                     syy += weight * y * y
@@ -342,20 +420,39 @@ public struct PostExperimentAnalyzer {
         var lines: [String] = []
         func say(_ name: String, _ prior: Double, _ data: Double, optimisticWhenPriorHigher: Bool, differs: Bool) {
             guard differs else {
-                lines.append("Your \(name) prior of \(NumberText.significant(prior)) matched the data (\(NumberText.significant(data))).")
+                lines.append(
+                    "Your \(name) prior of \(NumberText.significant(prior)) matched the data (\(NumberText.significant(data)))."
+                )
                 return
             }
             let optimistic = (prior > data) == optimisticWhenPriorHigher
             lines.append(
-                "Your \(name) prior of \(NumberText.significant(prior)) was \(optimistic ? "optimistic" : "pessimistic"): the data say \(NumberText.significant(data)).")
+                "Your \(name) prior of \(NumberText.significant(prior)) was \(optimistic ? "optimistic" : "pessimistic"): the data say \(NumberText.significant(data))."
+            )
         }
         func relative(_ a: Double, _ b: Double) -> Bool { abs(a - b) > 0.2 * max(abs(a), abs(b), 1e-12) }
-        say("σ", prior.sigma, estimates.sigma, optimisticWhenPriorHigher: true, differs: relative(prior.sigma, estimates.sigma))
-        say("ρ", prior.rho, estimates.rho, optimisticWhenPriorHigher: false, differs: abs(prior.rho - estimates.rho) > 0.1)
+        say(
+            "σ",
+            prior.sigma,
+            estimates.sigma,
+            optimisticWhenPriorHigher: true,
+            differs: relative(prior.sigma, estimates.sigma)
+        )
+        say(
+            "ρ",
+            prior.rho,
+            estimates.rho,
+            optimisticWhenPriorHigher: false,
+            differs: abs(prior.rho - estimates.rho) > 0.1
+        )
         say("s", prior.s, estimates.s, optimisticWhenPriorHigher: false, differs: relative(prior.s, estimates.s))
         say(
-            "σ_ε", prior.predictionError, estimates.predictionErrorRefined, optimisticWhenPriorHigher: false,
-            differs: relative(prior.predictionError, estimates.predictionErrorRefined))
+            "σ_ε",
+            prior.predictionError,
+            estimates.predictionErrorRefined,
+            optimisticWhenPriorHigher: false,
+            differs: relative(prior.predictionError, estimates.predictionErrorRefined)
+        )
         return lines
     }
 }

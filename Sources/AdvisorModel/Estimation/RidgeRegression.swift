@@ -121,7 +121,10 @@ public struct RidgeRegression: Sendable {
                             // Four partial sums: one running sum would make each row wait on
                             // p dependent additions.
                             let row = r * p
-                            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                            var s0 = 0.0
+                            var s1 = 0.0
+                            var s2 = 0.0
+                            var s3 = 0.0
                             var j = 0
                             while j + 4 <= p {
                                 s0 += term(row, j)

@@ -24,8 +24,13 @@ public struct SyntheticExperiment: Sendable {
     public var projected: (continuous: Int, binary: Int)?
 
     public init(
-        sigma: Double, rho: Double, armMeans: [Double], noise: Double, binary: Bool = false,
-        extraContinuous: Int = 0, extraBinary: Int = 0
+        sigma: Double,
+        rho: Double,
+        armMeans: [Double],
+        noise: Double,
+        binary: Bool = false,
+        extraContinuous: Int = 0,
+        extraBinary: Int = 0
     ) {
         precondition(rho >= 0 && rho <= 1 && sigma >= 0 && armMeans.count >= 2)
         self.sigma = sigma
@@ -52,7 +57,9 @@ public struct SyntheticExperiment: Sendable {
         let own: Double
         if let projected {
             let binaryStart = projected.continuous
-            func z(_ j: Int) -> Double { j < binaryStart ? Double(features[row, j]) : (Double(features[row, j]) - 0.5) / 0.5 }
+            func z(_ j: Int) -> Double {
+                j < binaryStart ? Double(features[row, j]) : (Double(features[row, j]) - 0.5) / 0.5
+            }
             common = (0..<columns).reduce(0) { $0 + weights[0][$1] * z($1) }
             own = (0..<columns).reduce(0) { $0 + weights[arm + 1][$1] * z($1) }
         } else {
@@ -89,10 +96,15 @@ public struct SyntheticExperiment: Sendable {
         let weights = projected == nil ? [] : projectionWeights
         for i in 0..<units {
             let h = explained(features, row: i, arm: arm[i], weights: weights)
-            outcome[i] = binary ? (rng.nextOpenUnit() < min(1, max(0, h)) ? 1 : 0) : h + noise * rng.nextStandardNormal()
+            outcome[i] =
+                binary ? (rng.nextOpenUnit() < min(1, max(0, h)) ? 1 : 0) : h + noise * rng.nextStandardNormal()
         }
         return ExperimentData(
-            armNames: (0..<arms).map { "arm-\($0)" }, arm: arm, outcome: outcome, features: features,
-            propensity: Array(repeating: 1 / Double(arms), count: units))
+            armNames: (0..<arms).map { "arm-\($0)" },
+            arm: arm,
+            outcome: outcome,
+            features: features,
+            propensity: Array(repeating: 1 / Double(arms), count: units)
+        )
     }
 }

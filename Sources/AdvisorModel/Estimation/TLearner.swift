@@ -75,7 +75,9 @@ public struct TLearnerSplit: Sendable {
             let cut = Int(Double(group.count) * (1 - validationShare))
             fitRows.append(Array(group[..<cut]))
             validationRows.append(Array(group[cut...]))
-            trainMeans.append(group.isEmpty ? -.infinity : group.reduce(0) { $0 + data.outcome[$1] } / Double(group.count))
+            trainMeans.append(
+                group.isEmpty ? -.infinity : group.reduce(0) { $0 + data.outcome[$1] } / Double(group.count)
+            )
         }
         self.training = training
         self.holdout = holdout
@@ -103,8 +105,12 @@ public struct TLearnerFit: Sendable {
     /// Splits `data` (`holdoutShare` of units to the holdout, seeded), fits `model` per arm
     /// (with `validationShare` of each arm's training units for its tuning), predicts.
     public static func fit(
-        data: ExperimentData, model: some OutcomeModel, holdoutShare: Double = 0.3, validationShare: Double = 0.2,
-        seed: UInt64 = 1, shouldStop: () -> Bool = { false }
+        data: ExperimentData,
+        model: some OutcomeModel,
+        holdoutShare: Double = 0.3,
+        validationShare: Double = 0.2,
+        seed: UInt64 = 1,
+        shouldStop: () -> Bool = { false }
     ) throws -> TLearnerFit {
         let split = TLearnerSplit(data: data, holdoutShare: holdoutShare, validationShare: validationShare, seed: seed)
         return try fit(data: data, split: split, model: model, shouldStop: shouldStop)
@@ -113,18 +119,29 @@ public struct TLearnerFit: Sendable {
     /// Fits `model` per arm on a split shared with other models. `shouldStop` is polled before
     /// each arm's model (`ModelError.stopped`).
     public static func fit(
-        data: ExperimentData, split: TLearnerSplit, model: some OutcomeModel, shouldStop: () -> Bool = { false }
+        data: ExperimentData,
+        split: TLearnerSplit,
+        model: some OutcomeModel,
+        shouldStop: () -> Bool = { false }
     ) throws -> TLearnerFit {
         var predictions: [[Double]] = []
         for arm in split.fitRows.indices {
             if shouldStop() { throw ModelError.stopped }
             predictions.append(
                 try model.fitAndPredict(
-                    training: split.fitting[arm], validation: split.validation[arm], targets: split.holdoutFeatures))
+                    training: split.fitting[arm],
+                    validation: split.validation[arm],
+                    targets: split.holdoutFeatures
+                )
+            )
         }
         return TLearnerFit(
-            training: split.training, holdout: split.holdout, predictions: predictions,
-            bestUniformArm: split.bestUniformArm, assignment: Self.argmax(predictions, count: split.holdout.count))
+            training: split.training,
+            holdout: split.holdout,
+            predictions: predictions,
+            bestUniformArm: split.bestUniformArm,
+            assignment: Self.argmax(predictions, count: split.holdout.count)
+        )
     }
 
     /// Per holdout unit, the arm with the highest prediction (the first on ties), sweeping one

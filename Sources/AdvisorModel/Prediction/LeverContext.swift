@@ -10,7 +10,13 @@ struct LeverContext {
     /// Mean gain on these draws before any change; every lever and elasticity compares with it.
     private(set) var gainNow = 0.0
 
-    init(proposal: Proposal, engine: GainEngine, settings: PredictionSettings, draws: [Predictor.Draw], threshold: Double) {
+    init(
+        proposal: Proposal,
+        engine: GainEngine,
+        settings: PredictionSettings,
+        draws: [Predictor.Draw],
+        threshold: Double
+    ) {
         self.proposal = proposal
         self.engine = engine
         self.settings = settings
@@ -41,8 +47,13 @@ struct LeverContext {
             guard let after = evaluate(transform) else { return }
             result.append(
                 Lever(
-                    name: name, change: change, gainNow: now, gainAfter: after.mean,
-                    probabilityActionableAfter: after.probability))
+                    name: name,
+                    change: change,
+                    gainNow: now,
+                    gainAfter: after.mean,
+                    probabilityActionableAfter: after.probability
+                )
+            )
         }
         let f = settings.covariatesSigmaFactor
         let dr = settings.covariatesRhoShift
@@ -88,7 +99,10 @@ struct LeverContext {
         var d = d
         let n0 = design.totalUnits / Double(design.unitsPerArm.count)
         d.parameters.predictionError = settings.predictionError(
-            d.parameters.predictionError, fromUnitsPerArm: n0, to: n0 * factor)
+            d.parameters.predictionError,
+            fromUnitsPerArm: n0,
+            to: n0 * factor
+        )
         d.design = design.scaled(by: factor)
         return d
     }
@@ -109,9 +123,14 @@ struct LeverContext {
             default: newPerArm = oldPerArm
             }
             d.parameters.predictionError = settings.predictionError(
-                d.parameters.predictionError, fromUnitsPerArm: oldPerArm, to: newPerArm)
+                d.parameters.predictionError,
+                fromUnitsPerArm: oldPerArm,
+                to: newPerArm
+            )
             d.design = SampleDesign(
-                unitsPerArm: Array(repeating: newPerArm, count: arms), outcomeSD: design.outcomeSD)
+                unitsPerArm: Array(repeating: newPerArm, count: arms),
+                outcomeSD: design.outcomeSD
+            )
         }
         return d
     }
@@ -142,7 +161,11 @@ struct LeverContext {
     /// Table 6: 1% changes in the favourable direction.
     func elasticities() -> [Elasticity] {
         let now = gainNow
-        func make(_ name: String, _ change: String, _ transform: @escaping (inout ModelParameters) -> Void)
+        func make(
+            _ name: String,
+            _ change: String,
+            _ transform: @escaping (inout ModelParameters) -> Void
+        )
             -> Elasticity?
         {
             guard
@@ -172,7 +195,11 @@ struct LeverContext {
         func grid(_ lo: Double, _ hi: Double) -> [Double] {
             (0..<k).map { lo + (hi - lo) * Double($0) / Double(k - 1) }
         }
-        func curve(_ name: String, _ values: [Double], _ set: (inout ModelParameters, Double) -> Void)
+        func curve(
+            _ name: String,
+            _ values: [Double],
+            _ set: (inout ModelParameters, Double) -> Void
+        )
             -> SensitivityCurve
         {
             let gains = values.map { v -> Double in

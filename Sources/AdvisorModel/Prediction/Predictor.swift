@@ -20,7 +20,8 @@ public struct Predictor: Sendable {
     /// between stages, so a caller that has given up on the result (the daemon at shutdown or
     /// at its time limit) does not leave a core busy; it then throws `ModelError.stopped`.
     public func predict(
-        _ proposal: Proposal, shouldStop: @Sendable () -> Bool = { false }
+        _ proposal: Proposal,
+        shouldStop: @Sendable () -> Bool = { false }
     ) throws(ModelError) -> Prediction {
         func checkpoint() throws(ModelError) {
             if shouldStop() { throw ModelError.stopped }
@@ -28,7 +29,8 @@ public struct Predictor: Sendable {
         try proposal.armMeans.validate()
         if proposal.sampleSize != nil && proposal.outcomeSD == nil {
             throw ModelError.inconsistent(
-                "a sample_size needs the outcome's spread: give outcome.sd, or outcome.binary with a base rate")
+                "a sample_size needs the outcome's spread: give outcome.sd, or outcome.binary with a base rate"
+            )
         }
         let seed = proposal.seed ?? settings.seed
         let engine = GainEngine(monteCarloDraws: 8, seed: seed)
@@ -48,7 +50,12 @@ public struct Predictor: Sendable {
         let central = try centralParameters(proposal)
         let leverDraws = Array(draws.prefix(budget.lever))
         let context = LeverContext(
-            proposal: proposal, engine: engine, settings: settings, draws: leverDraws, threshold: threshold)
+            proposal: proposal,
+            engine: engine,
+            settings: settings,
+            draws: leverDraws,
+            threshold: threshold
+        )
         try checkpoint()
         let curve = context.armCurve()
         try checkpoint()
@@ -62,7 +69,8 @@ public struct Predictor: Sendable {
         var notes: [String] = []
         if budget.prior < settings.priorDraws {
             notes.append(
-                "Used \(budget.prior) prior draws (\(budget.lever) for levers): \(proposal.armMeans.name) means cost more per draw.")
+                "Used \(budget.prior) prior draws (\(budget.lever) for levers): \(proposal.armMeans.name) means cost more per draw."
+            )
         }
         if proposal.sampleSize == nil {
             notes.append("No sample_size given: gains are for an infinite population (a lower bound on the noise).")
@@ -71,8 +79,15 @@ public struct Predictor: Sendable {
             notes.append("Arm means are listed, so the arm-count curve is not defined and is omitted.")
         }
         let recommendation = Recommendation.make(
-            verdict: verdict, summary: summary, threshold: threshold, levers: levers, elasticities: elasticities,
-            central: central, armMeans: proposal.armMeans, bestArmCount: curve.max { $0.gain < $1.gain }?.arms)
+            verdict: verdict,
+            summary: summary,
+            threshold: threshold,
+            levers: levers,
+            elasticities: elasticities,
+            central: central,
+            armMeans: proposal.armMeans,
+            bestArmCount: curve.max { $0.gain < $1.gain }?.arms
+        )
         return Prediction(
             experiment: proposal.experiment,
             verdict: verdict,
@@ -88,30 +103,47 @@ public struct Predictor: Sendable {
             counterfactuals: counterfactuals,
             candidates: proposal.armCandidates.count > 1 ? candidateSummaries(draws, gains, threshold) : [],
             parameters: ParametersUsed(
-                sigma: proposal.priors.sigma.summary, rho: proposal.priors.rho.summary, s: proposal.priors.s.summary,
-                predictionError: proposal.priors.predictionError.summary, central: central,
-                armCandidates: proposal.armCandidates, armMeans: proposal.armMeans.name,
+                sigma: proposal.priors.sigma.summary,
+                rho: proposal.priors.rho.summary,
+                s: proposal.priors.s.summary,
+                predictionError: proposal.priors.predictionError.summary,
+                central: central,
+                armCandidates: proposal.armCandidates,
+                armMeans: proposal.armMeans.name,
                 overallArmMeanSD: proposal.armMeans.overallSD(s: central.s),
-                unitsPerArm: proposal.sampleSize?.unitsPerArm(arms: central.arms), outcomeSD: proposal.outcomeSD,
-                baseline: proposal.baseline, seed: seed, population: proposal.sampleSize == nil),
-            notes: notes)
+                unitsPerArm: proposal.sampleSize?.unitsPerArm(arms: central.arms),
+                outcomeSD: proposal.outcomeSD,
+                baseline: proposal.baseline,
+                seed: seed,
+                population: proposal.sampleSize == nil
+            ),
+            notes: notes
+        )
     }
 
     /// Fewer draws where one evaluation is expensive (Student-t mixtures, unequal arm sizes).
     func drawBudget(_ proposal: Proposal) -> (prior: Int, lever: Int) {
-        let allFixed = [proposal.priors.sigma, proposal.priors.rho, proposal.priors.s, proposal.priors.predictionError]
+        let allFixed =
+            [proposal.priors.sigma, proposal.priors.rho, proposal.priors.s, proposal.priors.predictionError]
             .allSatisfy(\.isFixed) && proposal.armCandidates.count == 1
         if allFixed { return (1, 1) }
         var prior = max(settings.priorDraws, 2)
         var lever = max(min(settings.leverDraws, prior), 2)
         switch proposal.armMeans {
-        case .studentT: prior = min(prior, 400); lever = min(lever, 60)
-        case .spikeAndSlab: prior = min(prior, 2000); lever = min(lever, 300)
+        case .studentT:
+            prior = min(prior, 400)
+            lever = min(lever, 60)
+        case .spikeAndSlab:
+            prior = min(prior, 2000)
+            lever = min(lever, 300)
         // The closed form costs nanoseconds: levers use every draw, so "now" equals the headline mean.
         case .normal: lever = prior
         case .list: break
         }
-        if case .eachArm = proposal.sampleSize { prior = min(prior, 400); lever = min(lever, 60) }
+        if case .eachArm = proposal.sampleSize {
+            prior = min(prior, 400)
+            lever = min(lever, 60)
+        }
         return (prior, lever)
     }
 
@@ -124,7 +156,8 @@ public struct Predictor: Sendable {
             rho: priors.rho.sample(lower: ModelParameters.lowestRho(arms: m), upper: 1, using: &rng),
             s: priors.s.sample(lower: 0, upper: .infinity, using: &rng),
             predictionError: priors.predictionError.sample(lower: 0, upper: .infinity, using: &rng),
-            arms: m)
+            arms: m
+        )
         try p.validate()
         let design = try proposal.design(arms: m)
         return Draw(parameters: p, design: design)
@@ -139,7 +172,8 @@ public struct Predictor: Sendable {
             rho: priors.rho.center(lower: ModelParameters.lowestRho(arms: m), upper: 1),
             s: priors.s.center(lower: 0, upper: .infinity),
             predictionError: priors.predictionError.center(lower: 0, upper: .infinity),
-            arms: m)
+            arms: m
+        )
         try p.validate()
         return p
     }
@@ -155,8 +189,10 @@ public struct Predictor: Sendable {
             .map { arms, pairs in
                 let values = pairs.map(\.1.gain)
                 return CandidateSummary(
-                    arms: arms, gainMean: values.reduce(0, +) / Double(values.count),
-                    probabilityActionable: Double(values.filter { $0 > threshold }.count) / Double(values.count))
+                    arms: arms,
+                    gainMean: values.reduce(0, +) / Double(values.count),
+                    probabilityActionable: Double(values.filter { $0 > threshold }.count) / Double(values.count)
+                )
             }
             .sorted { $0.arms < $1.arms }
     }
@@ -175,9 +211,15 @@ public struct Predictor: Sendable {
             return sorted[lower] + (position - Double(lower)) * (sorted[upper] - sorted[lower])
         }
         return GainSummary(
-            mean: mean, sd: variance.squareRoot(), p05: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95),
+            mean: mean,
+            sd: variance.squareRoot(),
+            p05: quantile(0.05),
+            p50: quantile(0.5),
+            p95: quantile(0.95),
             probabilityActionable: Double(gains.filter { $0 > threshold }.count) / n,
-            monteCarloSE: (variance / n).squareRoot(), draws: gains.count)
+            monteCarloSE: (variance / n).squareRoot(),
+            draws: gains.count
+        )
     }
 }
 

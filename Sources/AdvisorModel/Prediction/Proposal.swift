@@ -22,9 +22,16 @@ public struct Proposal: Sendable, Hashable, Codable {
     public var comparison: Comparison?
 
     public init(
-        experiment: String, armCandidates: [Int], armNames: [String]? = nil, baseline: Double,
-        sampleSize: SampleSize? = nil, outcomeSD: Double? = nil, priors: Priors,
-        armMeans: ArmMeansDistribution = .normal, threshold: Threshold, seed: UInt64? = nil,
+        experiment: String,
+        armCandidates: [Int],
+        armNames: [String]? = nil,
+        baseline: Double,
+        sampleSize: SampleSize? = nil,
+        outcomeSD: Double? = nil,
+        priors: Priors,
+        armMeans: ArmMeansDistribution = .normal,
+        threshold: Threshold,
+        seed: UInt64? = nil,
         comparison: Comparison? = nil
     ) {
         self.experiment = experiment

@@ -7,8 +7,14 @@ extension Recommendation {
     /// The limiting factor is the parameter whose 1% favourable change raises the gain most
     /// (the Table 6 elasticities), described with its central value.
     static func make(
-        verdict: Verdict, summary: GainSummary, threshold: Double, levers: [Lever], elasticities: [Elasticity],
-        central: ModelParameters, armMeans: ArmMeansDistribution, bestArmCount: Int?
+        verdict: Verdict,
+        summary: GainSummary,
+        threshold: Double,
+        levers: [Lever],
+        elasticities: [Elasticity],
+        central: ModelParameters,
+        armMeans: ArmMeansDistribution,
+        bestArmCount: Int?
     ) -> Recommendation {
         let chance = NumberText.percent(summary.probabilityActionable)
         let headline: String
@@ -43,7 +49,11 @@ extension Recommendation {
             action = "Run the test as designed: none of the design changes considered improves it meaningfully."
         }
         return Recommendation(
-            headline: headline, action: action, limitingFactor: limitingFactor, limitingParameter: parameter)
+            headline: headline,
+            action: action,
+            limitingFactor: limitingFactor,
+            limitingParameter: parameter
+        )
     }
 
     static func explain(_ parameter: String, central p: ModelParameters, armMeans: ArmMeansDistribution) -> String {

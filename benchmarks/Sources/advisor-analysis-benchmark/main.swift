@@ -45,8 +45,12 @@ final class TimedBoostedTrees: OutcomeModel {
         let validY = validation.outcome.map(Float.init)
         let (predictions, spent) = try seconds { () throws -> [Float] in
             let model = try BoostedTrees(
-                parameters: parameters, features: training.features, labels: trainY, validation: validation.features,
-                validationLabels: validY)
+                parameters: parameters,
+                features: training.features,
+                labels: trainY,
+                validation: validation.features,
+                validationLabels: validY
+            )
             rounds.append(model.summary.rounds)
             return try model.predict(targets)
         }
@@ -89,14 +93,24 @@ boosting.seed = settings.seed
 let timed = TimedBoostedTrees(parameters: boosting)
 // As in PostExperimentAnalyzer: one split for both models, one bootstrap pass for both policies.
 let (split, splitting) = medianSeconds {
-    TLearnerSplit(data: data, holdoutShare: settings.holdoutShare, validationShare: settings.validationShare, seed: settings.seed)
+    TLearnerSplit(
+        data: data,
+        holdoutShare: settings.holdoutShare,
+        validationShare: settings.validationShare,
+        seed: settings.seed
+    )
 }
 let (fit, fitting) = try seconds { try TLearnerFit.fit(data: data, split: split, model: timed) }
 let tlearner = splitting + fitting
 let (ridgeFit, ridge) = try medianSeconds { try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel()) }
 let (estimates, estimating) = medianSeconds {
     ParameterEstimates.estimate(
-        data: data, holdout: fit.holdout, predictions: fit.predictions, bootstrap: settings.estimateBootstrap, seed: settings.seed)
+        data: data,
+        holdout: fit.holdout,
+        predictions: fit.predictions,
+        bootstrap: settings.estimateBootstrap,
+        seed: settings.seed
+    )
 }
 let (evaluations, evaluating) = medianSeconds {
     PolicyEvaluation.evaluate(data: data, fits: [fit, ridgeFit], bootstrap: settings.bootstrap, seed: settings.seed)
@@ -107,7 +121,10 @@ let ridgeEval = evaluations[1]
 let (_, driving) = medianSeconds {
     for predictions in [fit.predictions, ridgeFit.predictions] {
         _ = PostExperimentAnalyzer.drivers(
-            features: split.holdoutFeatures, predictions: predictions, names: drop.covariateNames)
+            features: split.holdoutFeatures,
+            predictions: predictions,
+            names: drop.covariateNames
+        )
     }
 }
 // and the model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
@@ -117,17 +134,31 @@ let (predicted, predicting) = try medianSeconds { () throws -> Double in
     let sd = PostExperimentAnalyzer.standardDeviation(data.outcome)
     let design = SampleDesign(unitsPerArm: sizes, outcomeSD: sd)
     let p = ModelParameters(
-        sigma: max(estimates.sigma, 1e-9), rho: estimates.rho, s: estimates.s,
-        predictionError: estimates.predictionErrorRefined, arms: data.arms)
+        sigma: max(estimates.sigma, 1e-9),
+        rho: estimates.rho,
+        s: estimates.s,
+        predictionError: estimates.predictionErrorRefined,
+        arms: data.arms
+    )
     let gain = try GainEngine(seed: settings.seed).gain(p, design: design).gain
     var paper = p
     paper.predictionError = estimates.predictionError
     _ = try GainEngine(seed: settings.seed).gain(paper, design: design)
     let proposal = Proposal(
-        experiment: "bench", armCandidates: [data.arms], baseline: xgbEval.aipw.uniformValue,
-        sampleSize: .eachArm(sizes), outcomeSD: sd,
-        priors: .init(sigma: .fixed(p.sigma), rho: .fixed(p.rho), s: .fixed(p.s), predictionError: .fixed(p.predictionError)),
-        threshold: .absolute(0.001), seed: settings.seed)
+        experiment: "bench",
+        armCandidates: [data.arms],
+        baseline: xgbEval.aipw.uniformValue,
+        sampleSize: .eachArm(sizes),
+        outcomeSD: sd,
+        priors: .init(
+            sigma: .fixed(p.sigma),
+            rho: .fixed(p.rho),
+            s: .fixed(p.s),
+            predictionError: .fixed(p.predictionError)
+        ),
+        threshold: .absolute(0.001),
+        seed: settings.seed
+    )
     _ = try Predictor().predict(proposal)
     return gain
 }
@@ -138,7 +169,8 @@ let total = ingest + tlearner + ridge + estimating + evaluating + driving + pred
 let result: [String: Any] = [
     "rows": data.units, "arms": data.arms, "covariates": data.features.columns, "bytes": drop.bytesRead,
     "ingest_seconds": ingest, "ingest_mb_per_second": Double(drop.bytesRead) / 1e6 / ingest,
-    "peak_rss_after_ingest_mib": Double(afterIngest.ru_maxrss) / 1024, "rss_at_start_mib": Double(atStart.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
+    "peak_rss_after_ingest_mib": Double(afterIngest.ru_maxrss) / 1024,
+    "rss_at_start_mib": Double(atStart.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
     "xgboost_seconds": timed.xgboostSeconds, "tlearner_other_seconds": tlearner - timed.xgboostSeconds,
     "ridge_seconds": ridge, "estimates_seconds": estimating, "evaluation_seconds": evaluating,
     "drivers_seconds": driving, "prediction_and_levers_seconds": predicting, "total_seconds": total,

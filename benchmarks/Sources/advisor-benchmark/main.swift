@@ -33,7 +33,8 @@ for _ in 0..<15 {
             draws = prediction.gain.draws
             _ = PredictionReport.text(prediction)
             _ = try PredictionReport.json(prediction)
-        })
+        }
+    )
 }
 
 // (b) warm: the exact engine at Penn-Geisinger parameters; its standard error is 0 after one call.
@@ -44,11 +45,14 @@ let paperFinite = try engine.paperAlgorithm(penn, individuals: 5000).gain
 // (c) The Swift literal simulator at n = 5000, R = 200 (same as the numpy run).
 var simulated: LiteralSimulator.Result?
 let simTimes = try (0..<3).map { _ in
-    try seconds { simulated = try LiteralSimulator(parameters: penn, individuals: 5000, replications: 200, seed: 1).run() }
+    try seconds {
+        simulated = try LiteralSimulator(parameters: penn, individuals: 5000, replications: 200, seed: 1).run()
+    }
 }
 
 let result: [String: Any] = [
-    "report_seconds_median": median(reportTimes), "report_seconds_max": reportTimes.max() ?? 0, "report_prior_draws": draws,
+    "report_seconds_median": median(reportTimes), "report_seconds_max": reportTimes.max() ?? 0,
+    "report_prior_draws": draws,
     "exact_gain": exactGain, "exact_first_call_seconds": firstCall, "exact_seconds_per_call": perCall,
     "exact_paper_algorithm_n5000": paperFinite,
     "simulator_seconds_median": median(simTimes), "simulator_mean_gain": simulated?.meanGain ?? 0,
