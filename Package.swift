@@ -13,7 +13,9 @@ let package = Package(
     platforms: [.macOS(.v15)],  // Synchronization.Mutex
     products: [
         .executable(name: "experiment-advisor", targets: ["experiment-advisor"]),
+        // Libraries, so the benchmarks (their own package under benchmarks/) call the shipped stages.
         .library(name: "AdvisorModel", targets: ["AdvisorModel"]),
+        .library(name: "AdvisorAnalysis", targets: ["AdvisorAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,18 +24,26 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // The numerical core: no I/O, no C libraries, no logging. Everything here is a pure function of its inputs.
+        // The numerical core: no I/O, no C libraries, no logging, no sentences. Everything here is a
+        // pure function of its inputs; the analysis stages and policies are values in, values out.
         .target(
             name: "AdvisorModel",
             swiftSettings: strictSettings
         ),
-        // Reading proposal files and rendering reports: the layer between files and the core.
+        // Reading what people write: proposals, manifests, the YAML reader, and the input error
+        // every reader throws (file, line, field, problem, fix).
         .target(
-            name: "AdvisorReports",
+            name: "AdvisorFormats",
             dependencies: [
                 "AdvisorModel",
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Rendering for people and scripts: text and JSON reports, and every sentence they hold.
+        .target(
+            name: "AdvisorReports",
+            dependencies: ["AdvisorModel"],
             swiftSettings: strictSettings
         ),
         // libsystemd (journal, sd_notify) from Debian's libsystemd-dev. Only AdvisorDaemon imports it.
@@ -48,7 +58,8 @@ let package = Package(
             pkgConfig: "xgboost",
             providers: [.apt(["libxgboost-dev"])]
         ),
-        // Boosted-tree outcome models behind a small Swift API: no XGBoost pointer leaves it.
+        // Boosted-tree outcome models and their settings behind a small Swift API: no XGBoost
+        // pointer leaves it.
         .target(
             name: "AdvisorXGBoost",
             dependencies: ["AdvisorModel", "CXGBoost"],
@@ -60,20 +71,27 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Data drops: a streaming, columnar CSV reader (gzip or plain) into ExperimentData.
+        // Data drops: a streaming, columnar CSV reader (gzip or plain) into ExperimentData, and its limits.
         .target(
             name: "AdvisorIngest",
-            dependencies: ["AdvisorModel", "AdvisorReports", "CZlib"],
+            dependencies: ["AdvisorModel", "AdvisorFormats", "CZlib"],
             swiftSettings: strictSettings
         ),
-        // The Linux service around the core: spool, journal, systemd protocol, lifecycle.
+        // The use cases both the CLI and the daemon call (file → prediction, file → verdict), and
+        // the configuration assembled from the settings each module owns.
+        .target(
+            name: "AdvisorAnalysis",
+            dependencies: ["AdvisorModel", "AdvisorFormats", "AdvisorReports", "AdvisorIngest", "AdvisorXGBoost"],
+            swiftSettings: strictSettings
+        ),
+        // The Linux service around the use cases: spool, journal, systemd protocol, lifecycle.
         .target(
             name: "AdvisorDaemon",
             dependencies: [
                 "AdvisorModel",
+                "AdvisorFormats",
                 "AdvisorReports",
-                "AdvisorIngest",
-                "AdvisorXGBoost",
+                "AdvisorAnalysis",
                 "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,25 +103,13 @@ let package = Package(
             name: "experiment-advisor",
             dependencies: [
                 "AdvisorModel",
+                "AdvisorFormats",
                 "AdvisorReports",
+                "AdvisorAnalysis",
                 "AdvisorDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
-        ),
-        // Benchmarks live in their own executable so speed targets never become timed unit tests.
-        .executableTarget(
-            name: "advisor-benchmark",
-            dependencies: ["AdvisorModel", "AdvisorReports"],
-            path: "benchmarks/Sources/advisor-benchmark",
-            swiftSettings: strictSettings
-        ),
-        // The post-experiment analysis stage by stage, against benchmarks/analysis_pandas.py.
-        .executableTarget(
-            name: "advisor-analysis-benchmark",
-            dependencies: ["AdvisorModel", "AdvisorReports", "AdvisorIngest", "AdvisorXGBoost"],
-            path: "benchmarks/Sources/advisor-analysis-benchmark",
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -112,14 +118,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "AdvisorFormatsTests",
+            dependencies: ["AdvisorFormats", "AdvisorModel"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "AdvisorReportsTests",
-            dependencies: ["AdvisorReports", "AdvisorModel"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["AdvisorReports", "AdvisorFormats", "AdvisorModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AdvisorIngestTests",
-            dependencies: ["AdvisorIngest", "AdvisorReports", "AdvisorModel"],
+            dependencies: ["AdvisorIngest", "AdvisorFormats", "AdvisorModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -127,15 +137,23 @@ let package = Package(
             dependencies: ["AdvisorXGBoost", "AdvisorModel"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "AdvisorAnalysisTests",
+            dependencies: ["AdvisorAnalysis", "AdvisorXGBoost", "AdvisorReports", "AdvisorFormats", "AdvisorModel"],
+            swiftSettings: strictSettings
+        ),
         // Depends on the executable so `swift test` builds the binary the process tests start.
         .testTarget(
             name: "AdvisorDaemonTests",
             dependencies: [
                 "AdvisorDaemon",
+                "AdvisorAnalysis",
+                "AdvisorFormats",
                 "AdvisorReports",
                 "AdvisorModel",
                 "experiment-advisor",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,6 @@
 import AdvisorModel
 import Dispatch
-import AdvisorReports
+import AdvisorFormats
 import Foundation
 
 /// A data drop read into columns, ready for the analysis.
@@ -607,7 +607,7 @@ struct CSVColumnParser {
         let width = covariateColumns.count
         var index = slot
         while index < raw.count {
-            if !raw[index].isNaN { raw[index] = Float(codes.code(for: NumberText.significant(Double(raw[index])))) }
+            if !raw[index].isNaN { raw[index] = Float(codes.code(for: CategoryCodes.name(forNumber: raw[index]))) }
             index += width
         }
         categories[slot] = codes
@@ -952,7 +952,7 @@ extension CSVColumnParser {
             while index < incoming.count {
                 let x = incoming[index]
                 if !x.isNaN {
-                    let name = theirs.map { $0.names[Int(x)] } ?? NumberText.significant(Double(x))
+                    let name = theirs.map { $0.names[Int(x)] } ?? CategoryCodes.name(forNumber: x)
                     guard let code = categories[slot]?.code(for: name), code < limits.maxCategories else {
                         throw InputError(
                             file: path,
@@ -1100,6 +1100,14 @@ final class ArmTable {
 struct CategoryCodes {
     private var codes: [String: Int] = [:]
     private(set) var names: [String] = []
+
+    /// The category a number read before its column turned to text becomes: its text as a file
+    /// writes it ("3", "1.2345"), so it meets the same value read later as text. The shortest
+    /// text that reads back as the same Float, not a display rounding (which would merge 1.2345
+    /// and 1.2346).
+    static func name(forNumber x: Float) -> String {
+        x == x.rounded() && abs(x) < 16_777_216 ? String(Int(x)) : x.description
+    }
 
     mutating func code(for value: String) -> Int {
         if let c = codes[value] { return c }

@@ -7,18 +7,15 @@ import Foundation
 /// numbers, then each lever, then the parameters, and the method last. Every figure is defined
 /// in Sources/AdvisorModel/AdvisorModel.docc/GainFromPersonalization.md.
 public enum PredictionReport {
-    /// JSON with snake_case keys, sorted, pretty-printed. Fails rather than write a NaN.
-    public static func json(_ prediction: Prediction) throws -> String {
-        try encodeJSON(prediction)
-    }
+    static let row = ReportText.row
+    static let num = ReportText.number
+    static let pct = NumberText.percent
+    static let points = ReportText.points
 
-    /// Reports as JSON: snake_case keys, sorted, pretty-printed; encoding fails rather than
-    /// write a NaN (JSONEncoder refuses non-finite numbers).
-    static func encodeJSON(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    /// JSON with snake_case keys, sorted, pretty-printed, with the sentences in place. Fails
+    /// rather than write a NaN.
+    public static func json(_ prediction: Prediction) throws -> String {
+        try ReportJSON.encode(PredictionWording.worded(prediction))
     }
 
     /// The human-readable report.
@@ -30,11 +27,11 @@ public enum PredictionReport {
             ] ?? p.verdict.rawValue
         out.append("Experiment \(p.experiment): will personalization beat the best single arm?")
         out.append("")
-        out.append("VERDICT: \(verdictText)")
-        out.append(p.recommendation.headline)
+        out.append("VERDICT: \(ReportText.verdictLabel(p.verdict.rawValue))")
+        out.append(PredictionWording.headline(p))
         out.append("")
-        out.append("DO THIS: \(p.recommendation.action)")
-        out.append("WHY: \(p.recommendation.limitingFactor)")
+        out.append("DO THIS: \(PredictionWording.action(p))")
+        out.append("WHY: \(PredictionWording.limitingFactor(p))")
         out.append("")
         out.append("THE NUMBERS")
         let g = p.gain
@@ -48,7 +45,7 @@ public enum PredictionReport {
             out.append(row("Threshold", "\(num(p.threshold)) (parameters are fixed: the gain is exact)"))
         }
         if let r = p.relativeGain {
-            out.append(row("Relative to best arm", String(format: "%+.1f%%", r * 100)))
+            out.append(row("Relative to best arm", ReportText.relativePercent(r)))
         }
         out.append(row("Best single arm (expected)", num(p.bestUniformValue)))
         if !p.candidates.isEmpty {
@@ -63,7 +60,7 @@ public enum PredictionReport {
         out.append("")
         out.append("WHAT EACH LEVER WOULD DO (predicted gain now -> after)")
         for lever in p.levers {
-            out.append("  - \(lever.change)")
+            out.append("  - \(PredictionWording.change(lever))")
             out.append(
                 "      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (chance above threshold \(pct(lever.probabilityActionableAfter)))"
             )
@@ -91,7 +88,7 @@ public enum PredictionReport {
         out.append("SENSITIVITY (gain after a 1% change, as in the paper's Table 6)")
         for e in p.elasticities {
             out.append(
-                "  \(e.change.padding(toLength: 16, withPad: " ", startingAt: 0)) -> \(num(e.gainAfter))  (elasticity \(String(format: "%.2f", e.elasticity)))"
+                "  \(PredictionWording.change(e).padding(toLength: 16, withPad: " ", startingAt: 0)) -> \(num(e.gainAfter))  (elasticity \(String(format: "%.2f", e.elasticity)))"
             )
         }
         if p.counterfactuals.count > 1 {
@@ -99,23 +96,26 @@ public enum PredictionReport {
             out.append("COUNTERFACTUALS (one parameter taken from the comparison study, Table 5)")
             for c in p.counterfactuals {
                 let value = c.value.map { " = \(num($0))" } ?? ""
+                let parameter = c.parameter?.key ?? "original"
                 out.append(
-                    "  \((c.parameter + value).padding(toLength: 28, withPad: " ", startingAt: 0)) gain \(num(c.gain))"
+                    "  \((parameter + value).padding(toLength: 28, withPad: " ", startingAt: 0)) gain \(num(c.gain))"
                 )
             }
         }
         out.append("")
         out.append("PARAMETERS USED")
         let q = p.parameters
-        out.append(row("σ within-arm heterogeneity", "\(q.sigma) (central \(num(q.central.sigma)))"))
-        out.append(row("ρ cross-arm correlation", "\(q.rho) (central \(num(q.central.rho)))"))
+        out.append(row(ReportText.label(.sigma), "\(q.sigma) (central \(num(q.central.sigma)))"))
+        out.append(row(ReportText.label(.rho), "\(q.rho) (central \(num(q.central.rho)))"))
         out.append(
             row(
-                "s variation in arm means",
+                ReportText.label(.s),
                 "\(q.s) (central \(num(q.central.s)); overall SD of arm means \(num(q.overallArmMeanSD)))"
             )
         )
-        out.append(row("σ_ε prediction error", "\(q.predictionError) (central \(num(q.central.predictionError)))"))
+        out.append(
+            row(ReportText.label(.predictionError), "\(q.predictionError) (central \(num(q.central.predictionError)))")
+        )
         out.append(row("arms", q.armCandidates.map(String.init).joined(separator: ", ")))
         out.append(row("arm means", q.armMeans))
         out.append(row("baseline", num(q.baseline)))
@@ -140,20 +140,7 @@ public enum PredictionReport {
         out.append(
             "  then averaged over draws from the priors. Levers reuse the same draws. Formulas: AdvisorModel.docc."
         )
-        for note in p.notes { out.append("  Note: \(note)") }
+        for note in p.notes { out.append("  Note: \(PredictionWording.note(note))") }
         return out.joined(separator: "\n") + "\n"
-    }
-
-    static func row(_ label: String, _ value: String) -> String {
-        "  " + label.padding(toLength: 30, withPad: " ", startingAt: 0) + value
-    }
-
-    static func num(_ x: Double) -> String { NumberText.significant(x) }
-
-    static func pct(_ p: Double) -> String { NumberText.percent(p) }
-
-    /// "(1.2 percentage points)" for gains on a 0–1 scale, where teams think in points.
-    static func points(_ x: Double) -> String {
-        abs(x) < 1 ? String(format: " (%.2f percentage points if the outcome is a rate)", x * 100) : ""
     }
 }

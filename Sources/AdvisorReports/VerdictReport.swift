@@ -9,23 +9,23 @@ public enum VerdictReport {
     /// JSON with snake_case keys, sorted. At least `verdict`, `best_uniform_arm`,
     /// `estimates.{sigma,rho,s,prediction_error}`, `realized.{gain,standard_error}`, `predicted.gain`.
     public static func json(_ verdict: PostExperimentVerdict) throws -> String {
-        try PredictionReport.encodeJSON(verdict)
+        try ReportJSON.encode(VerdictWording.worded(verdict))
     }
 
     public static func text(_ v: PostExperimentVerdict) -> String {
-        let row = PredictionReport.row
-        let num = PredictionReport.num
+        let row = ReportText.row
+        let num = ReportText.number
         var out: [String] = []
         out.append("Experiment \(v.experiment): personalize, or ship the best arm to everyone?")
         out.append("")
-        out.append("VERDICT: \(v.verdict.rawValue.uppercased().replacingOccurrences(of: "-", with: " "))")
-        out.append(v.headline)
+        out.append("VERDICT: \(ReportText.verdictLabel(v.verdict.rawValue))")
+        out.append(VerdictWording.headline(v))
         out.append("")
-        out.append("DO THIS: \(v.action)")
+        out.append("DO THIS: \(VerdictWording.action(v))")
         out.append("")
         out.append("THE NUMBERS (holdout units only)")
         let r = v.realized
-        let relative = r.relativeGain.map { String(format: ", %+.1f%% vs the best arm", $0 * 100) } ?? ""
+        let relative = r.relativeGain.map { ", \(ReportText.relativePercent($0)) vs the best arm" } ?? ""
         out.append(
             row(
                 "Realized gain (AIPW)",
@@ -44,7 +44,7 @@ public enum VerdictReport {
                 "\(num(v.predicted.gain)) (with the paper's σ_ε: \(num(v.predicted.gainWithPaperPredictionError)))"
             )
         )
-        out.append("  \(v.predicted.statement)")
+        out.append("  \(VerdictWording.statement(v))")
         out.append("")
         out.append("POLICIES")
         for p in v.policies {
@@ -69,13 +69,13 @@ public enum VerdictReport {
         let se = e.standardErrors
         func withSE(_ x: Double, _ s: Double?) -> String { s.map { "\(num(x)) (SE \(num($0)))" } ?? num(x) }
         out.append(
-            row("σ within-arm heterogeneity", "\(withSE(e.sigma, se?.sigma)); uncorrected \(num(e.sigmaUncorrected))")
+            row(ReportText.label(.sigma), "\(withSE(e.sigma, se?.sigma)); uncorrected \(num(e.sigmaUncorrected))")
         )
-        out.append(row("ρ cross-arm correlation", withSE(e.rho, se?.rho)))
-        out.append(row("s variation in arm means", "\(withSE(e.s, se?.s)); uncorrected \(num(e.sUncorrected))"))
+        out.append(row(ReportText.label(.rho), withSE(e.rho, se?.rho)))
+        out.append(row(ReportText.label(.s), "\(withSE(e.s, se?.s)); uncorrected \(num(e.sUncorrected))"))
         out.append(
             row(
-                "σ_ε prediction error",
+                ReportText.label(.predictionError),
                 "\(withSE(e.predictionError, se?.predictionError)) as in the paper; \(num(e.predictionErrorRefined)) without outcome noise"
             )
         )
@@ -87,12 +87,12 @@ public enum VerdictReport {
         if !v.priorComparison.isEmpty {
             out.append("")
             out.append("YOUR PROPOSAL'S PRIORS VS THE DATA")
-            for line in v.priorComparison { out.append("  - \(line)") }
+            for comparison in v.priorComparison { out.append("  - \(VerdictWording.priorComparison(comparison))") }
         }
         out.append("")
         out.append("FOR THE NEXT TEST (predicted gain now -> after the change)")
         for lever in v.levers {
-            out.append("  - \(lever.change)")
+            out.append("  - \(PredictionWording.change(lever))")
             out.append("      \(num(lever.gainNow)) -> \(num(lever.gainAfter))")
         }
         out.append("")
@@ -122,7 +122,7 @@ public enum VerdictReport {
         )
         out.append("  doubly robust (AIPW) and inverse-propensity (IPW) scores, with paired bootstrap standard errors.")
         out.append("  Formulas: AdvisorModel.docc/EstimatingParameters.md.")
-        for note in v.notes { out.append("  Note: \(note)") }
+        for note in v.notes { out.append("  Note: \(VerdictWording.note(note))") }
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -1,4 +1,6 @@
+import AdvisorAnalysis
 import AdvisorDaemon
+import AdvisorFormats
 import AdvisorReports
 import ArgumentParser
 import Foundation

@@ -1,3 +1,5 @@
+import AdvisorAnalysis
+import AdvisorFormats
 import AdvisorReports
 import ArgumentParser
 

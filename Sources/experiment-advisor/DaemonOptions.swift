@@ -1,4 +1,5 @@
 import AdvisorDaemon
+import AdvisorFormats
 import AdvisorReports
 import ArgumentParser
 import Foundation

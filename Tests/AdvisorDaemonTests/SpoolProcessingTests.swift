@@ -1,5 +1,7 @@
+import AdvisorAnalysis
 import AdvisorDaemon
 import AdvisorModel
+import AdvisorFormats
 import AdvisorReports
 import Foundation
 import Logging

@@ -99,15 +99,7 @@ struct EstimationTests {
         let seeds = 30
         for seed in 0..<UInt64(seeds) {
             let (data, fit, _) = try Self.run(truth, units: 6_000, seed: 100 + seed)
-            let evaluation = PolicyEvaluation.evaluate(
-                data: data,
-                holdout: fit.holdout,
-                assignment: fit.assignment,
-                uniformArm: fit.bestUniformArm,
-                predictions: fit.predictions,
-                bootstrap: 200,
-                seed: seed
-            )
+            let evaluation = PolicyEvaluation.evaluate(data: data, fits: [fit], bootstrap: 200, seed: seed)[0]
             var trueGain = 0.0
             for (k, i) in fit.holdout.enumerated() {
                 trueGain +=
@@ -127,27 +119,13 @@ struct EstimationTests {
     func verdictDirections() throws {
         let flat = SyntheticExperiment(sigma: 0, rho: 0, armMeans: [0, 0, 0.05], noise: 0.5)
         let (d0, f0, _) = try Self.run(flat, units: 30_000, seed: 3)
-        let e0 = PolicyEvaluation.evaluate(
-            data: d0,
-            holdout: f0.holdout,
-            assignment: f0.assignment,
-            uniformArm: f0.bestUniformArm,
-            predictions: f0.predictions,
-            bootstrap: 200
-        )
+        let e0 = PolicyEvaluation.evaluate(data: d0, fits: [f0], bootstrap: 200)[0]
         #expect(e0.aipw.gain - 1.96 * e0.aipw.standardError < 0.005, "gain \(e0.aipw.gain) ± \(e0.aipw.standardError)")
         #expect(f0.bestUniformArm == 2)
 
         let rich = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [0, 0, 0.05], noise: 0.5)
         let (d1, f1, _) = try Self.run(rich, units: 30_000, seed: 3)
-        let e1 = PolicyEvaluation.evaluate(
-            data: d1,
-            holdout: f1.holdout,
-            assignment: f1.assignment,
-            uniformArm: f1.bestUniformArm,
-            predictions: f1.predictions,
-            bootstrap: 200
-        )
+        let e1 = PolicyEvaluation.evaluate(data: d1, fits: [f1], bootstrap: 200)[0]
         #expect(e1.aipw.gain - 1.96 * e1.aipw.standardError > 0.1, "gain \(e1.aipw.gain) ± \(e1.aipw.standardError)")
         #expect(abs(e1.armShares.reduce(0, +) - 1) < 1e-12 && e1.armShares.allSatisfy { $0 > 0.15 })
     }
@@ -285,19 +263,11 @@ struct EstimationLayoutTests {
         let truth = SyntheticExperiment(sigma: 0.3, rho: 0.2, armMeans: [0, 0.02, 0.04], noise: 0.5)
         let data = truth.generate(units: 4_000, seed: 8)
         let split = TLearnerSplit(data: data, seed: 9)
-        let ridge = try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel())
-        let rough = try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel(lambda: 10))
+        let ridge = try TLearnerFit.fit(split: split, model: RidgeOutcomeModel(), name: "ridge")
+        let rough = try TLearnerFit.fit(split: split, model: RidgeOutcomeModel(lambda: 10), name: "rough")
         let together = PolicyEvaluation.evaluate(data: data, fits: [ridge, rough], bootstrap: 100, seed: 4)
         for (fit, joint) in zip([ridge, rough], together) {
-            let alone = PolicyEvaluation.evaluate(
-                data: data,
-                holdout: fit.holdout,
-                assignment: fit.assignment,
-                uniformArm: fit.bestUniformArm,
-                predictions: fit.predictions,
-                bootstrap: 100,
-                seed: 4
-            )
+            let alone = PolicyEvaluation.evaluate(data: data, fits: [fit], bootstrap: 100, seed: 4)[0]
             #expect(joint == alone)
         }
         // The two policies differ, so the check is not of one policy against itself.

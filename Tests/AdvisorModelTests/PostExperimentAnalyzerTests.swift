@@ -25,9 +25,8 @@ struct PostExperimentAnalyzerTests {
             SyntheticExperiment(sigma: 0.001, rho: 0, armMeans: [0.2, 0.25, 0.3], noise: 0.3),
             units: 30_000
         )
-        #expect(v.verdict == .shipUniform, "\(v.headline)")
+        #expect(v.verdict == .shipUniform, "\(v.realized)")
         #expect(v.bestUniformArm == "arm-2")
-        #expect(v.action.hasPrefix("Ship 'arm-2' to everyone"))
     }
 
     @Test("Much heterogeneity: personalize, with realized and predicted gains that agree")
@@ -37,9 +36,9 @@ struct PostExperimentAnalyzerTests {
             SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5, extraContinuous: 2),
             units: 30_000
         )
-        #expect(v.verdict == .personalize, "\(v.headline)")
+        #expect(v.verdict == .personalize, "\(v.realized)")
         #expect(v.realized.lower > 0 && v.realized.gain >= v.threshold)
-        #expect(v.predicted.gain > 0 && v.predicted.agrees, "\(v.predicted.statement)")
+        #expect(v.predicted.gain > 0 && v.predicted.agrees, "\(v.predicted) vs \(v.realized)")
         // The drivers are the covariates that move one arm against the others.
         let drivers = v.policies.first?.drivers.map(\.covariate) ?? []
         #expect(Set(drivers.prefix(3)) == ["x1", "x2", "x3"], "\(drivers)")
@@ -54,33 +53,41 @@ struct PostExperimentAnalyzerTests {
         )
         #expect(
             v.verdict == .inconclusive,
-            "\(v.headline) [\(v.realized.lower), \(v.realized.upper)] threshold \(v.threshold)"
+            "[\(v.realized.lower), \(v.realized.upper)] threshold \(v.threshold)"
         )
-        #expect(v.action.hasPrefix("Collect more data"))
     }
 
-    @Test("An earlier proposal's priors are compared with the estimates in plain words")
+    /// Estimates a proposal's priors are compared with (σ_ε against the refined one).
+    static let estimates = ParameterEstimates(
+        sigma: 0.3,
+        sigmaUncorrected: 0.31,
+        rho: 0.8,
+        s: 0.01,
+        sUncorrected: 0.011,
+        predictionError: 0.5,
+        predictionErrorRefined: 0.1,
+        irreducibleNoise: 0.49,
+        standardErrors: nil,
+        smallestCell: 100,
+        cellsPerArm: 10
+    )
+
+    @Test("An earlier proposal's priors are judged against the estimates: optimistic means more gain than the data")
     func priorComparison() {
-        let estimates = ParameterEstimates(
-            sigma: 0.3,
-            sigmaUncorrected: 0.31,
-            rho: 0.8,
-            s: 0.01,
-            sUncorrected: 0.011,
-            predictionError: 0.5,
-            predictionErrorRefined: 0.1,
-            irreducibleNoise: 0.49,
-            standardErrors: nil,
-            smallestCell: 100,
-            cellsPerArm: 10
-        )
-        let lines = PostExperimentAnalyzer.compare(
+        let comparisons = PostExperimentAnalysis.compare(
             prior: ModelParameters(sigma: 0.3, rho: 0.3, s: 0.02, predictionError: 0.1, arms: 4),
-            estimates: estimates
+            estimates: Self.estimates
         )
-        #expect(lines.contains("Your ρ prior of 0.3 was optimistic: the data say 0.8."))
-        #expect(lines.contains("Your σ prior of 0.3 matched the data (0.3)."))
-        #expect(lines.contains("Your s prior of 0.02 was pessimistic: the data say 0.01."))
+        // ρ 0.3 vs 0.8: lower correlation promises more gain; s 0.02 vs 0.01: more spread in the
+        // arm means promises less; σ and σ_ε are equal.
+        #expect(comparisons.map(\.parameter) == ModelParameter.continuous)
+        #expect(comparisons.map(\.assessment) == [.matched, .optimistic, .pessimistic, .matched])
+        // 20% apart is still a match; 21% is not (ρ: 0.1 absolute).
+        let near = PostExperimentAnalysis.compare(
+            prior: ModelParameters(sigma: 0.36, rho: 0.71, s: 0.0079, predictionError: 0.1, arms: 4),
+            estimates: Self.estimates
+        )
+        #expect(near.map(\.assessment) == [.matched, .matched, .optimistic, .matched])
     }
 }
 

@@ -136,14 +136,7 @@ struct BoostedTreesTLearnerTests {
         #expect(abs(e.sigma - 0.3) < 0.06, "σ̂ = \(e.sigma)")
         #expect(abs(e.rho - 0.5) < 0.12, "ρ̂ = \(e.rho)")
         #expect(abs(e.predictionError - 0.5) < 0.05, "σ̂_ε = \(e.predictionError)")
-        let evaluation = PolicyEvaluation.evaluate(
-            data: data,
-            holdout: fit.holdout,
-            assignment: fit.assignment,
-            uniformArm: fit.bestUniformArm,
-            predictions: fit.predictions,
-            bootstrap: 200
-        )
+        let evaluation = PolicyEvaluation.evaluate(data: data, fits: [fit], bootstrap: 200)[0]
         #expect(
             evaluation.aipw.gain > 2 * evaluation.aipw.standardError,
             "the learned policy should beat the best arm here"

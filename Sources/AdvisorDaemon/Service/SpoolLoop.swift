@@ -1,4 +1,6 @@
+import AdvisorAnalysis
 import AdvisorModel
+import AdvisorFormats
 import AdvisorReports
 import Foundation
 import Logging
@@ -113,20 +115,19 @@ struct SpoolLoop {
         switch outcome {
         case .predicted(let p, let report, _, let archived):
             counts.reports += 1
-            let relative = p.relativeGain.map { " (\(String(format: "%+.1f%%", $0 * 100)) vs best arm)" } ?? ""
             last = "\(p.experiment) \(p.verdict.rawValue)"
             var metadata = Self.decisionMetadata(
                 .prediction,
                 experiment: p.experiment,
                 verdict: p.verdict.rawValue,
                 relativeGain: p.relativeGain,
-                action: p.recommendation.action,
+                action: PredictionWording.action(p),
                 report: report,
                 archived: archived
             )
             metadata[MetadataKey.predictedGain] = "\(p.gain.mean)"
             logger.info(
-                "\(p.experiment): \(p.verdict.rawValue), predicted gain \(NumberText.significant(p.gain.mean))\(relative); do: \(p.recommendation.action)",
+                "\(PredictionWording.journalMessage(p))",
                 metadata: metadata
             )
         case .verdict(let v, let report, _, let archived):
@@ -137,7 +138,7 @@ struct SpoolLoop {
                 experiment: v.experiment,
                 verdict: v.verdict.rawValue,
                 relativeGain: v.realized.relativeGain,
-                action: v.action,
+                action: VerdictWording.action(v),
                 report: report,
                 archived: archived
             )
@@ -147,7 +148,7 @@ struct SpoolLoop {
             metadata[MetadataKey.policy] = "\(v.policy)"
             metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
             logger.info(
-                "\(v.experiment): \(v.verdict.rawValue), realized gain \(NumberText.significant(v.realized.gain)) ± \(NumberText.significant(v.realized.standardError)) (predicted \(NumberText.significant(v.predicted.gain))); do: \(v.action)",
+                "\(VerdictWording.journalMessage(v))",
                 metadata: metadata
             )
         case .rejected(let experiment, let error, let input, let errorFile):

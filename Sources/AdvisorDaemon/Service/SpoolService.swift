@@ -1,4 +1,6 @@
+import AdvisorAnalysis
 import AdvisorModel
+import AdvisorFormats
 import AdvisorReports
 import Foundation
 import Logging

@@ -60,8 +60,8 @@ public enum ArmMeansDistribution: Sendable, Hashable, Codable {
     public var name: String {
         switch self {
         case .normal: return "normal"
-        case .spikeAndSlab(let pi): return "spike-and-slab (spike probability \(format(pi)))"
-        case .studentT(let nu): return "Student-t (\(format(nu)) degrees of freedom)"
+        case .spikeAndSlab(let pi): return "spike-and-slab (spike probability \(NumberText.shortest(pi)))"
+        case .studentT(let nu): return "Student-t (\(NumberText.shortest(nu)) degrees of freedom)"
         case .list(let means): return "the \(means.count) listed arm means"
         }
     }

@@ -54,7 +54,7 @@ public struct ModelParameters: Sendable, Hashable, Codable {
             "rho",
             rho,
             rho.isFinite && rho >= lowest - 1e-12 && rho <= 1,
-            validRange: "between \(format(lowest)) (= −1/(m−1) for m = \(arms)) and 1"
+            validRange: "between \(NumberText.shortest(lowest)) (= −1/(m−1) for m = \(arms)) and 1"
         )
     }
 }
@@ -73,7 +73,7 @@ public enum ModelError: Error, Sendable, Hashable, CustomStringConvertible {
         case .stopped:
             return "the computation was stopped before it finished"
         case let .invalidParameter(name, value, validRange):
-            return "\(name) = \(format(value)) is invalid: it must be \(validRange)"
+            return "\(name) = \(NumberText.shortest(value)) is invalid: it must be \(validRange)"
         case let .inconsistent(message):
             return message
         }
@@ -88,15 +88,4 @@ public enum ModelError: Error, Sendable, Hashable, CustomStringConvertible {
     ) throws(ModelError) {
         if !ok { throw ModelError.invalidParameter(name: name, value: value, validRange: validRange()) }
     }
-}
-
-/// Shortest readable rendering of a number for messages (no trailing zeros, no exponent unless needed).
-func format(_ x: Double) -> String {
-    if x.isNaN { return "NaN" }
-    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-    var text = String(format: "%.6g", x)
-    if text.contains("e") { return text }
-    while text.contains(".") && (text.hasSuffix("0") || text.hasSuffix(".")) { text.removeLast() }
-    return text
 }

@@ -51,7 +51,7 @@ public struct SampleDesign: Sendable, Hashable, Codable {
         if let smallest = unitsPerArm.min(), let largest = unitsPerArm.max(), largest > Self.maximumSizeRatio * smallest
         {
             throw ModelError.inconsistent(
-                "sample_size: the largest arm (\(format(largest)) units) has more than \(format(Self.maximumSizeRatio))× the units of the smallest (\(format(smallest))); give arm sizes within 1000:1 of each other"
+                "sample_size: the largest arm (\(NumberText.shortest(largest)) units) has more than \(NumberText.shortest(Self.maximumSizeRatio))× the units of the smallest (\(NumberText.shortest(smallest))); give arm sizes within 1000:1 of each other"
             )
         }
         try ModelError.check(

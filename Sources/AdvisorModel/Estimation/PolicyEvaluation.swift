@@ -19,80 +19,35 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
     /// Share of holdout units the policy sends to each arm (the paper's Figure 9).
     public var armShares: [Double]
 
-    /// `assignment[k]`: the arm the policy picks for the k-th holdout unit; `uniformArm`: the
-    /// arm chosen on the training split; `predictions[a][k]`: the outcome model's prediction,
-    /// used by AIPW.
+    /// Every policy against one uniform arm on the same holdout units. `assignment[k]`: the arm
+    /// the policy picks for holdout unit k; `scores`: the doubly robust scores its AIPW value
+    /// reads (each T-learner's own model). All policies are resampled with the same draws, so
+    /// one pass of the bootstrap serves them all and their differences are paired.
     public static func evaluate(
-        data: ExperimentData,
-        holdout: [Int],
-        assignment: [Int],
+        _ policies: [(assignment: [Int], scores: DoublyRobustScores)],
         uniformArm: Int,
-        predictions: [[Double]],
+        arms: Int,
         bootstrap: Int = 500,
         seed: UInt64 = 1
-    ) -> PolicyEvaluation {
-        evaluate(
-            data: data,
-            holdout: holdout,
-            uniformArm: uniformArm,
-            policies: [(assignment, predictions)],
-            bootstrap: bootstrap,
-            seed: seed
-        )[0]
-    }
-
-    /// Every fit's policy, on the holdout the fits share (one `TLearnerSplit`). All policies are
-    /// resampled with the same draws, so one pass of the bootstrap serves them all.
-    public static func evaluate(
-        data: ExperimentData,
-        fits: [TLearnerFit],
-        bootstrap: Int = 500,
-        seed: UInt64 = 1
-    )
-        -> [PolicyEvaluation]
-    {
-        guard let first = fits.first else { return [] }
-        precondition(
-            fits.allSatisfy { $0.holdout == first.holdout && $0.bestUniformArm == first.bestUniformArm },
-            "the fits must share one split"
-        )
-        return evaluate(
-            data: data,
-            holdout: first.holdout,
-            uniformArm: first.bestUniformArm,
-            policies: fits.map { ($0.assignment, $0.predictions) },
-            bootstrap: bootstrap,
-            seed: seed
-        )
-    }
-
-    static func evaluate(
-        data: ExperimentData,
-        holdout: [Int],
-        uniformArm: Int,
-        policies: [(assignment: [Int], predictions: [[Double]])],
-        bootstrap: Int,
-        seed: UInt64
     ) -> [PolicyEvaluation] {
-        let n = holdout.count
+        guard let first = policies.first?.scores else { return [] }
+        let n = first.count
+        precondition(policies.allSatisfy { $0.scores.units == first.units }, "the policies must share one holdout")
         var pairs: [(policy: [Double], uniform: [Double])] = []
         var allShares: [[Double]] = []
-        for (assignment, predictions) in policies {
+        for (assignment, scores) in policies {
             var ipwPolicy = [Double](repeating: 0, count: n)
             var ipwUniform = ipwPolicy
             var drPolicy = ipwPolicy
             var drUniform = ipwPolicy
-            var shares = [Double](repeating: 0, count: data.arms)
-            for (k, i) in holdout.enumerated() {
-                let t = data.arm[i]
-                let y = data.outcome[i]
-                let e = data.propensity[i]
+            var shares = [Double](repeating: 0, count: arms)
+            for k in 0..<n {
                 let a = assignment[k]
                 shares[a] += 1
-                ipwPolicy[k] = t == a ? y / e : 0
-                ipwUniform[k] = t == uniformArm ? y / e : 0
-                drPolicy[k] = predictions[a][k] + (t == a ? (y - predictions[a][k]) / e : 0)
-                drUniform[k] = predictions[uniformArm][k] + (t == uniformArm ? (y - predictions[uniformArm][k]) / e : 0)
+                ipwPolicy[k] = scores.ipw(k, arm: a)
+                ipwUniform[k] = scores.ipw(k, arm: uniformArm)
+                drPolicy[k] = scores.aipw(k, arm: a)
+                drUniform[k] = scores.aipw(k, arm: uniformArm)
             }
             pairs += [(ipwPolicy, ipwUniform), (drPolicy, drUniform)]
             allShares.append(shares.map { $0 / Double(max(n, 1)) })
@@ -101,6 +56,24 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
         return allShares.indices.map { p in
             PolicyEvaluation(ipw: comparisons[2 * p], aipw: comparisons[2 * p + 1], armShares: allShares[p])
         }
+    }
+
+    /// Each fit's own policy, scored by its own model, against the split's best uniform arm.
+    public static func evaluate(
+        data: ExperimentData,
+        fits: [TLearnerFit],
+        bootstrap: Int = 500,
+        seed: UInt64 = 1
+    )
+        -> [PolicyEvaluation]
+    {
+        evaluate(
+            fits.map { ($0.assignment, DoublyRobustScores(data: data, fit: $0)) },
+            uniformArm: fits.first?.bestUniformArm ?? 0,
+            arms: data.arms,
+            bootstrap: bootstrap,
+            seed: seed
+        )
     }
 
     /// Means of per-unit score columns (policy, uniform) and paired bootstrap SEs of their

@@ -43,12 +43,11 @@ struct LeverContext {
     func levers(curve: [ArmCurvePoint]) -> [Lever] {
         let now = gainNow
         var result: [Lever] = []
-        func add(_ name: String, _ change: String, _ transform: (Predictor.Draw) -> Predictor.Draw?) {
+        func add(_ kind: LeverKind, _ transform: (Predictor.Draw) -> Predictor.Draw?) {
             guard let after = evaluate(transform) else { return }
             result.append(
                 Lever(
-                    name: name,
-                    change: change,
+                    kind: kind,
                     gainNow: now,
                     gainAfter: after.mean,
                     probabilityActionableAfter: after.probability
@@ -57,10 +56,7 @@ struct LeverContext {
         }
         let f = settings.covariatesSigmaFactor
         let dr = settings.covariatesRhoShift
-        add(
-            "collect-covariates",
-            "collect covariates that tell people apart: σ ×\(format(f)), ρ −\(format(dr))"
-        ) { d in
+        add(.collectCovariates(sigmaFactor: f, rhoShift: dr)) { d in
             var d = d
             d.parameters.sigma *= f
             d.parameters.rho = max(d.parameters.rho - dr, ModelParameters.lowestRho(arms: d.parameters.arms))
@@ -68,27 +64,21 @@ struct LeverContext {
         }
         let dd = settings.diversifyRhoShift
         let g = settings.diversifySFactor
-        add(
-            "diversify-arms",
-            "test arms that work through different mechanisms: ρ −\(format(dd)), but s ×\(format(g))"
-        ) { d in
+        add(.diversifyArms(rhoShift: dd, sFactor: g)) { d in
             var d = d
             d.parameters.rho = max(d.parameters.rho - dd, ModelParameters.lowestRho(arms: d.parameters.arms))
             d.parameters.s *= g
             return d
         }
         if proposal.sampleSize != nil {
-            add("add-samples", "double the sample size") { resized($0, by: 2) }
-            add("fewer-samples", "halve the sample size") { resized($0, by: 0.5) }
+            add(.addSamples(factor: 2)) { resized($0, by: 2) }
+            add(.fewerSamples(factor: 0.5)) { resized($0, by: 0.5) }
         }
         if let best = curve.max(by: { $0.gain < $1.gain }) {
             let current = proposal.armCandidates[0]
-            add(
-                "arm-count",
-                best.arms == current
-                    ? "keep \(current) arms: no other count from 2 to \(curve.last?.arms ?? current) does better"
-                    : "run \(best.arms) arms instead of \(current)"
-            ) { withArms($0, best.arms) }
+            add(.armCount(best: best.arms, current: current, largestTried: curve.last?.arms ?? current)) {
+                withArms($0, best.arms)
+            }
         }
         return result.sorted { $0.gainAfter > $1.gainAfter }
     }
@@ -162,8 +152,7 @@ struct LeverContext {
     func elasticities() -> [Elasticity] {
         let now = gainNow
         func make(
-            _ name: String,
-            _ change: String,
+            _ parameter: ModelParameter,
             _ transform: @escaping (inout ModelParameters) -> Void
         )
             -> Elasticity?
@@ -176,15 +165,15 @@ struct LeverContext {
                 })
             else { return nil }
             let elasticity = now != 0 ? (after.mean - now) / abs(now) / 0.01 : 0
-            return Elasticity(parameter: name, change: change, gainAfter: after.mean, elasticity: elasticity)
+            return Elasticity(parameter: parameter, gainAfter: after.mean, elasticity: elasticity)
         }
         return [
-            make("s", "1% lower s") { $0.s *= 0.99 },
-            make("sigma", "1% higher σ") { $0.sigma *= 1.01 },
-            make("rho", "1% lower ρ") { p in
+            make(.s) { $0.s *= 0.99 },
+            make(.sigma) { $0.sigma *= 1.01 },
+            make(.rho) { p in
                 p.rho = max(p.rho - 0.01 * abs(p.rho), ModelParameters.lowestRho(arms: p.arms))
             },
-            make("prediction_error", "1% lower σ_ε") { $0.predictionError *= 0.99 },
+            make(.predictionError) { $0.predictionError *= 0.99 },
         ].compactMap { $0 }
     }
 
@@ -196,7 +185,7 @@ struct LeverContext {
             (0..<k).map { lo + (hi - lo) * Double($0) / Double(k - 1) }
         }
         func curve(
-            _ name: String,
+            _ parameter: ModelParameter,
             _ values: [Double],
             _ set: (inout ModelParameters, Double) -> Void
         )
@@ -207,15 +196,15 @@ struct LeverContext {
                 set(&p, v)
                 return engine.unchecked(p, means: proposal.armMeans, design: design).gain
             }
-            return SensitivityCurve(parameter: name, values: values, gains: gains)
+            return SensitivityCurve(parameter: parameter, values: values, gains: gains)
         }
         let sigmaScale = central.sigma
         return [
-            curve("s", grid(0, central.s > 0 ? 2 * central.s : sigmaScale)) { $0.s = $1 },
-            curve("sigma", grid(0.25 * central.sigma, 2 * central.sigma)) { $0.sigma = $1 },
-            curve("rho", grid(ModelParameters.lowestRho(arms: central.arms), 1)) { $0.rho = $1 },
+            curve(.s, grid(0, central.s > 0 ? 2 * central.s : sigmaScale)) { $0.s = $1 },
+            curve(.sigma, grid(0.25 * central.sigma, 2 * central.sigma)) { $0.sigma = $1 },
+            curve(.rho, grid(ModelParameters.lowestRho(arms: central.arms), 1)) { $0.rho = $1 },
             curve(
-                "prediction_error",
+                .predictionError,
                 grid(0, central.predictionError > 0 ? 2 * central.predictionError : sigmaScale)
             ) { $0.predictionError = $1 },
         ]
@@ -230,19 +219,12 @@ struct LeverContext {
             p.rho = max(p.rho, ModelParameters.lowestRho(arms: p.arms))
             return engine.unchecked(p, means: proposal.armMeans, design: try? proposal.design(arms: p.arms)).gain
         }
-        var result = [Counterfactual(parameter: "original", value: nil, gain: gain(central))]
-        let swaps: [(String, Double, (inout ModelParameters) -> Void)] = [
-            ("sigma", other.sigma, { $0.sigma = other.sigma }),
-            ("rho", other.rho, { $0.rho = other.rho }),
-            ("s", other.s, { $0.s = other.s }),
-            ("prediction_error", other.predictionError, { $0.predictionError = other.predictionError }),
-            ("arms", Double(other.arms), { $0.arms = other.arms }),
-        ]
+        var result = [Counterfactual(parameter: nil, value: nil, gain: gain(central))]
         if case .list = proposal.armMeans { return result }
-        for (name, value, apply) in swaps {
+        for parameter in ModelParameter.allCases {
             var p = central
-            apply(&p)
-            result.append(Counterfactual(parameter: name, value: value, gain: gain(p)))
+            parameter.set(parameter.value(in: other), in: &p)
+            result.append(Counterfactual(parameter: parameter, value: parameter.value(in: other), gain: gain(p)))
         }
         return result
     }

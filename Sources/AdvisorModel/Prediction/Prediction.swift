@@ -1,5 +1,6 @@
-/// Everything a proposal report says, as data. Rendering (text, JSON) lives in AdvisorReports.
-public struct Prediction: Sendable, Hashable, Codable {
+/// Everything a proposal report says, as data: decisions and numbers, no sentences. The words
+/// (text, JSON, journal) are written in AdvisorReports.
+public struct Prediction: Sendable, Hashable, Encodable {
     public var experiment: String
     public var verdict: Verdict
     public var recommendation: Recommendation
@@ -18,7 +19,23 @@ public struct Prediction: Sendable, Hashable, Codable {
     public var counterfactuals: [Counterfactual]
     public var candidates: [CandidateSummary]
     public var parameters: ParametersUsed
-    public var notes: [String]
+    /// What the reader should know about how the figures were computed.
+    public var notes: [PredictionNote]
+
+    enum CodingKeys: String, CodingKey {
+        case experiment, verdict, recommendation, gain, relativeGain, threshold, bestUniformValue, levers, armCurve
+        case elasticities, sensitivity, counterfactuals, candidates, parameters
+    }
+}
+
+/// A caveat on a prediction, worded by the report layer.
+public enum PredictionNote: Sendable, Hashable {
+    /// Fewer prior draws than configured, because each draw of these arm means costs more.
+    case reducedDraws(prior: Int, lever: Int, armMeans: String)
+    /// No sample size: the gains are for an infinite population.
+    case infinitePopulation
+    /// Listed arm means: no arm-count curve.
+    case listedArmMeans
 }
 
 /// The three verdicts, from the probability that the gain beats the threshold.
@@ -43,54 +60,97 @@ public struct GainSummary: Sendable, Hashable, Codable {
 }
 
 /// One design change and the gain predicted after it.
-public struct Lever: Sendable, Hashable, Codable {
-    /// Stable identifier: collect-covariates, diversify-arms, add-samples, fewer-samples, arm-count.
-    public var name: String
-    /// The change in words and numbers.
-    public var change: String
+public struct Lever: Sendable, Hashable, Encodable {
+    /// The change and its size.
+    public var kind: LeverKind
     public var gainNow: Double
     public var gainAfter: Double
     public var probabilityActionableAfter: Double
+
+    /// Stable identifier: collect-covariates, diversify-arms, add-samples, fewer-samples, arm-count.
+    public var name: String { kind.name }
+
+    enum CodingKeys: String, CodingKey { case name, gainNow, gainAfter, probabilityActionableAfter }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(gainNow, forKey: .gainNow)
+        try container.encode(gainAfter, forKey: .gainAfter)
+        try container.encode(probabilityActionableAfter, forKey: .probabilityActionableAfter)
+    }
 }
 
-public struct ArmCurvePoint: Sendable, Hashable, Codable {
+/// The design changes a prediction weighs, with the sizes the settings give them.
+public enum LeverKind: Sendable, Hashable {
+    /// Covariates that tell people apart: σ multiplied, ρ lowered.
+    case collectCovariates(sigmaFactor: Double, rhoShift: Double)
+    /// Arms that work through different mechanisms: ρ lowered, but s multiplied.
+    case diversifyArms(rhoShift: Double, sFactor: Double)
+    case addSamples(factor: Double)
+    case fewerSamples(factor: Double)
+    /// The best arm count on the arm curve (`best == current` when no other count does better).
+    case armCount(best: Int, current: Int, largestTried: Int)
+
+    public var name: String {
+        switch self {
+        case .collectCovariates: "collect-covariates"
+        case .diversifyArms: "diversify-arms"
+        case .addSamples: "add-samples"
+        case .fewerSamples: "fewer-samples"
+        case .armCount: "arm-count"
+        }
+    }
+}
+
+public struct ArmCurvePoint: Sendable, Hashable, Encodable {
     public var arms: Int
     public var gain: Double
 }
 
 /// Table 6: the gain after a 1% change of one parameter in its favourable direction.
-public struct Elasticity: Sendable, Hashable, Codable {
-    public var parameter: String
-    public var change: String
+public struct Elasticity: Sendable, Hashable, Encodable {
+    /// The parameter moved 1% in the direction that raises the gain (`gainRisesWithValue`).
+    public var parameter: ModelParameter
     public var gainAfter: Double
     /// Percent change of the gain per 1% change of the parameter.
     public var elasticity: Double
 }
 
 /// Figure 12: the gain as one parameter moves, the others at their central values.
-public struct SensitivityCurve: Sendable, Hashable, Codable {
-    public var parameter: String
+public struct SensitivityCurve: Sendable, Hashable, Encodable {
+    public var parameter: ModelParameter
     public var values: [Double]
     public var gains: [Double]
 }
 
 /// Table 5: the gain with one parameter taken from the comparison study.
-public struct Counterfactual: Sendable, Hashable, Codable {
-    public var parameter: String
+public struct Counterfactual: Sendable, Hashable, Encodable {
+    /// The swapped-in parameter; nil for the original row (JSON: "original").
+    public var parameter: ModelParameter?
     /// The swapped-in value; nil for the original row.
     public var value: Double?
     public var gain: Double
+
+    enum CodingKeys: String, CodingKey { case parameter, value, gain }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(parameter?.key ?? "original", forKey: .parameter)
+        try container.encodeIfPresent(value, forKey: .value)
+        try container.encode(gain, forKey: .gain)
+    }
 }
 
 /// Per arm-count candidate, when the proposal lists several.
-public struct CandidateSummary: Sendable, Hashable, Codable {
+public struct CandidateSummary: Sendable, Hashable, Encodable {
     public var arms: Int
     public var gainMean: Double
     public var probabilityActionable: Double
 }
 
 /// What the prediction assumed, so every figure can be traced.
-public struct ParametersUsed: Sendable, Hashable, Codable {
+public struct ParametersUsed: Sendable, Hashable, Encodable {
     public var sigma: String
     public var rho: String
     public var s: String
@@ -108,13 +168,23 @@ public struct ParametersUsed: Sendable, Hashable, Codable {
     public var population: Bool
 }
 
-/// The lead of the report: what to conclude and what to do.
-public struct Recommendation: Sendable, Hashable, Codable {
-    /// One sentence: the verdict in words.
-    public var headline: String
+/// The lead of the report as decisions: what to do, and what holds the gain back.
+public struct Recommendation: Sendable, Hashable, Encodable {
     /// The one thing to do.
-    public var action: String
-    /// The parameter that holds the gain back most, and why, in plain words.
-    public var limitingFactor: String
-    public var limitingParameter: String
+    public var nextStep: NextStep
+    /// The parameter whose 1% favourable change raises the gain most (the Table 6 elasticities).
+    public var limitingParameter: ModelParameter
+
+    enum CodingKeys: String, CodingKey { case limitingParameter }
+
+    public enum NextStep: Sendable, Hashable {
+        /// Apply the best lever (the first of `Prediction.levers`). `crossesThreshold`: it lifts
+        /// the mean gain over the threshold; `staysBelowThreshold`: the verdict is not actionable
+        /// and even after the change the gain stays below the threshold.
+        case applyLever(crossesThreshold: Bool, staysBelowThreshold: Bool)
+        /// Nothing considered lifts the gain meaningfully and it is not actionable.
+        case shipBestArm
+        /// Nothing considered improves a design that may pay as it is.
+        case runAsDesigned
+    }
 }

@@ -66,27 +66,18 @@ public struct Predictor: Sendable {
         let sensitivity = context.sensitivity(central: central)
         let counterfactuals = try context.counterfactuals(central: central)
         let verdict = verdictFor(summary.probabilityActionable)
-        var notes: [String] = []
+        var notes: [PredictionNote] = []
         if budget.prior < settings.priorDraws {
-            notes.append(
-                "Used \(budget.prior) prior draws (\(budget.lever) for levers): \(proposal.armMeans.name) means cost more per draw."
-            )
+            notes.append(.reducedDraws(prior: budget.prior, lever: budget.lever, armMeans: proposal.armMeans.name))
         }
-        if proposal.sampleSize == nil {
-            notes.append("No sample_size given: gains are for an infinite population (a lower bound on the noise).")
-        }
-        if case .list = proposal.armMeans {
-            notes.append("Arm means are listed, so the arm-count curve is not defined and is omitted.")
-        }
+        if proposal.sampleSize == nil { notes.append(.infinitePopulation) }
+        if case .list = proposal.armMeans { notes.append(.listedArmMeans) }
         let recommendation = Recommendation.make(
             verdict: verdict,
-            summary: summary,
+            meanGain: summary.mean,
             threshold: threshold,
             levers: levers,
-            elasticities: elasticities,
-            central: central,
-            armMeans: proposal.armMeans,
-            bestArmCount: curve.max { $0.gain < $1.gain }?.arms
+            elasticities: elasticities
         )
         return Prediction(
             experiment: proposal.experiment,

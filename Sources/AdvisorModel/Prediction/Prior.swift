@@ -53,13 +53,17 @@ public enum Prior: Sendable, Hashable, Codable {
     /// Human-readable form for reports.
     public var summary: String {
         switch self {
-        case .fixed(let x): return format(x)
-        case let .uniform(a, b): return "uniform(\(format(a)), \(format(b)))"
+        case .fixed(let x): return NumberText.shortest(x)
+        case let .uniform(a, b): return "uniform(\(NumberText.shortest(a)), \(NumberText.shortest(b)))"
         case let .truncatedNormal(mean, sd, a, b):
-            let bounds = (a != nil || b != nil) ? " on [\(a.map(format) ?? "-inf"), \(b.map(format) ?? "inf")]" : ""
-            return "normal(mean \(format(mean)), sd \(format(sd)))\(bounds)"
-        case let .logNormal(median, logSD): return "log-normal(median \(format(median)), log-sd \(format(logSD)))"
-        case let .beta(alpha, beta): return "beta(\(format(alpha)), \(format(beta))) on the valid range"
+            let bounds =
+                (a != nil || b != nil)
+                ? " on [\(a.map(NumberText.shortest) ?? "-inf"), \(b.map(NumberText.shortest) ?? "inf")]" : ""
+            return "normal(mean \(NumberText.shortest(mean)), sd \(NumberText.shortest(sd)))\(bounds)"
+        case let .logNormal(median, logSD):
+            return "log-normal(median \(NumberText.shortest(median)), log-sd \(NumberText.shortest(logSD)))"
+        case let .beta(alpha, beta):
+            return "beta(\(NumberText.shortest(alpha)), \(NumberText.shortest(beta))) on the valid range"
         }
     }
 

@@ -1,5 +1,6 @@
 import AdvisorIngest
 import AdvisorModel
+import AdvisorFormats
 import AdvisorReports
 import AdvisorXGBoost
 import Foundation

@@ -1,4 +1,5 @@
 import AdvisorModel
+import AdvisorFormats
 import AdvisorReports
 import Foundation
 

@@ -1,3 +1,6 @@
+import AdvisorXGBoost
+import AdvisorIngest
+import AdvisorFormats
 import AdvisorModel
 
 /// The daemon's settings, as read from `experiment-advisor.yaml` by `ConfigurationFile`.

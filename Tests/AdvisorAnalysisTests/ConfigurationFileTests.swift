@@ -1,32 +1,65 @@
 import AdvisorModel
-import AdvisorReports
+import AdvisorFormats
+import AdvisorAnalysis
 import Foundation
 import Testing
 
 @Suite("Configuration file")
 struct ConfigurationFileTests {
-    static let bundled = repositoryRoot + "/config/experiment-advisor.yaml"
+    static let bundled =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path + "/config/experiment-advisor.yaml"
 
-    @Test("The bundled file states every default, and only the defaults")
+    @Test("The bundled file states every default, and every key of the table, each in its section")
     func bundledEqualsDefaults() throws {
         let text = try String(contentsOfFile: Self.bundled, encoding: .utf8)
         #expect(try ConfigurationFile.parse(text, file: Self.bundled) == AdvisorConfiguration())
-        // Every key the parser knows appears in the bundled file, so each is annotated there.
-        for key in [
-            "spool", "log_level", "rescan_interval_seconds", "settle_seconds", "max_input_bytes",
-            "job_time_limit_seconds", "prior_draws", "lever_draws", "seed", "actionable_probability",
-            "marginal_probability", "covariates_sigma_factor", "covariates_rho_shift", "diversify_rho_shift",
-            "diversify_s_factor", "prediction_error_exponent", "prediction_error_floor", "sensitivity_points",
-            "holdout_share", "validation_share", "bootstrap", "estimate_bootstrap", "relative_threshold", "confidence",
-            "time_limit_seconds", "max_data_bytes", "max_bad_row_share", "min_units_per_arm", "max_categories",
-            "boosting", "max_depth",
-            "learning_rate", "subsample", "column_sample", "min_child_weight", "l2_penalty", "max_rounds",
-            "early_stopping_rounds", "threads",
-        ] {
-            #expect(
-                text.contains("\n\(key):") || text.contains("\n  \(key):") || text.contains("\n    \(key):"),
-                "\(key) is not in the bundled file"
-            )
+        let lines = text.split(separator: "\n").map(String.init)
+        for key in ConfigurationFile.keys {
+            // The key at its section's indentation, below its section's heading.
+            let depth = key.section.isEmpty ? 0 : key.section.split(separator: ".").count
+            let sectionName = key.section.split(separator: ".").last.map(String.init) ?? ""
+            let heading =
+                key.section.isEmpty
+                ? 0 : lines.firstIndex(of: String(repeating: "  ", count: depth - 1) + sectionName + ":")
+            let line = String(repeating: "  ", count: depth) + key.name + ":"
+            let found = heading.flatMap { start in
+                lines.indices.dropFirst(start).first { lines[$0].hasPrefix(line + " ") || lines[$0] == line }
+            }
+            #expect(found != nil, "\(key.path) is not in the bundled file below its section")
+        }
+    }
+
+    @Test("Every key of the table rejects a value outside its range, naming its dotted field")
+    func everyKeyIsRangeChecked() {
+        for key in ConfigurationFile.keys {
+            var text = ""
+            for (depth, part) in key.path.split(separator: ".").enumerated() {
+                text += String(repeating: "  ", count: depth) + part + ":"
+                text += part == key.path.split(separator: ".").last ? " " : "\n"
+            }
+            switch key.kind {
+            case .number(_, let range): text += "\(range.upperBound + 1)"
+            case .whole(_, let range): text += "\(Double(range.upperBound) + 1.5)"
+            case .seed: text += "-1"
+            case .spool: text += "relative/path"
+            case .logLevel: text += "loud"
+            }
+            #expect(throws: InputError.self, "\(key.path) accepted \(text)") {
+                _ = try ConfigurationFile.parse(text, file: "c.yaml")
+            }
+            do {
+                _ = try ConfigurationFile.parse(text, file: "c.yaml")
+            } catch {
+                #expect(error.field == key.path, "\(key.path): \(error)")
+            }
+        }
+    }
+
+    @Test("A seed of 2^63 is an error, not a trap")
+    func hugeSeed() {
+        #expect(throws: InputError.self) {
+            _ = try ConfigurationFile.parse("analysis:\n  seed: 9223372036854775808", file: "c.yaml")
         }
     }
 

@@ -6,7 +6,7 @@ import Yams
 ///
 /// Yams decodes to Codable too, but its errors carry neither line numbers nor the nearest valid
 /// field name, and JSON is YAML, so one walker serves both formats.
-struct YAMLReader {
+public struct YAMLReader {
     let file: String
     let path: String
     let node: Node
@@ -45,7 +45,7 @@ struct YAMLReader {
 
     /// The UTF-8 text of `path`, or an error naming the file with `fix` (proposals, manifests
     /// and the configuration all start here).
-    static func text(atPath path: String, fix: String) throws(InputError) -> String {
+    public static func text(atPath path: String, fix: String) throws(InputError) -> String {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
@@ -59,7 +59,7 @@ struct YAMLReader {
     }
 
     /// Parses `text` (YAML or JSON) into a reader over its top-level mapping.
-    static func document(_ text: String, file: String) throws(InputError) -> YAMLReader {
+    public static func document(_ text: String, file: String) throws(InputError) -> YAMLReader {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -105,17 +105,17 @@ struct YAMLReader {
         }
     }
 
-    var line: Int? { node.mark?.line }
-    var keys: [String] { pairs.map(\.key) }
+    public var line: Int? { node.mark?.line }
+    public var keys: [String] { pairs.map(\.key) }
 
-    func field(_ key: String) -> String { Self.join(path, key) }
+    public func field(_ key: String) -> String { Self.join(path, key) }
 
     func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
 
-    func has(_ key: String) -> Bool { value(key) != nil }
+    public func has(_ key: String) -> Bool { value(key) != nil }
 
     /// Rejects keys outside `allowed`, suggesting the nearest valid one.
-    func rejectUnknownKeys(_ allowed: [String]) throws(InputError) {
+    public func rejectUnknownKeys(_ allowed: [String]) throws(InputError) {
         for pair in pairs where !allowed.contains(pair.key) {
             let hint = nearest(pair.key, in: allowed).map { "did you mean '\($0)'? " } ?? ""
             throw InputError(
@@ -128,7 +128,7 @@ struct YAMLReader {
         }
     }
 
-    func error(_ key: String, _ problem: String, fix: String) -> InputError {
+    public func error(_ key: String, _ problem: String, fix: String) -> InputError {
         InputError(file: file, field: field(key), line: value(key)?.mark?.line ?? line, problem: problem, fix: fix)
     }
 
@@ -140,7 +140,7 @@ struct YAMLReader {
     }
 
     /// A finite number.
-    func number(_ key: String, fix: String) throws(InputError) -> Double? {
+    public func number(_ key: String, fix: String) throws(InputError) -> Double? {
         guard let node = value(key) else { return nil }
         guard case Node.scalar = node, let x = node.float, node.bool == nil || node.int != nil else {
             throw error(key, "expected a number, found \(Self.kind(node))", fix: fix)
@@ -149,13 +149,13 @@ struct YAMLReader {
         return x
     }
 
-    func requiredNumber(_ key: String, fix: String) throws(InputError) -> Double {
+    public func requiredNumber(_ key: String, fix: String) throws(InputError) -> Double {
         _ = try required(key, fix: fix)
         guard let x = try number(key, fix: fix) else { throw error(key, "missing", fix: fix) }
         return x
     }
 
-    func string(_ key: String, fix: String) throws(InputError) -> String? {
+    public func string(_ key: String, fix: String) throws(InputError) -> String? {
         guard let node = value(key) else { return nil }
         guard case .scalar(let scalar) = node else {
             throw error(key, "expected text, found \(Self.kind(node))", fix: fix)
@@ -163,7 +163,7 @@ struct YAMLReader {
         return scalar.string
     }
 
-    func child(_ key: String) throws(InputError) -> YAMLReader? {
+    public func child(_ key: String) throws(InputError) -> YAMLReader? {
         guard let node = value(key) else { return nil }
         return try YAMLReader(file: file, path: field(key), node: node)
     }

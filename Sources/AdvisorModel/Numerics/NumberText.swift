@@ -1,7 +1,21 @@
 import Foundation
 
-/// How numbers are written for people, in recommendations and reports alike.
+/// How numbers are written for people, in every layer's messages and reports alike. A leaf of
+/// pure functions in the core because every layer writes numbers (the model's errors, the
+/// readers' errors, the reports): one rendering each, never two that drift.
 public enum NumberText {
+    /// A plain number as people write it in an input file: no trailing zeros, no exponent unless
+    /// needed ("0.1", "1.25", "1e-07"), so an error quotes a value as the file had it.
+    public static func shortest(_ x: Double) -> String {
+        if x.isNaN { return "NaN" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        var text = String(format: "%.6g", x)
+        if text.contains("e") { return text }
+        while text.contains(".") && (text.hasSuffix("0") || text.hasSuffix(".")) { text.removeLast() }
+        return text
+    }
+
     /// Four significant digits and no exponent: enough for a decision, and readable by someone
     /// who does not read scientific notation. "n/a" for a non-finite value (never "nan").
     public static func significant(_ x: Double) -> String {

@@ -1,5 +1,5 @@
 import AdvisorModel
-import AdvisorReports
+import AdvisorFormats
 import Foundation
 import Testing
 
@@ -13,14 +13,9 @@ struct ProposalFileTests {
         threshold: 0.01
         """
 
-    static func fixture(_ name: String) throws -> String {
-        let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
-        return url.path
-    }
-
     @Test("The bundled example parses, with its priors and design")
     func example() throws {
-        let proposal = try ProposalFile.load(path: try Self.fixture("example-minimal.yaml"))
+        let proposal = try ProposalFile.load(path: RepositoryFile.path("config/proposals/example-minimal.yaml"))
         #expect(proposal.experiment == "flu-nudges-2027")
         #expect(proposal.armCandidates == [20])
         #expect(proposal.priors.sigma == .logNormal(median: 0.15, logSD: 0.4))
@@ -32,7 +27,7 @@ struct ProposalFileTests {
 
     @Test("JSON proposals are accepted")
     func json() throws {
-        let proposal = try ProposalFile.load(path: try Self.fixture("penn-geisinger.json"))
+        let proposal = try ProposalFile.load(path: RepositoryFile.path("Tests/Fixtures/penn-geisinger.json"))
         #expect(proposal.priors.sigma == .fixed(0.267))
         #expect(proposal.armCandidates == [20])
     }
@@ -228,5 +223,14 @@ struct ProposalFileTests {
         } throws: { error in
             String(describing: error).contains("/nonexistent/proposal.yaml")
         }
+    }
+}
+
+/// A file of this repository by its path from the top: the bundled examples and the one copy of
+/// each test fixture (Tests/Fixtures), never a copy in a test target.
+enum RepositoryFile {
+    static func path(_ relative: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(relative).path
     }
 }

@@ -1,0 +1,158 @@
+import Foundation
+
+/// The operator's knobs for post-experiment analysis (configuration file, `analysis:` block).
+public struct AnalysisSettings: Sendable, Hashable {
+    public var holdoutShare = 0.3
+    /// Share of each arm's training units kept to early-stop its outcome model.
+    public var validationShare = 0.2
+    public var seed: UInt64 = 20_240_601
+    /// Paired bootstrap replications for the realized gain's standard error.
+    public var bootstrap = 500
+    /// Bootstrap replications for the standard errors of σ̂, ρ̂, ŝ, σ̂_ε.
+    public var estimateBootstrap = 30
+    /// Threshold when the manifest gives none: this share of the best uniform arm's value.
+    public var relativeThreshold = 0.01
+    /// Two-sided confidence of the realized-gain interval the verdict reads.
+    public var confidence = 0.95
+    /// The daemon rejects a data drop whose analysis takes longer (it runs beside proposals).
+    public var timeLimitSeconds = 3600.0
+
+    public init() {}
+}
+
+/// What the analysis concludes.
+public enum PostExperimentVerdictKind: String, Sendable, Hashable, Codable {
+    /// The interval is above zero and the gain reaches the threshold.
+    case personalize
+    /// The whole interval is below the threshold: shipping the best arm loses nothing worth having.
+    case shipUniform = "ship-uniform"
+    /// Neither: collect more data.
+    case inconclusive
+}
+
+/// The post-experiment verdict as data: decisions and numbers, no sentences (the report layer
+/// words them). Every figure is defined in EstimatingParameters.md.
+public struct PostExperimentVerdict: Sendable, Encodable {
+    public var experiment: String
+    public var verdict: PostExperimentVerdictKind
+    public var bestUniformArm: String
+    /// The policy the verdict is about (the first model listed: the paper's XGBoost T-learner).
+    public var policy: String
+    public var threshold: Double
+    /// Two-sided confidence of the realized-gain interval.
+    public var confidence: Double
+    public var realized: RealizedGain
+    public var predicted: PredictedGain
+    public var estimates: ParameterEstimates
+    public var policies: [PolicyResult]
+    /// The prediction for a next test designed from the estimates: its levers and its advice.
+    public var nextTest: Prediction
+    /// Each central prior of the proposal seen first, against its estimate.
+    public var priorComparison: [PriorComparison]
+    public var data: DataSummary
+    public var notes: [VerdictNote]
+
+    /// The levers for the next test.
+    public var levers: [Lever] { nextTest.levers }
+
+    enum CodingKeys: String, CodingKey {
+        case experiment, verdict, bestUniformArm, policy, threshold, realized, predicted, estimates, policies, levers
+        case data
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(experiment, forKey: .experiment)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(bestUniformArm, forKey: .bestUniformArm)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(realized, forKey: .realized)
+        try c.encode(predicted, forKey: .predicted)
+        try c.encode(estimates, forKey: .estimates)
+        try c.encode(policies, forKey: .policies)
+        try c.encode(levers, forKey: .levers)
+        try c.encode(data, forKey: .data)
+    }
+
+    /// A central prior next to its estimate. A prior is optimistic when it points to more gain
+    /// than the data (`ModelParameter.gainRisesWithValue`); it matches when the two differ by at
+    /// most 20% (0.1 for ρ).
+    public struct PriorComparison: Sendable, Hashable {
+        public enum Assessment: Sendable, Hashable { case matched, optimistic, pessimistic }
+        public var parameter: ModelParameter
+        public var prior: Double
+        public var estimate: Double
+        public var assessment: Assessment
+    }
+
+    /// What the reader should know about the evidence.
+    public enum VerdictNote: Sendable, Hashable {
+        /// Some quantile cells hold fewer than 30 holdout units: σ̂ and ρ̂ are noisy.
+        case sparseCells(smallest: Int)
+        /// The benchmark arm was chosen on the training split, the policies judged on the holdout.
+        case split(training: Int, holdout: Int)
+    }
+
+    public struct RealizedGain: Sendable, Codable {
+        /// AIPW gain of the policy over the best uniform arm on the holdout, in outcome units.
+        public var gain: Double
+        public var standardError: Double
+        public var lower: Double
+        public var upper: Double
+        public var relativeGain: Double?
+        public var policyValue: Double
+        public var uniformValue: Double
+        /// The same gain by IPW (the paper's eq. 9).
+        public var ipwGain: Double
+        public var ipwStandardError: Double
+    }
+
+    public struct PredictedGain: Sendable, Codable {
+        /// The gain engine's finite-sample prediction from the estimates, with the refined σ_ε.
+        public var gain: Double
+        /// The same with the paper's σ_ε (outcome noise counted as model error).
+        public var gainWithPaperPredictionError: Double
+        public var monteCarloStandardError: Double
+        /// Realized and predicted agree when they differ by at most two standard errors (the
+        /// larger of the realized gain's SE and the prediction's Monte Carlo SE).
+        public var agrees: Bool
+    }
+
+    public struct PolicyResult: Sendable, Codable {
+        public var name: String
+        public var ipw: PolicyComparison
+        public var aipw: PolicyComparison
+        public var armShares: [ArmShare]
+        /// Covariates whose effect differs most between arms: what makes the policy choose.
+        public var drivers: [Driver]
+    }
+
+    public struct ArmShare: Sendable, Codable {
+        public var arm: String
+        public var share: Double
+    }
+
+    public struct Driver: Sendable, Codable {
+        public var covariate: String
+        /// SD over arms of corr(covariate, the arm's centred prediction): 0 when the covariate
+        /// moves every arm's prediction alike (it cannot change the choice).
+        public var score: Double
+    }
+
+    public struct DataSummary: Sendable, Codable {
+        public var units: Int
+        public var trainingUnits: Int
+        public var holdoutUnits: Int
+        public var rowsDropped: Int
+        public var binaryOutcome: Bool
+        public var outcomeSD: Double
+        public var arms: [ArmSummary]
+    }
+
+    public struct ArmSummary: Sendable, Codable {
+        public var arm: String
+        public var units: Int
+        public var mean: Double
+    }
+}

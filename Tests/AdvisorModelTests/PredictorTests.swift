@@ -1,0 +1,133 @@
+import AdvisorModel
+import Foundation
+import Testing
+
+/// The predictor's behaviour on proposals built in code (reading proposal files is
+/// AdvisorFormats' and is tested there).
+@Suite("Predictor")
+struct PredictorTests {
+    /// The paper's Penn-Geisinger estimates as point values, no sample size.
+    static let penn = Proposal(
+        experiment: "penn",
+        armCandidates: [20],
+        baseline: 0.315,
+        priors: .init(sigma: .fixed(0.267), rho: .fixed(0.8), s: .fixed(0.007), predictionError: .fixed(0.39)),
+        threshold: .absolute(0.005)
+    )
+
+    /// Priors on every parameter, two arm-count candidates, a finite sample.
+    static let withPriors = Proposal(
+        experiment: "cands",
+        armCandidates: [4, 12],
+        baseline: 0.3,
+        sampleSize: .total(20_000),
+        outcomeSD: 0.5,
+        priors: .init(
+            sigma: .logNormal(median: 0.1, logSD: 0.3),
+            rho: .beta(alpha: 6, beta: 2),
+            s: .uniform(min: 0.005, max: 0.02),
+            predictionError: .truncatedNormal(mean: 0.1, sd: 0.02, min: nil, max: nil)
+        ),
+        threshold: .relative(0.02),
+        seed: 7
+    )
+
+    @Test("With point values and no sample size, gain.mean is the exact population gain")
+    func pointValuesAreExact() throws {
+        let prediction = try Predictor().predict(Self.penn)
+        let exact = try GainEngine().gain(
+            ModelParameters(sigma: 0.267, rho: 0.8, s: 0.007, predictionError: 0.39, arms: 20)
+        )
+        #expect(prediction.gain.mean == exact.gain)
+        #expect(prediction.gain.sd == 0 && prediction.gain.monteCarloSE == 0)
+        #expect(prediction.verdict == .actionable)
+    }
+
+    @Test("Spike-and-slab means show the inverse U of Figure 6 on the arm curve")
+    func inverseU() throws {
+        var proposal = Self.penn
+        proposal.armCandidates = [5]
+        proposal.baseline = 100
+        proposal.priors = .init(sigma: .fixed(10), rho: .fixed(0.5), s: .fixed(22.36), predictionError: .fixed(0))
+        proposal.armMeans = .spikeAndSlab(spikeProbability: 0.9)
+        proposal.threshold = .absolute(1)
+        let gains = try Predictor().predict(proposal).armCurve.map(\.gain)
+        let peak = try #require(gains.indices.max { gains[$0] < gains[$1] })
+        #expect(peak > 0 && peak < gains.count - 1, "interior maximum")
+        #expect(try #require(gains.last) < gains[peak] * 0.95, "falls after the peak")
+    }
+
+    @Test("A 5,000-arm proposal gets a bounded arm curve that still spans 2 … 2m")
+    func largeArmCount() throws {
+        var proposal = Self.penn
+        proposal.armCandidates = [5000]
+        let prediction = try Predictor().predict(proposal)
+        let counts = prediction.armCurve.map(\.arms)
+        #expect(counts.count <= 100)
+        #expect(counts.first == 2 && counts.last == 10_000 && counts.contains(5000))
+        #expect(Array(2...40).allSatisfy(counts.contains))
+        #expect(prediction.armCurve.allSatisfy { $0.gain.isFinite })
+    }
+
+    @Test("Priors give a spread, candidates give per-count summaries, levers start from the headline mean")
+    func priorsAndCandidates() throws {
+        let prediction = try Predictor().predict(Self.withPriors)
+        #expect(
+            prediction.gain.sd > 0 && prediction.gain.p05 < prediction.gain.p50
+                && prediction.gain.p50 < prediction.gain.p95
+        )
+        #expect(prediction.candidates.map(\.arms) == [4, 12])
+        #expect(prediction.levers.contains { $0.name == "add-samples" })
+        // Normal arm means cost nanoseconds a draw, so the levers are evaluated on every prior
+        // draw: their "now" is the headline mean, summed in the same order (1e-12 relative allows
+        // only rounding). Levers run on a subset of the draws miss it by their Monte Carlo error.
+        for lever in prediction.levers {
+            #expect(abs(lever.gainNow - prediction.gain.mean) <= 1e-12 * abs(prediction.gain.mean), "\(lever.name)")
+        }
+        #expect(try Predictor().predict(Self.withPriors) == prediction, "a seed reproduces the prediction exactly")
+    }
+
+    @Test("Counterfactual swaps as in Table 5: Penn-Geisinger with Walmart's σ loses its gain")
+    func counterfactuals() throws {
+        var proposal = Self.penn
+        proposal.comparison = .init(
+            label: "walmart",
+            parameters: ModelParameters(sigma: 0.078, rho: 0.61, s: 0.007, predictionError: 0.39, arms: 23)
+        )
+        let rows = try Predictor().predict(proposal).counterfactuals
+        #expect(rows.map(\.parameter) == [nil] + ModelParameter.allCases)
+        let original = try #require(rows.first).gain
+        #expect(try #require(rows.first { $0.parameter == .sigma }).gain < 0.1 * original)
+        #expect(try #require(rows.first { $0.parameter == .rho }).gain > original)
+    }
+}
+
+@Suite("Number text")
+struct NumberTextTests {
+    @Test(
+        "Four significant digits, no exponent, no nan",
+        arguments: [
+            (0.046_04, "0.04604"), (1.579_3e-6, "0.0000015793"), (0.0, "0"), (123_456.7, "123457"), (9876.54, "9877"),
+            (2.5e7, "25000000"), (Double.nan, "n/a"), (-Double.infinity, "n/a"),
+        ]
+    )
+    func significant(x: Double, text: String) {
+        #expect(NumberText.significant(x) == text)
+    }
+
+    @Test(
+        "The shortest plain text, as a file writes a number",
+        arguments: [(0.1, "0.1"), (1.25, "1.25"), (3.0, "3"), (1e-7, "1e-07"), (-0.5, "-0.5"), (Double.nan, "NaN")]
+    )
+    func shortest(x: Double, text: String) {
+        #expect(NumberText.shortest(x) == text)
+    }
+
+    @Test("Percentages never round a real chance to 0% or 100%")
+    func percent() {
+        #expect(NumberText.percent(0.004) == "<1%")
+        #expect(NumberText.percent(0.996) == ">99%")
+        #expect(NumberText.percent(0) == "0%" && NumberText.percent(1) == "100%")
+        #expect(NumberText.percent(0.7998) == "80%")
+    }
+}
