@@ -21,10 +21,6 @@ public enum PredictionReport {
     /// The human-readable report.
     public static func text(_ p: Prediction) -> String {
         var out: [String] = []
-        let verdictText =
-            ["actionable": "ACTIONABLE", "marginal": "MARGINAL", "not-actionable": "NOT ACTIONABLE"][
-                p.verdict.rawValue
-            ] ?? p.verdict.rawValue
         out.append("Experiment \(p.experiment): will personalization beat the best single arm?")
         out.append("")
         out.append("VERDICT: \(ReportText.verdictLabel(p.verdict.rawValue))")
@@ -77,7 +73,7 @@ public enum PredictionReport {
                 index % step == 0 || point.arms == best?.arms || point.arms == current
             }.map(\.element)
             for point in shown {
-                let bar = String(repeating: "#", count: max(0, Int((point.gain / top * 40).rounded())))
+                let bar = String(repeating: "#", count: ReportText.barLength(point.gain, of: top, width: 40))
                 let mark = point.arms == best?.arms ? "  <- best" : (point.arms == current ? "  <- proposed" : "")
                 out.append(
                     "  \(String(format: "%4d", point.arms)) \(num(point.gain).padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar)\(mark)"

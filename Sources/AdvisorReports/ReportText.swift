@@ -16,6 +16,15 @@ public enum ReportText {
         abs(x) < 1 ? String(format: " (%.2f percentage points if the outcome is a rate)", x * 100) : ""
     }
 
+    /// Characters of a text bar for `value` on a scale whose largest value is `top`: 0 to
+    /// `width`, and 0 for a value at or below 0, a scale at or below 0, or anything non-finite.
+    /// (With ρ = 1 every gain is 0 up to rounding, and a ratio of two such values is any number,
+    /// which `Int(_:)` would trap on.)
+    static func barLength(_ value: Double, of top: Double, width: Int) -> Int {
+        guard value.isFinite, top.isFinite, value > 0, top > 0 else { return 0 }
+        return Int((min(value / top, 1) * Double(width)).rounded())
+    }
+
     /// A relative gain as a signed percent with one decimal: "+4.2%".
     public static func relativePercent(_ r: Double) -> String {
         String(format: "%+.1f%%", r * 100)

@@ -1,5 +1,4 @@
 import AdvisorAnalysis
-import AdvisorDaemon
 import AdvisorFormats
 import AdvisorReports
 import ArgumentParser

@@ -1,3 +1,4 @@
+import AdvisorAnalysis
 import AdvisorModel
 import AdvisorFormats
 import AdvisorReports
@@ -18,13 +19,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let proposal = try ProposalFile.load(path: file)
-            let prediction: Prediction
-            do {
-                prediction = try Predictor().predict(proposal)
-            } catch {
-                throw InputError(file: file, field: nil, problem: error.description, fix: "correct the proposal")
-            }
+            let prediction = try ProposalPrediction.run(path: file, settings: PredictionSettings())
             print(
                 format == .json ? try PredictionReport.json(prediction) : PredictionReport.text(prediction),
                 terminator: ""

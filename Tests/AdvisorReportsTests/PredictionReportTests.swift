@@ -1,6 +1,6 @@
 import AdvisorModel
 import AdvisorFormats
-import AdvisorReports
+@testable import AdvisorReports
 import Foundation
 import Testing
 
@@ -58,6 +58,34 @@ struct PredictionReportTests {
         )
         #expect(prediction.verdict == .notActionable)
         #expect(PredictionWording.action(prediction).contains("best arm to everyone"))
+    }
+
+    @Test("ρ = 1 (no crossover, every gain ≤ 0 up to rounding) renders: no trap, empty bars, a verdict")
+    func rhoOne() throws {
+        let prediction = try Self.predict(
+            """
+            experiment: r1
+            arms: 4
+            baseline: 0.3
+            priors: {sigma: 0.2, rho: 1, s: 0.01, prediction_error: 0.1}
+            threshold: 0.01
+            """
+        )
+        let text = PredictionReport.text(prediction)
+        #expect(text.contains("VERDICT: NOT ACTIONABLE"))
+        #expect(!text.contains("#"), "no bar for a gain at or below 0")
+        #expect(!(try PredictionReport.json(prediction)).contains("NaN"))
+    }
+
+    @Test(
+        "Bar lengths stay within 0 … width for any pair of numbers",
+        arguments: [
+            (0.5, 1.0, 20), (1.0, 1.0, 40), (2.0, 1.0, 40), (-1e-17, 1e-300, 0), (1e-17, 1e-300, 40), (.nan, 1, 0),
+            (1, .infinity, 0), (1, 0, 0), (.infinity, 1, 0),
+        ] as [(Double, Double, Int)]
+    )
+    func barLength(value: Double, top: Double, expected: Int) {
+        #expect(ReportText.barLength(value, of: top, width: 40) == expected)
     }
 }
 

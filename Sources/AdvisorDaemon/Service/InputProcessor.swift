@@ -38,20 +38,14 @@ public struct InputProcessor: Sendable {
             return try reject(entry.name, experiment: hint, error, stamp: stamp)
         }
 
-        let predictor = Predictor(settings: configuration.prediction)
+        let settings = configuration.prediction
         let prediction: Prediction
         do {
-            prediction = try await BackgroundWork.run { isCancelled throws(ModelError) -> Prediction in
-                try predictor.predict(proposal, shouldStop: isCancelled)
+            prediction = try await BackgroundWork.run { isCancelled throws(InputError) -> Prediction in
+                try ProposalPrediction.predict(proposal, path: path, settings: settings, shouldStop: isCancelled)
             }
-        } catch let error as ModelError {
-            let inputError = InputError(
-                file: path,
-                field: nil,
-                problem: error.description,
-                fix: "change the priors or design so the model's inputs are valid"
-            )
-            return try reject(entry.name, experiment: proposal.experiment, inputError, stamp: stamp)
+        } catch let error as InputError {
+            return try reject(entry.name, experiment: proposal.experiment, error, stamp: stamp)
         }
         try Task.checkCancellation()
         switch try writeReport(
