@@ -21,7 +21,11 @@ struct ProposalPredictionTests {
     )
     func modelErrorNamesTheField(rho: Prior, field: String) {
         #expect {
-            _ = try ProposalPrediction.predict(Self.proposal(rho: rho), path: "/x/p.yaml", settings: PredictionSettings())
+            _ = try ProposalPrediction.predict(
+                Self.proposal(rho: rho),
+                path: "/x/p.yaml",
+                settings: PredictionSettings()
+            )
         } throws: { error in
             guard let error = error as? InputError else { return false }
             return error.file == "/x/p.yaml" && error.field == field && error.problem.contains("rho")

@@ -33,7 +33,7 @@ struct DaemonProcessTests {
 
         try drop(try exampleProposal(experiment: "notify-1"), as: "one.yaml", into: root + "/spool/incoming")
         #expect(notify.waitFor(20) { $0.contains("STATUS=") && $0.contains("1 reports") } != nil)
-        #expect(files(in: root + "/spool/reports/notify-1").count == 2)
+        #expect(hasReport(in: root + "/spool/reports/notify-1"))
         #expect(notify.waitFor(5) { $0 == "WATCHDOG=1" } != nil, "no watchdog ping with WATCHDOG_USEC set")
 
         // A valid reload: RELOADING=1 with MONOTONIC_USEC, then READY=1.
@@ -50,7 +50,7 @@ struct DaemonProcessTests {
         #expect(daemon.process.isRunning)
         try drop(try exampleProposal(experiment: "notify-2"), as: "two.yaml", into: root + "/spool/incoming")
         #expect(
-            waitFor(20) { files(in: root + "/spool/reports/notify-2").count == 2 },
+            waitFor(20) { hasReport(in: root + "/spool/reports/notify-2") },
             "stopped working after a bad reload"
         )
         #expect(daemon.stderr.contains("reload failed") && daemon.stderr.contains("log_level"))
@@ -168,9 +168,12 @@ struct DaemonProcessTests {
         try drop(syntheticCSV(richExperiment, units: 20_000), as: "big.csv", into: incoming)
         try #require(notify.waitFor(10) { $0.contains("analyzing big.csv") } != nil, "the analysis never started")
         try drop(try exampleProposal(experiment: "beside"), as: "quick.yaml", into: incoming)
-        #expect(waitFor(30) { files(in: root + "/spool/reports/beside").count == 2 }, "the proposal waited")
+        #expect(waitFor(30) { hasReport(in: root + "/spool/reports/beside") }, "the proposal waited")
         #expect(files(in: root + "/spool/reports/big").isEmpty, "the analysis finished first: the test proves nothing")
-        #expect(waitFor(300) { files(in: root + "/spool/reports/big").count == 2 }, "stderr:\n\(daemon.stderr)")
+        #expect(
+            waitFor(300) { hasReport(in: root + "/spool/reports/big", kind: "verdict") },
+            "stderr:\n\(daemon.stderr)"
+        )
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(20) == 0)
     }

@@ -98,3 +98,12 @@ func syntheticCSV(_ truth: SyntheticExperiment, units: Int, seed: UInt64 = 1) ->
 
 /// Much heterogeneity, few arms: an analysis that should say "personalize".
 let richExperiment = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5)
+
+/// Whether `directory` holds a complete report of `kind`: its JSON and its text rendition under
+/// one name (a report may have more renditions; these two it always has).
+func hasReport(in directory: String, kind: String = "prediction") -> Bool {
+    let names = files(in: directory)
+    return names.contains { name in
+        name.hasSuffix("-\(kind).json") && names.contains(String(name.dropLast(".json".count)) + ".txt")
+    }
+}

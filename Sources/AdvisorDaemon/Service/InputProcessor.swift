@@ -6,8 +6,9 @@ import Foundation
 
 /// What became of one input.
 public enum InputOutcome: Sendable {
-    case predicted(Prediction, report: String, textReport: String, archived: String)
-    case verdict(PostExperimentVerdict, report: String, textReport: String, archived: String)
+    /// `reports`: the paths of the report's renditions, the JSON first.
+    case predicted(Prediction, reports: [String], archived: String)
+    case verdict(PostExperimentVerdict, reports: [String], archived: String)
     case rejected(experiment: String?, error: InputError, input: String, errorFile: String)
 }
 
@@ -54,13 +55,12 @@ public struct InputProcessor: Sendable {
             experiment: prediction.experiment,
             kind: "prediction",
             stamp: stamp,
-            json: { try PredictionReport.json(prediction) },
-            text: PredictionReport.text(prediction)
+            renditions: { try PredictionReport.renditions(prediction) }
         )
         {
         case .rejected(let outcome): return outcome
-        case .written(let report, let textReport, let archived):
-            return .predicted(prediction, report: report, textReport: textReport, archived: archived)
+        case .written(let reports, let archived):
+            return .predicted(prediction, reports: reports, archived: archived)
         }
     }
 
@@ -93,38 +93,36 @@ public struct InputProcessor: Sendable {
             experiment: verdict.experiment,
             kind: "verdict",
             stamp: stamp,
-            json: { try VerdictReport.json(verdict) },
-            text: VerdictReport.text(verdict)
+            renditions: { try VerdictReport.renditions(verdict) }
         )
         {
         case .rejected(let outcome):
             try spool.moveCompanion(manifestName, to: spool.rejected, stamp: stamp)
             return outcome
-        case .written(let report, let textReport, let archived):
+        case .written(let reports, let archived):
             try spool.moveCompanion(manifestName, to: spool.archive, stamp: stamp)
-            return .verdict(verdict, report: report, textReport: textReport, archived: archived)
+            return .verdict(verdict, reports: reports, archived: archived)
         }
     }
 
     enum Written {
-        case written(report: String, textReport: String, archived: String)
+        case written(reports: [String], archived: String)
         case rejected(InputOutcome)
     }
 
-    /// Writes the report pair, then archives the input. A report that cannot be encoded (a
-    /// bug: the encoder refuses NaN) rejects the input instead, saying so.
+    /// Writes the report's renditions as one set, then archives the input. A report that cannot
+    /// be rendered (a bug: the encoder refuses NaN) rejects the input instead, saying so.
     func writeReport(
         _ name: String,
         path: String,
         experiment: String,
         kind: String,
         stamp: String,
-        json: () throws -> String,
-        text: @autoclosure () -> String
+        renditions: () throws -> [ReportRendition]
     ) throws(SpoolError) -> Written {
-        let encoded: String
+        let rendered: [ReportRendition]
         do {
-            encoded = try json()
+            rendered = try renditions()
         } catch {
             let inputError = InputError(
                 file: path,
@@ -134,9 +132,9 @@ public struct InputProcessor: Sendable {
             )
             return .rejected(try reject(name, experiment: experiment, inputError, stamp: stamp))
         }
-        let paths = try spool.writeReport(experiment: experiment, stamp: stamp, kind: kind, json: encoded, text: text())
+        let paths = try spool.writeReport(experiment: experiment, stamp: stamp, kind: kind, renditions: rendered)
         let archived = try spool.archiveInput(name, stamp: stamp)
-        return .written(report: paths.json, textReport: paths.text, archived: archived)
+        return .written(reports: paths, archived: archived)
     }
 
     /// Checks size and kind before reading, so a huge or binary drop is never parsed.

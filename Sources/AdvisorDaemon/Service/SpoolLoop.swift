@@ -113,7 +113,7 @@ struct SpoolLoop {
     /// One journal entry per input, readable in one line, with the fields teams filter on.
     mutating func log(_ outcome: InputOutcome, name: String) {
         switch outcome {
-        case .predicted(let p, let report, _, let archived):
+        case .predicted(let p, let reports, let archived):
             counts.reports += 1
             last = "\(p.experiment) \(p.verdict.rawValue)"
             var metadata = Self.decisionMetadata(
@@ -122,7 +122,7 @@ struct SpoolLoop {
                 verdict: p.verdict.rawValue,
                 relativeGain: p.relativeGain,
                 action: PredictionWording.action(p),
-                report: report,
+                report: reports.first ?? "",
                 archived: archived
             )
             metadata[MetadataKey.predictedGain] = "\(p.gain.mean)"
@@ -130,7 +130,7 @@ struct SpoolLoop {
                 "\(PredictionWording.journalMessage(p))",
                 metadata: metadata
             )
-        case .verdict(let v, let report, _, let archived):
+        case .verdict(let v, let reports, let archived):
             counts.verdicts += 1
             last = "\(v.experiment) \(v.verdict.rawValue)"
             var metadata = Self.decisionMetadata(
@@ -139,7 +139,7 @@ struct SpoolLoop {
                 verdict: v.verdict.rawValue,
                 relativeGain: v.realized.relativeGain,
                 action: VerdictWording.action(v),
-                report: report,
+                report: reports.first ?? "",
                 archived: archived
             )
             metadata[MetadataKey.realizedGain] = "\(v.realized.gain)"

@@ -1,3 +1,4 @@
+import AdvisorReports
 import Foundation
 import Glibc
 
@@ -5,7 +6,7 @@ import Glibc
 ///
 /// ```
 /// SPOOL/incoming/            producers rename finished files in here
-/// SPOOL/reports/EXPERIMENT/  STAMP-prediction.json and STAMP-prediction.txt
+/// SPOOL/reports/EXPERIMENT/  STAMP-prediction.{json,txt} and STAMP-verdict.{json,txt} (one set per report)
 /// SPOOL/archive/             inputs that produced a report, kept as STAMP-NAME
 /// SPOOL/rejected/            bad inputs (STAMP-NAME) and STAMP-NAME.error.txt beside each
 /// SPOOL/.in-progress         the input being processed; left behind only by a crash
@@ -75,23 +76,24 @@ public struct SpoolDirectory: Sendable {
         return names
     }
 
-    /// Writes a report pair for `experiment` atomically; returns their paths (JSON first).
+    /// Writes every rendition of a report for `experiment` under one unused name; returns their
+    /// paths in the same order. Each file is durable before one directory sync covers the renames.
     public func writeReport(
         experiment: String,
         stamp: String,
         kind: String,
-        json: String,
-        text: String
-    ) throws(SpoolError) -> (json: String, text: String) {
+        renditions: [ReportRendition]
+    ) throws(SpoolError) -> [String] {
         let directory = reports + "/" + experiment
         try Self.makeDirectory(directory)
-        let base = uniqueBase(in: directory, "\(stamp)-\(kind)", extensions: [".json", ".txt"])
-        let jsonPath = directory + "/" + base + ".json"
-        let textPath = directory + "/" + base + ".txt"
-        // Both files durable first, then one directory sync for the two renames.
-        try Self.writeAtomically(json, to: jsonPath, syncDirectory: false)
-        try Self.writeAtomically(text, to: textPath)
-        return (jsonPath, textPath)
+        let base = uniqueBase(in: directory, "\(stamp)-\(kind)", extensions: renditions.map(\.suffix))
+        var paths: [String] = []
+        for (index, rendition) in renditions.enumerated() {
+            let path = directory + "/" + base + rendition.suffix
+            try Self.writeAtomically(rendition.contents, to: path, syncDirectory: index == renditions.count - 1)
+            paths.append(path)
+        }
+        return paths
     }
 
     /// Moves a processed input to `archive/`; returns its new path.
