@@ -15,7 +15,10 @@ let package = Package(
         .executable(name: "experiment-advisor", targets: ["experiment-advisor"]),
         // Libraries, so the benchmarks (their own package under benchmarks/) call the shipped stages.
         .library(name: "AdvisorModel", targets: ["AdvisorModel"]),
-        .library(name: "AdvisorAnalysis", targets: ["AdvisorAnalysis"]),
+        .library(
+            name: "AdvisorAnalysis",
+            targets: ["AdvisorAnalysis", "AdvisorFormats", "AdvisorReports", "AdvisorIngest", "AdvisorXGBoost"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

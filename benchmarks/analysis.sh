@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Post-experiment analysis benchmark (issue 4): a drop the size of the paper's Walmart study
+# Post-experiment analysis benchmark: a drop the size of the paper's Walmart study
 # (700,000 rows, 23 arms, 12 covariates: 5 continuous and 7 binary, binary outcome), analyzed by
 # the Swift code and by the pandas + xgboost + numpy pipeline in benchmarks/analysis_pandas.py,
 # in the same run, with the same XGBoost settings. Prints the Markdown rows for BENCHMARKS.md.
@@ -10,14 +10,16 @@ source scripts/system-packages.sh
 ensure_swift
 ensure_packages
 python3 -c 'import pandas, xgboost' 2>/dev/null || pip install --quiet pandas "xgboost==1.7.4"
-swift build -c release --product experiment-advisor --product advisor-analysis-benchmark >/dev/null 2>&1 \
-    || swift build -c release >/dev/null
+swift build -c release --product experiment-advisor >/dev/null
+# The benchmarks are their own package (benchmarks/Package.swift), so the product's build never compiles them.
+swift build --package-path benchmarks -c release --product advisor-analysis-benchmark >/dev/null
 bin=$(swift build -c release --show-bin-path)
+bench=$(swift build --package-path benchmarks -c release --show-bin-path)
 data=/var/tmp/experiment-advisor-bench/walmart-like.csv
 mkdir -p "$(dirname "$data")"
 [ -s "$data" ] || "$bin/experiment-advisor" synthesize --units 700000 --arms 23 --sigma 0.078 --rho 0.61 --s 0.007 \
     --baseline 0.312 --binary --continuous-covariates 5 --binary-covariates 7 --seed 1 --output "$data"
-swift_json=$("$bin/advisor-analysis-benchmark" "$data")
+swift_json=$("$bench/advisor-analysis-benchmark" "$data")
 python_json=$(python3 benchmarks/analysis_pandas.py "$data")
 python3 - "$swift_json" "$python_json" "$(stat -c %s "$data")" <<'PY'
 import json, sys

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # The README's test command: installs what a fresh Debian 12 machine lacks, makes sure a real
-# journald is listening (the journal tests read their entries back), runs every Swift test,
-# then the end-to-end test under a real systemd in a throw-away container (scripts/e2e-systemd.sh).
+# journald is listening (the journal tests read their entries back), checks the format
+# (swift format lint --strict, the repo's .swift-format), runs every Swift test in a build where
+# warnings are errors and every import is a declared dependency, checks that the benchmarks
+# (their own package) still compile, then the end-to-end test under a real systemd in a
+# throw-away container (scripts/e2e-systemd.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
 ensure_swift
 ensure_packages
 ensure_journald
-swift test 2>&1
+swift format lint --strict --configuration .swift-format --recursive \
+    Package.swift Sources Tests benchmarks/Package.swift benchmarks/Sources
+strict=(-Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error)
+swift test "${strict[@]}" 2>&1
+swift build --package-path benchmarks "${strict[@]}" 2>&1 | tail -n 1
 
 if [ -d /run/systemd/system ]; then
     # The harness boots its own systemd and refuses to run next to a host systemd; there,
@@ -19,5 +26,5 @@ elif [ "$(id -u)" -ne 0 ]; then
     exit 1
 else
     ensure_packages systemd-container
-    bash scripts/e2e-systemd.sh "$(swift build --show-bin-path)/experiment-advisor"
+    bash scripts/e2e-systemd.sh "$(swift build "${strict[@]}" --show-bin-path)/experiment-advisor"
 fi

@@ -1,7 +1,6 @@
 import AdvisorIngest
 import AdvisorModel
 import AdvisorFormats
-import AdvisorReports
 import Foundation
 import Testing
 

@@ -1,13 +1,12 @@
+import AdvisorFormats
 import AdvisorIngest
 import AdvisorModel
-import AdvisorFormats
-import AdvisorReports
 import AdvisorXGBoost
 import Foundation
 
-/// The post-experiment analysis of one data drop, stage by stage, for BENCHMARKS.md (issue 4).
-/// Same steps and settings as `experiment-advisor analyze` with the default configuration, and
-/// as benchmarks/analysis_pandas.py. Every stage is the median of three runs except the
+/// The post-experiment analysis of one data drop, stage by stage, for BENCHMARKS.md: the shipped
+/// stages of `PostExperimentAnalysis` with the default configuration, timed one by one, against
+/// benchmarks/analysis_pandas.py. Every stage is the median of three runs except the
 /// T-learner's fit, which interleaves XGBoost with the gathering around it and runs once.
 /// Prints one JSON object. Run through benchmarks/analysis.sh.
 
@@ -35,28 +34,29 @@ func medianSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 /// Boosted trees with the time inside XGBoost (matrix creation, training, prediction) kept
 /// apart from the rest (gathering each arm's rows, converting labels and predictions).
 final class TimedBoostedTrees: OutcomeModel {
-    let parameters: BoostingParameters
+    let model: BoostedTreesOutcomeModel
     var xgboostSeconds = 0.0
     var rounds: [Int] = []
 
-    init(parameters: BoostingParameters) { self.parameters = parameters }
+    init(parameters: BoostingParameters) { model = BoostedTreesOutcomeModel(parameters: parameters) }
 
-    func fitAndPredict(training: LabeledRows, validation: LabeledRows, targets: FeatureMatrix) throws -> [Double] {
-        let trainY = training.outcome.map(Float.init)
-        let validY = validation.outcome.map(Float.init)
-        let (predictions, spent) = try seconds { () throws -> [Float] in
-            let model = try BoostedTrees(
-                parameters: parameters,
-                features: training.features,
-                labels: trainY,
-                validation: validation.features,
-                validationLabels: validY
-            )
-            rounds.append(model.summary.rounds)
-            return try model.predict(targets)
-        }
+    func fit(training: LabeledRows, validation: LabeledRows) throws -> any FittedOutcomeModel {
+        let (fitted, spent) = try seconds { try model.fit(training: training, validation: validation) }
         xgboostSeconds += spent
-        return predictions.map(Double.init)
+        if let trees = fitted as? FittedBoostedTrees { rounds.append(trees.trees.summary.rounds) }
+        return Timed(fitted: fitted, owner: self)
+    }
+
+    /// Counts the time of each prediction too.
+    struct Timed: FittedOutcomeModel {
+        let fitted: any FittedOutcomeModel
+        let owner: TimedBoostedTrees
+
+        func predict(_ features: FeatureMatrix) throws -> [Double] {
+            let (predictions, spent) = try seconds { try fitted.predict(features) }
+            owner.xgboostSeconds += spent
+            return predictions
+        }
     }
 }
 
@@ -92,76 +92,68 @@ var boosting = BoostingParameters()
 boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
 boosting.seed = settings.seed
 let timed = TimedBoostedTrees(parameters: boosting)
-// As in PostExperimentAnalyzer: one split for both models, one bootstrap pass for both policies.
-let (split, splitting) = medianSeconds {
-    TLearnerSplit(
-        data: data,
-        holdoutShare: settings.holdoutShare,
-        validationShare: settings.validationShare,
-        seed: settings.seed
-    )
+typealias Stage = PostExperimentAnalysis
+// The analyzer's stages in its order: one split for both models, one bootstrap pass for both policies.
+let (split, splitting) = medianSeconds { Stage.split(data, settings: settings) }
+let (fits, fitting) = try seconds {
+    try Stage.fitOutcomeModels(split: split, models: [("xgboost-t-learner", timed)])
 }
-let (fit, fitting) = try seconds { try TLearnerFit.fit(data: data, split: split, model: timed) }
+let fit = fits[0]
 let tlearner = splitting + fitting
-let (ridgeFit, ridge) = try medianSeconds { try TLearnerFit.fit(data: data, split: split, model: RidgeOutcomeModel()) }
-let (estimates, estimating) = medianSeconds {
-    ParameterEstimates.estimate(
-        data: data,
-        holdout: fit.holdout,
-        predictions: fit.predictions,
-        bootstrap: settings.estimateBootstrap,
+let (ridgeFits, ridge) = try medianSeconds {
+    try Stage.fitOutcomeModels(split: split, models: [("ridge-t-learner", RidgeOutcomeModel())])
+}
+let (estimates, estimating) = medianSeconds { Stage.estimate(data: data, fit: fit, settings: settings) }
+let candidates = Stage.policies(data: data, fits: [fit] + ridgeFits)
+let (evaluations, evaluating) = medianSeconds {
+    PolicyEvaluation.evaluate(
+        candidates.map { ($0.assignment, $0.scores) },
+        uniformArm: split.bestUniformArm,
+        arms: data.arms,
+        bootstrap: settings.bootstrap,
         seed: settings.seed
     )
-}
-let (evaluations, evaluating) = medianSeconds {
-    PolicyEvaluation.evaluate(data: data, fits: [fit, ridgeFit], bootstrap: settings.bootstrap, seed: settings.seed)
 }
 let xgbEval = evaluations[0]
 let ridgeEval = evaluations[1]
 // Swift-only stages the Python pipeline does not have: the covariates that drive each policy,
 let (_, driving) = medianSeconds {
-    for predictions in [fit.predictions, ridgeFit.predictions] {
-        _ = PostExperimentAnalyzer.drivers(
+    for candidate in candidates {
+        _ = PostExperimentVerdict.Driver.ranked(
             features: split.holdoutFeatures,
-            predictions: predictions,
+            predictions: candidate.predictions ?? [],
             names: drop.covariateNames
         )
     }
 }
 // and the model side: the finite-sample prediction (both σ_ε) and the levers for the next test.
+let results = Stage.evaluate(
+    data: data,
+    split: split,
+    candidates: Array(candidates.prefix(1)),
+    covariateNames: [],
+    settings: settings
+)
+let realized = Stage.realizedGain(results[0], confidence: settings.confidence)
 let (predicted, predicting) = try medianSeconds { () throws -> Double in
-    var sizes = Array(repeating: 0.0, count: data.arms)
-    for i in fit.training { sizes[data.arm[i]] += 1 }
-    let sd = PostExperimentAnalyzer.standardDeviation(data.outcome)
-    let design = SampleDesign(unitsPerArm: sizes, outcomeSD: sd)
-    let p = ModelParameters(
-        sigma: max(estimates.sigma, 1e-9),
-        rho: estimates.rho,
-        s: estimates.s,
-        predictionError: estimates.predictionErrorRefined,
-        arms: data.arms
+    let gain = try Stage.predictedGain(
+        data: data,
+        split: split,
+        estimates: estimates,
+        realized: realized,
+        settings: settings
     )
-    let gain = try GainEngine(seed: settings.seed).gain(p, design: design).gain
-    var paper = p
-    paper.predictionError = estimates.predictionError
-    _ = try GainEngine(seed: settings.seed).gain(paper, design: design)
-    let proposal = Proposal(
+    _ = try Stage.nextTest(
         experiment: "bench",
-        armCandidates: [data.arms],
-        baseline: xgbEval.aipw.uniformValue,
-        sampleSize: .eachArm(sizes),
-        outcomeSD: sd,
-        priors: .init(
-            sigma: .fixed(p.sigma),
-            rho: .fixed(p.rho),
-            s: .fixed(p.s),
-            predictionError: .fixed(p.predictionError)
-        ),
-        threshold: .absolute(0.001),
-        seed: settings.seed
+        data: data,
+        split: split,
+        estimates: estimates,
+        uniformValue: realized.uniformValue,
+        threshold: settings.relativeThreshold * abs(realized.uniformValue),
+        settings: settings,
+        prediction: PredictionSettings()
     )
-    _ = try Predictor().predict(proposal)
-    return gain
+    return gain.gain
 }
 
 var usage = rusage()

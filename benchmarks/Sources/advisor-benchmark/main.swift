@@ -3,7 +3,7 @@ import AdvisorFormats
 import AdvisorReports
 import Foundation
 
-/// Benchmarks for BENCHMARKS.md. Run through benchmarks/run.sh, which also runs the numpy
+/// Benchmarks for BENCHMARKS.md. Run through benchmarks/engine.sh, which also runs the numpy
 /// baseline in the same session and prints the ratios. Prints one JSON object.
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {

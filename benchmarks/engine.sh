@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every gain-engine benchmark and its numpy baseline in one session, then prints the
-# Markdown rows for BENCHMARKS.md. Usage: bash benchmarks/run.sh
+# Markdown rows for BENCHMARKS.md. Usage: bash benchmarks/engine.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import numpy' 2>/dev/null || pip install --quiet numpy
-swift build -c release --product advisor-benchmark >/dev/null
-swift_json=$(.build/release/advisor-benchmark benchmarks/penn-geisinger-priors.yaml)
+# The benchmarks are their own package (benchmarks/Package.swift), so the product's build never compiles them.
+swift build --package-path benchmarks -c release --product advisor-benchmark >/dev/null
+swift_json=$("$(swift build --package-path benchmarks -c release --show-bin-path)/advisor-benchmark" benchmarks/penn-geisinger-priors.yaml)
 numpy_equal=$(python3 benchmarks/algorithm2_numpy.py --individuals 5000 --replications 200 --seed 1)
 numpy_target=$(python3 benchmarks/algorithm2_numpy.py --individuals 5000 --replications 100 --target-relative-se 0.005 --seed 2)
 python3 - "$swift_json" "$numpy_equal" "$numpy_target" <<'PY'
