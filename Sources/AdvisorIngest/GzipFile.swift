@@ -1,12 +1,20 @@
 import CZlib
+import Foundation
 
 /// A file read through zlib: gzip-compressed or plain, transparently. Owned and closed here;
 /// no zlib handle leaves this type.
 final class GzipFile {
     private let handle: gzFile
 
-    init?(path: String) {
-        guard let handle = gzopen(path, "rb") else { return nil }
+    /// Opens `path`; throws with the system's reason (gzopen sets errno when open(2) fails, and
+    /// leaves it 0 only when zlib itself could not allocate).
+    init(path: String) throws(GzipError) {
+        errno = 0
+        guard let handle = gzopen(path, "rb") else {
+            throw GzipError(
+                message: errno != 0 ? String(cString: strerror(errno)) : "zlib could not allocate its state"
+            )
+        }
         gzbuffer(handle, 1 << 20)
         self.handle = handle
     }

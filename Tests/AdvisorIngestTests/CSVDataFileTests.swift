@@ -200,6 +200,40 @@ struct CSVDataFileTests {
         }
     }
 
+    @Test("Numbers read before a column turns to text become categories by their own text, not a rounding")
+    func categoryNamesAreSourceText() throws {
+        // Before the fix, 1.2345 and 1.2346 read before "text" both became "1.235" (a display
+        // rounding), one category, and 1.2345 read after the switch became a second "1.2345".
+        let kinds = ["1.2345", "1.2346", "3", "1.2345", "text", "1.2345", "1.2346", "3"]
+        var text = "arm,outcome,kind\n"
+        for i in 0..<80 { text += "a\(i % 2),\(i % 2),\(kinds[i % kinds.count])\n" }
+        let drop = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: Self.limits())
+        #expect(drop.covariateNames == ["kind=1.2345", "kind=1.2346", "kind=3", "kind=text"])
+        for r in 0..<80 {
+            let column = try #require(drop.covariateNames.firstIndex(of: "kind=" + kinds[r % kinds.count]))
+            let hot: [Int] = (0..<4).filter { drop.data.features[r, $0] == 1 }
+            #expect(hot == [column], "row \(r)")
+        }
+    }
+
+    @Test("A file that cannot be opened says why (the system's reason), and what to check")
+    func cannotOpenSaysWhy() throws {
+        let path = try Self.file(Self.simple())
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path) }
+        // Root reads a file whatever its mode; a directory in the file's place fails for anyone.
+        let directory = path + ".d.csv"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for target in getuid() == 0 ? [directory] : [path, directory] {
+            #expect {
+                _ = try CSVDataFile.read(path: target, manifest: DataManifest(), limits: Self.limits())
+            } throws: { error in
+                guard let error = error as? InputError else { return false }
+                return error.file == target && error.problem.contains("(") && !error.fix.isEmpty
+            }
+        }
+    }
+
     @Test("Quoted fields with commas, quotes and newlines; CRLF line ends; empty covariates are missing")
     func quoting() throws {
         var text = "arm,outcome,note,score\r\n"

@@ -1,0 +1,462 @@
+import AdvisorFormats
+import AdvisorModel
+import Foundation
+
+/// The streaming state: header, roles, and one growing array per column.
+struct CSVColumnParser {
+    let path: String
+    let manifest: DataManifest
+    let limits: IngestLimits
+    var header: [String] = []
+    var line = 0
+    /// Field byte ranges of the row being parsed.
+    let fields = FieldSpans()
+    /// Arm labels by their bytes, so no String is made per row.
+    let armTable = ArmTable()
+    /// Covariates of all rows so far, row-major, one slot per covariate column (text columns
+    /// hold category codes until `finish` one-hot encodes them).
+    var raw: [Float] = []
+    var rowValues: [Float] = []
+    var categories: [CategoryCodes?] = []
+
+    var unescaped: [UInt8] = []
+
+    var armColumn = -1
+    var outcomeColumn = -1
+    var propensityColumn = -1
+    var covariateColumns: [Int] = []
+    var arms: [Int] = []
+    var outcomes: [Double] = []
+    var propensities: [Double] = []
+    var rowsRead = 0
+    var rowsDropped = 0
+    var droppedLines: [Int] = []
+    /// Whether any quote character was seen (a split at a newline is then not safe).
+    var sawQuote = false
+    /// Rows to reserve room for once the header is known (the first half of a split file
+    /// reserves for the whole file, so appending the second half needs no reallocation).
+    var expectedRows = 0
+
+    init(path: String, manifest: DataManifest, limits: IngestLimits) {
+        self.path = path
+        self.manifest = manifest
+        self.limits = limits
+    }
+
+    func error(_ column: String?, _ problem: String, fix: String, line: Int? = nil) -> InputError {
+        InputError(
+            file: path,
+            field: column.map { "column '\($0)'" },
+            line: line ?? self.line,
+            problem: problem,
+            fix: fix
+        )
+    }
+
+    /// Parses the complete rows in `bytes[0..<count]` (all of it when `final`); returns how many
+    /// bytes were used. A row cut by the end of the buffer is parsed again with the next read.
+    mutating func consume(_ bytes: [UInt8], count: Int, final: Bool) throws(InputError) -> Int {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(InputError) -> Int in
+            try consumeRows(buffer, count: count, final: final)
+        }
+    }
+
+    private mutating func consumeRows(
+        _ b: UnsafeBufferPointer<UInt8>,
+        count: Int,
+        final: Bool
+    ) throws(InputError) -> Int {
+        var rowStart = 0
+        var i = 0
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let newline = UInt8(ascii: "\n")
+        let ret = UInt8(ascii: "\r")
+        let starts = fields.starts
+        let ends = fields.ends
+        let quotedFlags = fields.quoted
+        let capacity = FieldSpans.capacity
+        // The fast path needs the sentinel (a 0 byte after the data, which `feed` writes), the
+        // header, and covariates that are all numeric so far (a row on the general path may
+        // change either, so it is decided again after each one).
+        let sentinel = count + DecimalParser.slack <= b.count && b[count] == 0
+        var fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
+        let kinds = fields.kinds
+        let values = fields.values
+        let powers = fields.powersOfTen
+        while rowStart < count {
+            if fast, let base = b.baseAddress,
+                let parsed = Self.plainRow(
+                    base,
+                    rowStart,
+                    kinds: kinds,
+                    columns: header.count,
+                    values: values,
+                    powers: powers
+                )
+            {
+                var arm = armTable.find(b, parsed.armStart, parsed.armEnd)
+                if arm < 0 { arm = armTable.add(b, parsed.armStart, parsed.armEnd, name: nil) }
+                line += 1
+                rowsRead += 1
+                arms.append(arm)
+                outcomes.append(parsed.outcome)
+                propensities.append(parsed.propensity)
+                raw.append(contentsOf: UnsafeBufferPointer(start: values, count: covariateColumns.count))
+                rowStart = parsed.end
+                continue
+            }
+            var n = 0
+            var fieldStart = rowStart
+            var inQuotes = false
+            var quoted = false
+            var rowEnd = -1
+            i = rowStart
+            scan: while i < count {
+                if !inQuotes, let base = b.baseAddress {
+                    // Skip ordinary bytes eight at a time: a word has a separator if any of its
+                    // bytes equals ',', '\n' or '"' (the lowest flagged byte is always exact).
+                    while i + 8 <= count {
+                        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                        let flags = Self.flagBytes(word, 0x2C) | Self.flagBytes(word, 0x0A) | Self.flagBytes(word, 0x22)
+                        guard flags == 0 else {
+                            i += flags.trailingZeroBitCount >> 3
+                            break
+                        }
+                        i += 8
+                    }
+                    if i >= count { break scan }
+                }
+                let c = b[i]
+                if inQuotes {
+                    if c == quote {
+                        if i + 1 < count && b[i + 1] == quote {
+                            i += 2
+                            continue
+                        }
+                        if i + 1 == count && !final { break scan }  // is the next byte a second quote? read more
+                        inQuotes = false
+                    }
+                    i += 1
+                    continue
+                }
+                if c == comma {
+                    if n < capacity {
+                        starts[n] = fieldStart
+                        ends[n] = i
+                        quotedFlags[n] = quoted
+                    }
+                    n += 1
+                    fieldStart = i + 1
+                    quoted = false
+                } else if c == newline {
+                    if n < capacity {
+                        starts[n] = fieldStart
+                        ends[n] = i > fieldStart && b[i - 1] == ret ? i - 1 : i
+                        quotedFlags[n] = quoted
+                    }
+                    n += 1
+                    rowEnd = i + 1
+                    break scan
+                } else if c == quote {
+                    sawQuote = true
+                    if i == fieldStart {
+                        inQuotes = true
+                        quoted = true
+                    }
+                }
+                i += 1
+            }
+            if rowEnd < 0 {
+                guard final else { return rowStart }  // incomplete row: wait for more bytes
+                if inQuotes {
+                    throw error(
+                        nil,
+                        "a quoted field is not closed before the end of the file",
+                        fix: "close the quote (\"…\")",
+                        line: line + 1
+                    )
+                }
+                if fieldStart >= count && n == 0 { return count }  // trailing newline only
+                if n < capacity {
+                    starts[n] = fieldStart
+                    ends[n] = count > fieldStart && b[count - 1] == ret ? count - 1 : count
+                    quotedFlags[n] = quoted
+                }
+                n += 1
+                rowEnd = count
+            }
+            fields.count = n
+            if n > capacity {
+                throw error(
+                    nil,
+                    "this row has \(n) fields, more than \(capacity)",
+                    fix: "drop unused columns",
+                    line: line + 1
+                )
+            }
+            line += 1
+            try row(b)
+            rowStart = rowEnd
+            fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
+        }
+        return rowStart
+    }
+
+    /// A parsed plain row: where it ends, its arm label's bytes, outcome and propensity.
+    struct PlainRow {
+        var end = -1
+        var armStart = 0
+        var armEnd = 0
+        var outcome = 0.0
+        var propensity = 0.0
+    }
+
+    /// The text of field k, quotes removed and doubled quotes undone.
+    mutating func text(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> String {
+        let (start, end, quoted) = (fields.starts[k], fields.ends[k], fields.quoted[k])
+        guard quoted, end - start >= 2 else {
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        }
+        unescaped.removeAll(keepingCapacity: true)
+        var i = start + 1
+        while i < end - 1 {
+            unescaped.append(b[i])
+            i += b[i] == UInt8(ascii: "\"") ? 2 : 1
+        }
+        return String(decoding: unescaped, as: UTF8.self)
+    }
+
+    mutating func row(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
+        if header.isEmpty {
+            try readHeader(b)
+            return
+        }
+        // A blank line (one empty field) is skipped, not counted.
+        if fields.count == 1 && fields.starts[0] == fields.ends[0] { return }
+        guard fields.count == header.count else {
+            throw error(
+                nil,
+                "this row has \(fields.count) fields, the header has \(header.count)",
+                fix: "give every row one value per header column (quote values that contain commas)"
+            )
+        }
+        rowsRead += 1
+        let (armStart, armEnd) = fields.content(armColumn)
+        let (outcomeStart, outcomeEnd) = fields.content(outcomeColumn)
+        if armStart == armEnd || outcomeStart == outcomeEnd {
+            rowsDropped += 1
+            if droppedLines.count < 5 { droppedLines.append(line) }
+            return
+        }
+        guard let y = DecimalParser.number(b, outcomeStart, outcomeEnd, powers: fields.powersOfTen) else {
+            throw error(
+                header[outcomeColumn],
+                "'\(text(b, outcomeColumn))' is not a number",
+                fix: "the outcome must be a number (0/1 for a binary outcome); leave it empty to drop the row"
+            )
+        }
+        guard y.isFinite else {
+            throw error(
+                header[outcomeColumn],
+                "'\(text(b, outcomeColumn))' is not a finite number",
+                fix: "remove NaN and infinite values"
+            )
+        }
+        var propensity = 0.0
+        if propensityColumn >= 0 {
+            let (ps, pe) = fields.content(propensityColumn)
+            guard let p = DecimalParser.number(b, ps, pe, powers: fields.powersOfTen), p > 0, p <= 1 else {
+                throw error(
+                    header[propensityColumn],
+                    "'\(text(b, propensityColumn))' is not a probability in (0, 1]",
+                    fix: "give the probability the unit had of getting its arm"
+                )
+            }
+            propensity = p
+        }
+        var arm = armTable.find(b, armStart, armEnd)
+        if arm < 0 {
+            arm = armTable.add(b, armStart, armEnd, name: fields.quoted[armColumn] ? text(b, armColumn) : nil)
+        }
+        for (slot, column) in covariateColumns.enumerated() {
+            let (start, end) = fields.content(column)
+            if start == end {
+                rowValues[slot] = .nan
+            } else if categories[slot] == nil, let x = DecimalParser.number(b, start, end, powers: fields.powersOfTen) {
+                guard x.isFinite else {
+                    throw error(
+                        header[column],
+                        "'\(text(b, column))' is not a finite number",
+                        fix: "leave the cell empty for a missing value"
+                    )
+                }
+                rowValues[slot] = Float(x)
+            } else {
+                if categories[slot] == nil { makeCategorical(slot) }
+                let value = text(b, column)
+                guard let code = categories[slot]?.code(for: value), code < limits.maxCategories else {
+                    throw error(
+                        header[column],
+                        "more than \(limits.maxCategories) distinct text values",
+                        fix: "bucket the column, or list it under ignore_columns in the manifest"
+                    )
+                }
+                rowValues[slot] = Float(code)
+            }
+        }
+        arms.append(arm)
+        outcomes.append(y)
+        propensities.append(propensity)
+        raw.append(contentsOf: rowValues)
+    }
+
+    /// A covariate turns categorical at its first text value; the numbers seen before become
+    /// categories by their value.
+    mutating func makeCategorical(_ slot: Int) {
+        var codes = CategoryCodes()
+        let width = covariateColumns.count
+        var index = slot
+        while index < raw.count {
+            if !raw[index].isNaN { raw[index] = Float(codes.code(for: CategoryCodes.name(forNumber: raw[index]))) }
+            index += width
+        }
+        categories[slot] = codes
+    }
+
+    mutating func readHeader(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
+        header = (0..<fields.count).map { text(b, $0).trimmingCharacters(in: .whitespaces) }
+        if header.count == 1 && header[0].isEmpty {
+            throw error(
+                nil,
+                "the first line (the header) is empty",
+                fix: "start the file with a header: arm,outcome,covariates…"
+            )
+        }
+        var seen: Set<String> = []
+        for name in header {
+            guard !name.isEmpty else {
+                throw error(nil, "a header column has no name", fix: "name every column in the header")
+            }
+            guard seen.insert(name).inserted else {
+                throw error(name, "appears twice in the header", fix: "give every column its own name")
+            }
+        }
+        func role(_ name: String, _ what: String, required: Bool) throws(InputError) -> Int {
+            if let index = header.firstIndex(of: name) { return index }
+            if required {
+                throw error(
+                    name,
+                    "is missing from the header (the \(what) column)",
+                    fix:
+                        "add a '\(name)' column, or name yours in NAME.manifest.yaml under columns: {\(what): your_name}"
+                )
+            }
+            return -1
+        }
+        armColumn = try role(manifest.armColumn, "arm", required: true)
+        outcomeColumn = try role(manifest.outcomeColumn, "outcome", required: true)
+        propensityColumn = try role(manifest.propensityColumn, "propensity", required: false)
+        let unitID = try role(manifest.unitIDColumn, "unit_id", required: false)
+        for name in manifest.ignoredColumns where !header.contains(name) {
+            throw error(
+                name,
+                "is listed under ignore_columns but is not in the header",
+                fix: "correct the name in the manifest"
+            )
+        }
+        covariateColumns = header.indices.filter {
+            ![armColumn, outcomeColumn, propensityColumn, unitID].contains($0)
+                && !manifest.ignoredColumns.contains(header[$0])
+        }
+        categories = Array(repeating: nil, count: covariateColumns.count)
+        rowValues = Array(repeating: 0, count: covariateColumns.count)
+        for column in header.indices where column < FieldSpans.capacity { fields.kinds[column] = FieldSpans.skipRole }
+        for (slot, column) in covariateColumns.enumerated() where column < FieldSpans.capacity {
+            fields.kinds[column] = slot
+        }
+        fields.kinds[armColumn] = FieldSpans.armRole
+        fields.kinds[outcomeColumn] = FieldSpans.outcomeRole
+        if propensityColumn >= 0 { fields.kinds[propensityColumn] = FieldSpans.propensityRole }
+        if expectedRows > 0 {
+            raw.reserveCapacity(expectedRows * covariateColumns.count)
+            arms.reserveCapacity(expectedRows)
+            outcomes.reserveCapacity(expectedRows)
+            propensities.reserveCapacity(expectedRows)
+        }
+    }
+
+    /// The columns read, through the checks every drop passes (`DataDropValidation`).
+    mutating func finish(bytesRead: Int) throws(InputError) -> DataDrop {
+        guard !header.isEmpty else {
+            throw InputError(
+                file: path,
+                field: nil,
+                line: nil,
+                problem: "the file is empty",
+                fix: "drop the unit-level results with a header row"
+            )
+        }
+        let (features, names) = featureMatrix()
+        return try DataDropValidation.validate(
+            DataDropColumns(
+                path: path,
+                armNames: armTable.names,
+                arms: arms,
+                outcomes: outcomes,
+                propensities: propensityColumn >= 0 ? propensities : nil,
+                features: features,
+                covariateNames: names,
+                armColumn: header[armColumn],
+                outcomeColumn: header[outcomeColumn],
+                rowsRead: rowsRead,
+                rowsDropped: rowsDropped,
+                droppedLines: droppedLines,
+                bytesRead: bytesRead
+            ),
+            manifest: manifest,
+            limits: limits
+        )
+    }
+}
+
+extension CSVColumnParser {
+    /// The feature matrix: `raw` itself when every covariate is numeric (no copy), else with
+    /// text columns one-hot encoded (NaN in every indicator of a missing value).
+    mutating func featureMatrix() -> (FeatureMatrix, [String]) {
+        let rows = arms.count
+        let width = covariateColumns.count
+        if categories.allSatisfy({ $0 == nil }) {
+            defer { raw = [] }
+            return (FeatureMatrix(values: raw, rows: rows, columns: width), covariateColumns.map { header[$0] })
+        }
+        var names: [String] = []
+        var offsets: [Int] = []
+        for (slot, column) in covariateColumns.enumerated() {
+            offsets.append(names.count)
+            if let codes = categories[slot] {
+                names += codes.names.map { "\(header[column])=\($0)" }
+            } else {
+                names.append(header[column])
+            }
+        }
+        let wide = names.count
+        var values = [Float](repeating: 0, count: rows * wide)
+        for r in 0..<rows {
+            for slot in 0..<width {
+                let x = raw[r * width + slot]
+                if let codes = categories[slot] {
+                    if x.isNaN {
+                        for k in 0..<codes.names.count { values[r * wide + offsets[slot] + k] = .nan }
+                    } else {
+                        values[r * wide + offsets[slot] + Int(x)] = 1
+                    }
+                } else {
+                    values[r * wide + offsets[slot]] = x
+                }
+            }
+        }
+        raw = []
+        return (FeatureMatrix(values: values, rows: rows, columns: wide), names)
+    }
+}

@@ -1,0 +1,148 @@
+import AdvisorFormats
+import AdvisorModel
+import Foundation
+
+/// What any reader of a data drop hands over, whatever the file's format: one entry per kept
+/// row, the role columns' names (for error messages) and the counts of what was read.
+struct DataDropColumns {
+    var path: String
+    var armNames: [String]
+    var arms: [Int]
+    var outcomes: [Double]
+    /// Per-row assignment probabilities; nil when the file has no propensity column.
+    var propensities: [Double]?
+    var features: FeatureMatrix
+    var covariateNames: [String]
+    var armColumn: String
+    var outcomeColumn: String
+    var rowsRead: Int
+    var rowsDropped: Int
+    var droppedLines: [Int]
+    var bytesRead: Int
+}
+
+/// The checks a data drop must pass before it is analyzed, and the manifest applied to it
+/// (probabilities, control arm, direction, experiment). Independent of CSV, so a second format
+/// reads into `DataDropColumns` and shares every check and message.
+enum DataDropValidation {
+    static func validate(
+        _ c: DataDropColumns,
+        manifest: DataManifest,
+        limits: IngestLimits
+    ) throws(InputError)
+        -> DataDrop
+    {
+        let path = c.path
+        guard c.rowsRead > 0 else {
+            throw InputError(
+                file: path,
+                field: nil,
+                line: nil,
+                problem: "the file has a header but no rows",
+                fix: "drop the file with its data rows"
+            )
+        }
+        let badShare = Double(c.rowsDropped) / Double(c.rowsRead)
+        if badShare > limits.maxBadRowShare {
+            throw InputError(
+                file: path,
+                field: nil,
+                line: c.droppedLines.first,
+                problem:
+                    "\(c.rowsDropped) of \(c.rowsRead) rows (\(NumberText.percent(badShare))) have no arm or no outcome (first at lines \(c.droppedLines.map(String.init).joined(separator: ", ")))",
+                fix:
+                    "fill in the arm and outcome of every unit, or raise max_bad_row_share (now \(limits.maxBadRowShare))"
+            )
+        }
+        let armNames = c.armNames
+        guard armNames.count >= 2 else {
+            throw InputError(
+                file: path,
+                field: "column '\(c.armColumn)'",
+                line: nil,
+                problem: "every unit has the same arm ('\(armNames.first ?? "")')",
+                fix: "drop the results of a test with at least two arms"
+            )
+        }
+        var counts = Array(repeating: 0, count: armNames.count)
+        for a in c.arms { counts[a] += 1 }
+        for (a, n) in counts.enumerated() where n < limits.minUnitsPerArm {
+            throw InputError(
+                file: path,
+                field: "column '\(c.armColumn)'",
+                line: nil,
+                problem: "arm '\(armNames[a])' has \(n) units, fewer than min_units_per_arm (\(limits.minUnitsPerArm))",
+                fix: "drop the arm's rows, merge it with a similar arm, or lower min_units_per_arm"
+            )
+        }
+        var outcomes = c.outcomes
+        guard let first = outcomes.first, outcomes.contains(where: { $0 != first }) else {
+            throw InputError(
+                file: path,
+                field: "column '\(c.outcomeColumn)'",
+                line: nil,
+                problem: "the outcome is the same (\(NumberText.significant(outcomes.first ?? 0))) for every unit",
+                fix: "check that the outcome column holds the measured result"
+            )
+        }
+        let propensities: [Double]
+        if let given = c.propensities {
+            propensities = given
+        } else if let given = manifest.assignmentProbabilities {
+            for name in armNames where given[name] == nil {
+                throw InputError(
+                    file: ManifestFile.path(forData: path),
+                    field: "assignment_probabilities",
+                    line: nil,
+                    problem: "arm '\(name)' has no probability",
+                    fix: "give a probability for every arm label in the data"
+                )
+            }
+            propensities = c.arms.map { given[armNames[$0]] ?? 0 }
+        } else {
+            propensities = Array(repeating: 1 / Double(armNames.count), count: c.arms.count)
+        }
+        var controlArm: Int?
+        if let control = manifest.controlArm {
+            guard let index = armNames.firstIndex(of: control) else {
+                throw InputError(
+                    file: ManifestFile.path(forData: path),
+                    field: "control_arm",
+                    line: nil,
+                    problem:
+                        "'\(control)' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
+                    fix: "give the control arm's label exactly as in the arm column"
+                )
+            }
+            controlArm = index
+        }
+        let binary = outcomes.allSatisfy { $0 == 0 || $0 == 1 }
+        // Smaller is better: maximize −y, or 1 − y for a 0/1 outcome so it stays 0/1.
+        if !manifest.largerIsBetter { outcomes = outcomes.map { binary ? 1 - $0 : -$0 } }
+        return DataDrop(
+            experiment: manifest.experiment ?? stem(path),
+            data: ExperimentData(
+                armNames: armNames,
+                arm: c.arms,
+                outcome: outcomes,
+                features: c.features,
+                propensity: propensities
+            ),
+            covariateNames: c.covariateNames,
+            binaryOutcome: binary,
+            rowsRead: c.rowsRead,
+            rowsDropped: c.rowsDropped,
+            droppedLines: c.droppedLines,
+            bytesRead: c.bytesRead,
+            controlArm: controlArm
+        )
+    }
+
+    /// `results/flu-2027.csv.gz` → `flu-2027`, made a usable experiment id.
+    static func stem(_ path: String) -> String {
+        var name = (path as NSString).lastPathComponent
+        for suffix in [".gz", ".csv"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+        let cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "-" })
+        return cleaned.first == "." || cleaned.isEmpty ? "data" + cleaned : String(cleaned.prefix(128))
+    }
+}
