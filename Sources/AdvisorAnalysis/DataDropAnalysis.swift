@@ -99,12 +99,6 @@ public enum DataDropAnalysis {
             let newest = names.filter({ $0.hasSuffix("-prediction.json") }).sorted().last,
             let data = FileManager.default.contents(atPath: directory + "/" + newest)
         else { return nil }
-        struct Report: Decodable {
-            struct Parameters: Decodable { var central: ModelParameters }
-            var parameters: Parameters
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return (try? decoder.decode(Report.self, from: data))?.parameters.central
+        return PredictionReport.centralParameters(fromJSON: data)
     }
 }

@@ -18,6 +18,19 @@ public enum PredictionReport {
         try ReportJSON.encode(PredictionWording.worded(prediction))
     }
 
+    /// The central parameters (`parameters.central`) of a prediction report's JSON; nil when the
+    /// text is not one. Read here, beside the writer, so the schema lives in one place; only that
+    /// field is read, so reports from older versions still count.
+    public static func centralParameters(fromJSON data: Data) -> ModelParameters? {
+        struct Report: Decodable {
+            struct Parameters: Decodable { var central: ModelParameters }
+            var parameters: Parameters
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return (try? decoder.decode(Report.self, from: data))?.parameters.central
+    }
+
     /// The human-readable report.
     public static func text(_ p: Prediction) -> String {
         var out: [String] = []

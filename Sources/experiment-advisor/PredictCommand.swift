@@ -30,15 +30,3 @@ struct PredictCommand: ParsableCommand {
         }
     }
 }
-
-func printError(_ message: String) {
-    var stderr = StandardError()
-    print(message, to: &stderr)
-}
-
-/// Standard error as a `TextOutputStream`, so messages never mix into report output.
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandleWriter.writeToStandardError(string)
-    }
-}

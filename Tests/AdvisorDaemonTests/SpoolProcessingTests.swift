@@ -4,6 +4,7 @@ import AdvisorModel
 import AdvisorFormats
 import AdvisorReports
 import Foundation
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -14,12 +15,14 @@ struct SpoolProcessingTests {
     static func service(
         spool: String,
         _ adjust: (inout AdvisorConfiguration) -> Void = { _ in }
-    ) -> (SpoolService, RecordingLogHandler.Store) {
+    ) -> (SpoolService, InMemoryLogHandler) {
         var configuration = AdvisorConfiguration()
         configuration.prediction.priorDraws = 400
         configuration.prediction.leverDraws = 100
         adjust(&configuration)
-        let (logger, store) = RecordingLogHandler.logger()
+        // swift-log's own in-memory handler: no LoggingSystem.bootstrap, entries read back as logged.
+        let store = InMemoryLogHandler()
+        let logger = Logger(label: "test") { _ in store }
         let service = SpoolService(
             configuration: configuration,
             options: .init(configurationPath: nil, spoolOverride: spool),
@@ -283,5 +286,21 @@ struct SpoolProcessingTests {
                 "S-prediction-2.json", "S-prediction-2.txt", "S-prediction.json", "S-prediction.txt",
             ]
         )
+    }
+}
+
+extension InMemoryLogHandler {
+    /// An entry with its message and metadata as the journal writes them: text.
+    struct Logged {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    /// The entries of one `advisor_event` (prediction, verdict, rejected, …).
+    func events(_ event: String) -> [Logged] {
+        entries.filter { $0.metadata["advisor_event"] == .string(event) }.map {
+            Logged(level: $0.level, message: "\($0.message)", metadata: $0.metadata.mapValues { "\($0)" })
+        }
     }
 }

@@ -60,6 +60,15 @@ struct PredictionReportTests {
         #expect(PredictionWording.action(prediction).contains("best arm to everyone"))
     }
 
+    @Test("The central parameters read back from a report's JSON are the ones written")
+    func centralRoundTrip() throws {
+        let path = RepositoryFile.path("config/proposals/example-minimal.yaml")
+        let prediction = try Predictor().predict(try ProposalFile.load(path: path))
+        let json = try PredictionReport.json(prediction)
+        #expect(PredictionReport.centralParameters(fromJSON: Data(json.utf8)) == prediction.parameters.central)
+        #expect(PredictionReport.centralParameters(fromJSON: Data("{}".utf8)) == nil)
+    }
+
     @Test("ρ = 1 (no crossover, every gain ≤ 0 up to rounding) renders: no trap, empty bars, a verdict")
     func rhoOne() throws {
         let prediction = try Self.predict(

@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 
-/// Runs CPU-heavy work (a prediction, later a model fit) on its own thread instead of the
+/// Runs CPU-heavy work (a prediction, an analysis) on its own thread instead of the
 /// cooperative pool, and lets the awaiting task walk away from it.
 ///
 /// Swift cannot stop a running synchronous computation from outside. On cancellation (graceful

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The population parameters of the gain model, in the notation of the paper and `model.md`.
+/// The population parameters of the gain model, in the paper's notation (GainFromPersonalization.md).
 ///
 /// Gains and SDs are in the outcome's own units (a vaccination rate gain of 5.7 points is 0.057).
 public struct ModelParameters: Sendable, Hashable, Codable {
@@ -30,7 +30,7 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     /// The lowest correlation for which an equicorrelated m×m matrix is positive semi-definite.
     public static func lowestRho(arms: Int) -> Double { -1 / Double(max(arms, 2) - 1) }
 
-    /// Checks every range in `model.md`; the engine never sees an invalid value, so it never
+    /// Checks every parameter's valid range; the engine never sees an invalid value, so it never
     /// returns NaN.
     public func validate() throws(ModelError) {
         try ModelError.check("sigma", sigma, sigma.isFinite && sigma > 0, validRange: "a finite number > 0")

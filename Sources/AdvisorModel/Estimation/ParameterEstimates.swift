@@ -1,7 +1,7 @@
 import Dispatch
 
 /// σ, ρ, s and σ_ε estimated from a finished experiment as in the paper's section 5.2, plus
-/// the corrections `../shared/notes/model.md` asks for. Formulas: EstimatingParameters.md.
+/// corrections for the sampling noise of its plug-in estimates. Formulas: EstimatingParameters.md.
 public struct ParameterEstimates: Sendable, Hashable, Codable {
     /// σ: root mean over arms of the variance of the 10 quantile-cell mean outcomes, with the
     /// sampling variance of those means subtracted.

@@ -29,5 +29,5 @@ enum LogTarget: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// The default configuration path, where `systemd/README.md` installs it.
+/// The default configuration path, where `scripts/install.sh` installs it.
 let defaultConfigurationPath = "/etc/experiment-advisor/experiment-advisor.yaml"
