@@ -35,5 +35,12 @@ let package = Package(
             path: "Sources/advisor-analysis-benchmark",
             swiftSettings: strictSettings
         ),
+        // The policy-tree search (benchmarks/tree.sh).
+        .executableTarget(
+            name: "advisor-tree-benchmark",
+            dependencies: [.product(name: "AdvisorModel", package: "experiment-advisor")],
+            path: "Sources/advisor-tree-benchmark",
+            swiftSettings: strictSettings
+        ),
     ]
 )

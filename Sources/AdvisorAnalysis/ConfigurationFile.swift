@@ -12,6 +12,7 @@ public struct ConfigurationKey {
         case number(WritableKeyPath<AdvisorConfiguration, Double>, ClosedRange<Double>)
         case whole(WritableKeyPath<AdvisorConfiguration, Int>, ClosedRange<Int>)
         case seed(WritableKeyPath<AdvisorConfiguration, UInt64>)
+        case flag(WritableKeyPath<AdvisorConfiguration, Bool>)
         case spool
         case logLevel
     }
@@ -70,6 +71,13 @@ public enum ConfigurationFile {
             .init("analysis.min_units_per_arm", .whole(\.ingest.minUnitsPerArm, 10...1_000_000)),
             .init("analysis.max_categories", .whole(\.ingest.maxCategories, 2...10_000)),
 
+            .init("analysis.policy_tree.depth", .whole(\.analysis.policyTree.depth, 0...3)),
+            .init("analysis.policy_tree.bins", .whole(\.analysis.policyTree.bins, 2...1024)),
+            .init("analysis.policy_tree.exact", .flag(\.analysis.policyTree.exact)),
+            .init("analysis.policy_tree.min_leaf_size", .whole(\.analysis.policyTree.minLeafSize, 1...1_000_000)),
+            .init("analysis.policy_tree.folds", .whole(\.analysis.policyTree.folds, 2...20)),
+            .init("analysis.policy_tree.max_units", .whole(\.analysis.policyTreeUnits, 1000...10_000_000)),
+
             .init("analysis.boosting.max_depth", .whole(\.boosting.maxDepth, 1...16)),
             .init("analysis.boosting.learning_rate", .number(\.boosting.learningRate, 0.001...1)),
             .init("analysis.boosting.subsample", .number(\.boosting.subsample, 0.1...1)),
@@ -83,7 +91,7 @@ public enum ConfigurationFile {
     }
 
     /// The sections, parents first.
-    static let sections = ["", "prediction", "analysis", "analysis.boosting"]
+    static let sections = ["", "prediction", "analysis", "analysis.policy_tree", "analysis.boosting"]
 
     /// Reads and validates the configuration at `path`.
     public static func load(path: String) throws(InputError) -> AdvisorConfiguration {
@@ -151,6 +159,8 @@ public enum ConfigurationFile {
             config[keyPath: path] = try whole(reader, name, config[keyPath: path], in: range)
         case .seed(let path):
             config[keyPath: path] = UInt64(try whole(reader, name, Int(config[keyPath: path]), in: 0...Int.max))
+        case .flag(let path):
+            config[keyPath: path] = try reader.flag(name, fix: "write true or false") ?? config[keyPath: path]
         case .spool:
             guard
                 let spool = try reader.string(

@@ -149,6 +149,19 @@ public struct YAMLReader {
         return x
     }
 
+    /// true or false (YAML's booleans).
+    public func flag(_ key: String, fix: String) throws(InputError) -> Bool? {
+        guard let node = value(key) else { return nil }
+        guard case Node.scalar = node, let flag = node.bool else {
+            throw error(
+                key,
+                "expected true or false, found \(node.string.map { "'\($0)'" } ?? Self.kind(node))",
+                fix: fix
+            )
+        }
+        return flag
+    }
+
     public func requiredNumber(_ key: String, fix: String) throws(InputError) -> Double {
         _ = try required(key, fix: fix)
         guard let x = try number(key, fix: fix) else { throw error(key, "missing", fix: fix) }

@@ -62,6 +62,14 @@ public enum VerdictReport {
                         )
                 )
             }
+            if let tree = p.tree {
+                let fidelity =
+                    tree.fidelity.map { ", agrees with the black box on \(NumberText.percent($0)) of units" } ?? ""
+                out.append("      as rules (depth \(tree.depth)\(fidelity)):")
+                for rule in tree.rules where rule.share > 0 || tree.rules.count <= 8 {
+                    out.append("        \(VerdictWording.rule(rule))")
+                }
+            }
         }
         out.append("")
         out.append("ESTIMATED PARAMETERS (paper section 5.2, with noise corrections)")
@@ -113,15 +121,17 @@ public enum VerdictReport {
         if d.arms.count > 30 { out.append("    … and \(d.arms.count - 30) more arms (JSON report)") }
         out.append("")
         out.append("METHOD")
-        out.append(
-            "  Units were split at random into training and holdout. One outcome model per arm was fitted on the"
-        )
-        out.append("  training units (a T-learner) and every policy sends each holdout unit to the arm with the best")
-        out.append(
-            "  prediction. Realized gains compare each policy with the best training-split arm on the holdout by"
-        )
-        out.append("  doubly robust (AIPW) and inverse-propensity (IPW) scores, with paired bootstrap standard errors.")
-        out.append("  Formulas: AdvisorModel.docc/EstimatingParameters.md.")
+        for line in [
+            "  Units were split at random into training and holdout. One outcome model per arm was fitted on the",
+            "  training units (a T-learner), whose policy sends each unit to the arm with the best prediction.",
+            "  The policy tree is the depth-limited tree of covariate splits that earns the most on cross-fitted",
+            "  doubly robust scores of the training units; the distilled tree imitates the first T-learner's",
+            "  choices on the same units. Realized gains compare each policy with the best training-split arm on",
+            "  the holdout by doubly robust (AIPW) and inverse-propensity (IPW) scores, with paired bootstrap",
+            "  standard errors. Formulas: AdvisorModel.docc/EstimatingParameters.md and PolicyTrees.md.",
+        ] {
+            out.append(line)
+        }
         for note in v.notes { out.append("  Note: \(VerdictWording.note(note))") }
         return out.joined(separator: "\n") + "\n"
     }

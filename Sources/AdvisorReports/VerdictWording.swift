@@ -58,6 +58,20 @@ public enum VerdictWording {
         }
     }
 
+    /// "tenure <= 12 and channel = web → 'discount-10'  (31% of units)".
+    public static func rule(_ rule: PolicyRule) -> String {
+        let conditions = rule.conditions.map { c -> String in
+            switch c.op {
+            case "missing": return "\(c.covariate) is missing"
+            case "==": return "\(c.covariate) = \(c.value ?? "")"
+            default:
+                return "\(c.covariate) \(c.op) \(c.value.map { Double($0).map(NumberText.significant) ?? $0 } ?? "")"
+            }
+        }
+        let when = conditions.isEmpty ? "everyone" : conditions.joined(separator: " and ")
+        return "\(when) → '\(rule.arm)'  (\(NumberText.percent(rule.share)) of units)"
+    }
+
     public static func note(_ note: PostExperimentVerdict.VerdictNote) -> String {
         switch note {
         case .sparseCells(let smallest):

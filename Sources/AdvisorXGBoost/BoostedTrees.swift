@@ -28,7 +28,7 @@ public struct TrainingSummary: Sendable {
 /// validation part. Not `Sendable`: it owns the booster, and is used by one synchronous
 /// computation (fit, then predict) on one thread.
 public final class BoostedTrees {
-    private let booster: BoosterHandle
+    private var booster: BoosterHandle
     private let parameters: BoostingParameters
     private var rounds = 0
 
@@ -61,6 +61,35 @@ public final class BoostedTrees {
         }
         summary = TrainingSummary(rounds: 0, validationMetric: parameters.objective.metric, validationScores: [])
         try boost(train, validation: valid)
+        try compact()
+    }
+
+    /// A trained booster keeps its training buffers (quantized rows, histograms) as long as it
+    /// lives, and a policy keeps its per-arm models after the analysis (23 arms: +70 MiB). So the
+    /// model is saved to XGBoost's binary JSON and loaded into a fresh booster that holds only
+    /// the trees and the objective; its predictions are the same to the bit.
+    private func compact() throws(XGBoostError) {
+        var length: bst_ulong = 0
+        var bytes: UnsafePointer<CChar>?
+        try xgbCall("XGBoosterSaveModelToBuffer") {
+            XGBoosterSaveModelToBuffer(booster, #"{"format": "ubj"}"#, &length, &bytes)
+        }
+        guard let bytes else { throw XGBoostError(call: "XGBoosterSaveModelToBuffer", message: "no model returned") }
+        var created: BoosterHandle?
+        try xgbCall("XGBoosterCreate") { XGBoosterCreate(nil, 0, &created) }
+        guard let fresh = created else { throw XGBoostError(call: "XGBoosterCreate", message: "no booster returned") }
+        do {
+            // `bytes` belongs to the old booster until its next call: load before freeing it.
+            try xgbCall("XGBoosterLoadModelFromBuffer") { XGBoosterLoadModelFromBuffer(fresh, bytes, length) }
+            for (name, value) in parameters.pairs where name == "nthread" || name == "verbosity" {
+                try xgbCall("XGBoosterSetParam(\(name))") { XGBoosterSetParam(fresh, name, value) }
+            }
+        } catch {
+            XGBoosterFree(fresh)
+            throw error
+        }
+        XGBoosterFree(booster)
+        booster = fresh
     }
 
     public private(set) var summary: TrainingSummary

@@ -42,6 +42,7 @@ struct ConfigurationFileTests {
             case .number(_, let range): text += "\(range.upperBound + 1)"
             case .whole(_, let range): text += "\(Double(range.upperBound) + 1.5)"
             case .seed: text += "-1"
+            case .flag: text += "maybe"
             case .spool: text += "relative/path"
             case .logLevel: text += "loud"
             }

@@ -14,7 +14,9 @@ public enum PostExperimentAnalysis {
         public var assignment: [Int]
         public var scores: DoublyRobustScores
         /// The outcome model's holdout predictions, when the policy comes from one (drivers).
-        public var predictions: [[Double]]?
+        public var predictions: [[Double]]? = nil
+        /// For a distilled tree: the black box's arm for each holdout unit (fidelity).
+        public var distills: [Int]? = nil
     }
 
     /// Stage 1: one seeded split for every model and policy.
@@ -50,6 +52,62 @@ public enum PostExperimentAnalysis {
         }
     }
 
+    /// Stage 4, the trees: a policy tree learned on cross-fitted doubly robust scores of the
+    /// training units, and a distilled tree learned on the primary policy's own assignments
+    /// (what the black box does, in a few rules). Both are judged like every policy: on the
+    /// holdout, with the primary model's scores. At most `policyTreeUnits` training units (a
+    /// seeded sample) feed the search. The scores come from ridge T-learners: with the known
+    /// assignment probabilities of an experiment, AIPW is unbiased whatever the outcome model, so
+    /// the cheap model costs only variance.
+    public static func trees(
+        data: ExperimentData,
+        split: TLearnerSplit,
+        primary: TLearnerFit,
+        settings: AnalysisSettings,
+        shouldStop: () -> Bool = { false }
+    ) throws -> [Candidate] {
+        var rng = SplitMix64(seed: settings.seed ^ 0x7EE5)
+        var sample = split.training
+        if sample.count > settings.policyTreeUnits {
+            for k in 0..<settings.policyTreeUnits {
+                sample.swapAt(k, k + Int(rng.next() % UInt64(sample.count - k)))
+            }
+            sample = Array(sample[..<settings.policyTreeUnits]).sorted()
+        }
+        let scores = try CrossFitting.scores(
+            data: data,
+            units: sample,
+            model: RidgeOutcomeModel(),
+            folds: settings.policyTree.folds,
+            validationShare: settings.validationShare,
+            seed: settings.seed,
+            shouldStop: shouldStop
+        )
+        if shouldStop() { throw ModelError.stopped }
+        let features = data.features.rows(sample)
+        let arms = data.arms
+        let rewards = (0..<sample.count).map { k in (0..<arms).map { scores.aipw(k, arm: $0) } }
+        let learned = PolicyTreeSearch(features: features, rewards: rewards, settings: settings.policyTree)
+            .search(depth: settings.policyTree.depth)
+        if shouldStop() { throw ModelError.stopped }
+        let blackBox = try primary.policy.assign(features)
+        let imitation = blackBox.map { arm in (0..<arms).map { $0 == arm ? 1.0 : 0 } }
+        let distilled = PolicyTreeSearch(features: features, rewards: imitation, settings: settings.policyTree)
+            .search(depth: settings.policyTree.depth)
+        let holdoutScores = DoublyRobustScores(data: data, fit: primary)
+        let tree = PolicyTree(name: "policy-tree", root: learned.root)
+        let distillation = PolicyTree(name: "distilled-tree", root: distilled.root)
+        return [
+            Candidate(policy: tree, assignment: tree.assign(split.holdoutFeatures), scores: holdoutScores),
+            Candidate(
+                policy: distillation,
+                assignment: distillation.assign(split.holdoutFeatures),
+                scores: holdoutScores,
+                distills: primary.assignment
+            ),
+        ]
+    }
+
     /// Stage 5: every candidate against the split's best uniform arm on the holdout, in one
     /// paired bootstrap pass, with its arm shares and the covariates that drive it.
     public static func evaluate(
@@ -78,7 +136,21 @@ public enum PostExperimentAnalysis {
                         predictions: $0,
                         names: covariateNames
                     )
-                } ?? []
+                } ?? [],
+                tree: (candidate.policy as? PolicyTree).map { tree in
+                    .init(
+                        depth: tree.depth,
+                        rules: tree.rules(
+                            covariateNames: covariateNames,
+                            arms: data.armNames,
+                            on: split.holdoutFeatures
+                        ),
+                        fidelity: candidate.distills.map { target in
+                            Double(zip(target, candidate.assignment).filter { $0 == $1 }.count)
+                                / Double(max(target.count, 1))
+                        }
+                    )
+                }
             )
         }
     }
@@ -281,7 +353,17 @@ public struct PostExperimentAnalyzer {
         let fits = try Stage.fitOutcomeModels(split: split, models: models, shouldStop: shouldStop)
         guard let primary = fits.first else { throw ModelError.inconsistent("no outcome model to analyze with") }
         if shouldStop() { throw ModelError.stopped }
-        let candidates = Stage.policies(data: data, fits: fits)
+        let candidates =
+            Stage.policies(data: data, fits: fits)
+            + (settings.policyTree.depth > 0
+                ? try Stage.trees(
+                    data: data,
+                    split: split,
+                    primary: primary,
+                    settings: settings,
+                    shouldStop: shouldStop
+                )
+                : [])
         let results = Stage.evaluate(
             data: data,
             split: split,

@@ -16,6 +16,10 @@ public struct AnalysisSettings: Sendable, Hashable {
     public var confidence = 0.95
     /// The daemon rejects a data drop whose analysis takes longer (it runs beside proposals).
     public var timeLimitSeconds = 3600.0
+    /// The policy tree and the distilled tree (depth 0: none).
+    public var policyTree = PolicyTreeSettings()
+    /// At most this many training units (a seeded sample) feed the tree search.
+    public var policyTreeUnits = 100_000
 
     public init() {}
 }
@@ -119,13 +123,36 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         public var agrees: Bool
     }
 
-    public struct PolicyResult: Sendable, Codable {
+    public struct PolicyResult: Sendable, Encodable {
         public var name: String
         public var ipw: PolicyComparison
         public var aipw: PolicyComparison
         public var armShares: [ArmShare]
         /// Covariates whose effect differs most between arms: what makes the policy choose.
         public var drivers: [Driver]
+        /// For a tree policy: its depth, its rules, and for a distilled tree its fidelity.
+        public var tree: TreeSummary?
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(ipw, forKey: .ipw)
+            try c.encode(aipw, forKey: .aipw)
+            try c.encode(armShares, forKey: .armShares)
+            try c.encode(drivers, forKey: .drivers)
+            try c.encodeIfPresent(tree?.depth, forKey: .depth)
+            try c.encodeIfPresent(tree?.rules, forKey: .rules)
+            try c.encodeIfPresent(tree?.fidelity, forKey: .fidelity)
+        }
+
+        enum CodingKeys: String, CodingKey { case name, ipw, aipw, armShares, drivers, depth, rules, fidelity }
+    }
+
+    public struct TreeSummary: Sendable, Hashable {
+        public var depth: Int
+        public var rules: [PolicyRule]
+        /// The share of holdout units where the distilled tree picks the black box's arm.
+        public var fidelity: Double?
     }
 
     public struct ArmShare: Sendable, Codable {

@@ -1,0 +1,60 @@
+import AdvisorModel
+import Foundation
+
+/// The policy-tree search on synthetic doubly robust scores, for BENCHMARKS.md: depth 2 binned at
+/// n = 100,000 and exact at n = 10,000 (p = 30 continuous covariates, m = 20 arms, the published
+/// policytree/fastpolicytree anchors' sizes), and the search against a plain brute force on a
+/// small problem. Prints one JSON object. Run through benchmarks/tree.sh.
+
+func seconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+/// Scores with structure a tree can find (two covariates pick the arm) plus noise, as doubly
+/// robust scores have: Γ[i][a] = 1[a = best(x_i)] + N(0, 2²).
+func problem(units n: Int, features p: Int, arms m: Int, seed: UInt64) -> (FeatureMatrix, [[Double]]) {
+    var rng = SplitMix64(seed: seed)
+    var values = [Float](repeating: 0, count: n * p)
+    var rewards: [[Double]] = []
+    rewards.reserveCapacity(n)
+    for i in 0..<n {
+        for j in 0..<p { values[i * p + j] = Float(rng.nextOpenUnit()) }
+        let best = (Int(values[i * p] * 4) + 4 * Int(values[i * p + 1] * 5)) % m
+        rewards.append((0..<m).map { ($0 == best ? 1 : 0) + 2 * Normal.quantile(rng.nextOpenUnit()) })
+    }
+    return (FeatureMatrix(values: values, rows: n, columns: p), rewards)
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let scale = Double(arguments.first ?? "1") ?? 1  // CI runs a fraction of the sizes
+/// The exact search's size, apart (it is the slow one).
+let exactScale = Double(arguments.dropFirst().first ?? "\(scale)") ?? scale
+var result: [String: Any] = ["scale": scale]
+
+let binnedUnits = Int(100_000 * scale)
+let (xb, rb) = problem(units: binnedUnits, features: 30, arms: 20, seed: 1)
+var binned = PolicyTreeSettings()
+binned.minLeafSize = 50
+let ((_, binnedReward), binnedSeconds) = seconds {
+    PolicyTreeSearch(features: xb, rewards: rb, settings: binned).search(depth: 2)
+}
+result["binned_units"] = binnedUnits
+result["binned_seconds"] = binnedSeconds
+result["binned_reward"] = binnedReward
+
+let exactUnits = Int(10_000 * exactScale)
+let (xe, re) = problem(units: exactUnits, features: 30, arms: 20, seed: 2)
+var exact = PolicyTreeSettings()
+exact.exact = true
+exact.minLeafSize = 50
+let ((_, exactReward), exactSeconds) = seconds {
+    PolicyTreeSearch(features: xe, rewards: re, settings: exact).search(depth: 2)
+}
+result["exact_units"] = exactUnits
+result["exact_seconds"] = exactSeconds
+result["exact_reward"] = exactReward
+
+let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))
