@@ -326,6 +326,9 @@ arms: 1"
     check "a data drop produces its verdict (JSON and text)" wait_for 120 reports_exist "$experiment-data"
     check "journal: a verdict entry with REALIZED_GAIN and POLICY" wait_for 10 \
         journal_has EXPERIMENT_ID=$experiment-data ADVISOR_EVENT=verdict POLICY=xgboost-t-learner
+    check "the verdict's policy file is written with it, and the journal names it (POLICY_FILE)" bash -c \
+        'f=$(ls "$1"/*-policy.json) && grep -q "\"format\":\"experiment-advisor-policy\"" "$f" && grep -q "^POLICY_FILE=/var/spool/experiment-advisor/reports/.*/${f##*/}$" <<< "$2"' \
+        _ "$RUN/spool/reports/$experiment-data" "$(inside journalctl --no-pager -o export EXPERIMENT_ID=$experiment-data)"
     check "data and manifest archived" bash -c 'ls "$1/archive" | grep -q drop.csv && ls "$1/archive" | grep -q drop.manifest.yaml' _ "$RUN/spool"
 
     output=$(inside journalctl --no-pager -o cat -u "$UNIT")

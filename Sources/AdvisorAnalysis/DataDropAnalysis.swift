@@ -13,6 +13,12 @@ public enum DataDropAnalysis {
     public static let dataExtensions = [".csv", ".csv.gz"]
     public static let manifestSuffix = ".manifest.yaml"
 
+    /// A drop's verdict and the policy file of what it recommends.
+    public struct Result: Sendable {
+        public var verdict: PostExperimentVerdict
+        public var policy: PolicyFile
+    }
+
     public static func isDataFile(_ name: String) -> Bool {
         dataExtensions.contains { name.lowercased().hasSuffix($0) }
     }
@@ -26,7 +32,7 @@ public enum DataDropAnalysis {
         configuration: AdvisorConfiguration,
         reports: String? = nil,
         shouldStop: @Sendable () -> Bool = { false }
-    ) throws(InputError) -> PostExperimentVerdict {
+    ) throws(InputError) -> Result {
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
         let manifest =
             FileManager.default.fileExists(atPath: manifestFile)
@@ -39,7 +45,7 @@ public enum DataDropAnalysis {
         let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
         let earlier = reports.flatMap { latestPriors(for: drop.experiment, in: $0) }
         do {
-            return try analyzer.analyze(
+            let (verdict, recommended) = try analyzer.analysis(
                 experiment: drop.experiment,
                 data: drop.data,
                 covariateNames: drop.covariateNames,
@@ -53,6 +59,14 @@ public enum DataDropAnalysis {
                 earlierPriors: earlier,
                 shouldStop: shouldStop
             )
+            let policy = try PolicyFile.make(
+                policy: recommended,
+                verdict: verdict,
+                arms: drop.data.armNames,
+                covariates: drop.covariateEncoding,
+                dataHash: PolicyFile.dataHash(path: path)
+            )
+            return Result(verdict: verdict, policy: policy)
         } catch let error as XGBoostError {
             throw InputError(
                 file: path,

@@ -407,6 +407,9 @@ struct CSVColumnParser {
                 propensities: propensityColumn >= 0 ? propensities : nil,
                 features: features,
                 covariateNames: names,
+                covariateEncoding: covariateColumns.indices.map {
+                    CovariateEncoding(column: header[covariateColumns[$0]], categories: categories[$0]?.names)
+                },
                 armColumn: header[armColumn],
                 outcomeColumn: header[outcomeColumn],
                 rowsRead: rowsRead,

@@ -6,6 +6,8 @@ public struct DataDrop: Sendable {
     public var data: ExperimentData
     /// Covariate names after one-hot encoding of text columns (`region=north`).
     public var covariateNames: [String]
+    /// How the covariate columns became the feature matrix's columns, in order.
+    public var covariateEncoding: [CovariateEncoding]
     /// Every outcome is 0 or 1.
     public var binaryOutcome: Bool
     public var rowsRead: Int
@@ -15,4 +17,22 @@ public struct DataDrop: Sendable {
     public var bytesRead: Int
     /// Index of the control arm in `data.armNames`, if the manifest names one.
     public var controlArm: Int?
+}
+
+/// One source column of the covariates: a number as it is, or a text column one-hot encoded
+/// over its categories (feature `column=category` per category, in this order).
+public struct CovariateEncoding: Sendable, Hashable, Codable {
+    public var column: String
+    /// nil for a numeric column.
+    public var categories: [String]?
+
+    public init(column: String, categories: [String]?) {
+        self.column = column
+        self.categories = categories
+    }
+
+    /// The feature matrix columns this source column becomes.
+    public var featureNames: [String] {
+        categories.map { $0.map { "\(column)=\($0)" } } ?? [column]
+    }
 }

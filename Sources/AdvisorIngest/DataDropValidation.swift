@@ -13,6 +13,7 @@ struct DataDropColumns {
     var propensities: [Double]?
     var features: FeatureMatrix
     var covariateNames: [String]
+    var covariateEncoding: [CovariateEncoding]
     var armColumn: String
     var outcomeColumn: String
     var rowsRead: Int
@@ -129,6 +130,7 @@ enum DataDropValidation {
                 propensity: propensities
             ),
             covariateNames: c.covariateNames,
+            covariateEncoding: c.covariateEncoding,
             binaryOutcome: binary,
             rowsRead: c.rowsRead,
             rowsDropped: c.rowsDropped,

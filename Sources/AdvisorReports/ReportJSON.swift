@@ -24,6 +24,7 @@ struct Worded<Value: Encodable>: Encodable {
         case list([String])
         case object(any Encodable)
         case objects([any Encodable])
+        case null
 
         func encode(to encoder: any Encoder) throws {
             switch self {
@@ -38,6 +39,9 @@ struct Worded<Value: Encodable>: Encodable {
             case .objects(let values):
                 var container = encoder.unkeyedContainer()
                 for value in values { try container.encode(value) }
+            case .null:
+                var container = encoder.singleValueContainer()
+                try container.encodeNil()
             }
         }
     }

@@ -1,10 +1,10 @@
 import AdvisorModel
 
-/// One file of a report: how its name ends and what it holds. A report is a list of these
-/// (JSON first, then text, and any later rendering), written by the spool as one set, so a new
-/// rendering is a new element here and nowhere else.
+/// One file of a report: how its name ends after the stamp and what it holds. A report is a list
+/// of these (JSON first, then text, a policy file, any later rendering), written by the spool as
+/// one set, so a new rendering is a new element here and nowhere else.
 public struct ReportRendition: Sendable, Hashable {
-    /// ".json", ".txt".
+    /// "-prediction.json", "-verdict.txt", "-policy.json".
     public var suffix: String
     public var contents: String
 
@@ -19,18 +19,24 @@ extension PredictionReport {
     /// Fails rather than write a NaN.
     public static func renditions(_ prediction: Prediction) throws -> [ReportRendition] {
         [
-            ReportRendition(suffix: ".json", contents: try json(prediction)),
-            ReportRendition(suffix: ".txt", contents: text(prediction)),
+            ReportRendition(suffix: "-prediction.json", contents: try json(prediction)),
+            ReportRendition(suffix: "-prediction.txt", contents: text(prediction)),
         ]
     }
 }
 
 extension VerdictReport {
-    /// Every rendering of a verdict, the JSON first. Fails rather than write a NaN.
-    public static func renditions(_ verdict: PostExperimentVerdict) throws -> [ReportRendition] {
+    /// Every rendering of a verdict, the JSON first, and the policy file (`policyFile`: its
+    /// contents and the path the JSON names). Fails rather than write a NaN.
+    public static func renditions(
+        _ verdict: PostExperimentVerdict,
+        policyFile: (contents: String, path: String)?
+    )
+        throws -> [ReportRendition]
+    {
         [
-            ReportRendition(suffix: ".json", contents: try json(verdict)),
-            ReportRendition(suffix: ".txt", contents: text(verdict)),
-        ]
+            ReportRendition(suffix: "-verdict.json", contents: try json(verdict, policyFile: policyFile?.path)),
+            ReportRendition(suffix: "-verdict.txt", contents: text(verdict)),
+        ] + (policyFile.map { [ReportRendition(suffix: "-policy.json", contents: $0.contents)] } ?? [])
     }
 }

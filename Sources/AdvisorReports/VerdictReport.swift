@@ -8,8 +8,11 @@ import Foundation
 public enum VerdictReport {
     /// JSON with snake_case keys, sorted. At least `verdict`, `best_uniform_arm`,
     /// `estimates.{sigma,rho,s,prediction_error}`, `realized.{gain,standard_error}`, `predicted.gain`.
-    public static func json(_ verdict: PostExperimentVerdict) throws -> String {
-        try ReportJSON.encode(VerdictWording.worded(verdict))
+    /// `policyFile`: the path of the policy file written with it (`policy_file`, null without one).
+    public static func json(_ verdict: PostExperimentVerdict, policyFile: String? = nil) throws -> String {
+        var worded = VerdictWording.worded(verdict)
+        worded.words["policy_file"] = policyFile.map { .text($0) } ?? .null
+        return try ReportJSON.encode(worded)
     }
 
     public static func text(_ v: PostExperimentVerdict) -> String {

@@ -140,6 +140,38 @@ public final class BoostedTrees {
         return value
     }
 
+    /// The rounds whose trees predictions use.
+    public var roundsUsed: Int { rounds }
+
+    /// The model in XGBoost's own JSON format (loadable by any XGBoost, and by `init(json:)`).
+    public func json() throws(XGBoostError) -> String {
+        var length: bst_ulong = 0
+        var bytes: UnsafePointer<CChar>?
+        try xgbCall("XGBoosterSaveModelToBuffer") {
+            XGBoosterSaveModelToBuffer(booster, #"{"format": "json"}"#, &length, &bytes)
+        }
+        guard let bytes else { throw XGBoostError(call: "XGBoosterSaveModelToBuffer", message: "no model returned") }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
+    }
+
+    /// A model read back from `json()`, predicting with its first `rounds` rounds.
+    public init(json: String, rounds: Int, threads: Int = 0) throws(XGBoostError) {
+        var created: BoosterHandle?
+        try xgbCall("XGBoosterCreate") { XGBoosterCreate(nil, 0, &created) }
+        guard let created else { throw XGBoostError(call: "XGBoosterCreate", message: "no booster returned") }
+        booster = created
+        var parameters = BoostingParameters()
+        parameters.threads = threads
+        self.parameters = parameters
+        self.rounds = rounds
+        summary = TrainingSummary(rounds: rounds, validationMetric: "", validationScores: [])
+        let bytes = Array(json.utf8)
+        try xgbCall("XGBoosterLoadModelFromBuffer") {
+            bytes.withUnsafeBytes { XGBoosterLoadModelFromBuffer(created, $0.baseAddress, bst_ulong($0.count)) }
+        }
+        try xgbCall("XGBoosterSetParam(nthread)") { XGBoosterSetParam(created, "nthread", "\(threads)") }
+    }
+
     /// Predictions (probabilities for the logistic objective) with the trees of the best round.
     public func predict(_ features: FeatureMatrix) throws(XGBoostError) -> [Float] {
         guard features.rows > 0 else { return [] }

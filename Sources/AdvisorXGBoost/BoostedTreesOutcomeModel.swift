@@ -28,6 +28,8 @@ public struct BoostedTreesOutcomeModel: OutcomeModel, Sendable {
 public struct FittedBoostedTrees: FittedOutcomeModel {
     public let trees: BoostedTrees
 
+    public init(trees: BoostedTrees) { self.trees = trees }
+
     public func predict(_ features: FeatureMatrix) throws -> [Double] {
         try trees.predict(features).map(Double.init)
     }

@@ -28,13 +28,33 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(help: "Write the policy the verdict recommends here (a policy file for `assign`).")
+    var policyOut: String?
+
     func run() throws {
         do {
             let configuration =
                 try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
                 ?? AdvisorConfiguration()
-            let verdict = try DataDropAnalysis.run(path: file, manifestPath: manifest, configuration: configuration)
-            print(format == .json ? try VerdictReport.json(verdict) : VerdictReport.text(verdict), terminator: "")
+            let result = try DataDropAnalysis.run(path: file, manifestPath: manifest, configuration: configuration)
+            if let policyOut {
+                do {
+                    try Data(try result.policy.json().utf8).write(to: URL(fileURLWithPath: policyOut), options: .atomic)
+                } catch {
+                    throw InputError(
+                        file: policyOut,
+                        field: nil,
+                        problem: "the policy file cannot be written (\(error.localizedDescription))",
+                        fix: "give --policy-out a path in a directory you can write"
+                    )
+                }
+            }
+            print(
+                format == .json
+                    ? try VerdictReport.json(result.verdict, policyFile: policyOut)
+                    : VerdictReport.text(result.verdict),
+                terminator: ""
+            )
         } catch let error as InputError {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -46,13 +46,7 @@ struct PredictionErrorStudyTests {
             var estimateSettings = settings
             estimateSettings.estimateBootstrap = 0
             let estimates = Stage.estimate(data: data, fit: fit, settings: estimateSettings)
-            var trueGain = 0.0
-            for (k, i) in fit.holdout.enumerated() {
-                trueGain +=
-                    truth.explained(data.features, row: i, arm: fit.assignment[k])
-                    - truth.explained(data.features, row: i, arm: fit.bestUniformArm)
-            }
-            trueGain /= Double(fit.holdout.count)
+            let trueGain = truth.trueGain(data, fit: fit)
             let results = Stage.evaluate(
                 data: data,
                 split: split,

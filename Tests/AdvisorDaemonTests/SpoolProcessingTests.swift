@@ -171,16 +171,20 @@ struct SpoolProcessingTests {
         try await service.runOnce()
 
         let reports = files(in: spool.reports + "/spool-data")
-        #expect(
-            hasReport(in: spool.reports + "/spool-data", kind: "verdict")
-                && reports.allSatisfy { $0.contains("-verdict.") }
-        )
-        let json = try #require(reports.first { $0.hasSuffix(".json") })
+        #expect(hasReport(in: spool.reports + "/spool-data", kind: "verdict"))
+        // The set: the verdict's JSON and text and the policy file, under one stamp.
+        let json = try #require(reports.first { $0.hasSuffix("-verdict.json") })
+        let stamp = json.dropLast("-verdict.json".count)
+        #expect(Set(reports) == [json, stamp + "-verdict.txt", stamp + "-policy.json"], "\(reports)")
         let decoded =
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-data/" + json))
             ) as? [String: Any]
         #expect(decoded?["verdict"] as? String == "personalize")
+        let policyPath = spool.reports + "/spool-data/" + stamp + "-policy.json"
+        #expect(decoded?["policy_file"] as? String == policyPath)
+        let policy = try PolicyFile.load(path: policyPath)
+        #expect(policy.kind == "t-learner" && policy.policy == decoded?["policy"] as? String)
         #expect(files(in: spool.incoming).isEmpty)
         let archived = files(in: spool.archive)
         #expect(
@@ -189,6 +193,7 @@ struct SpoolProcessingTests {
         )
         let entry = try #require(log.events("verdict").first)
         #expect(entry.metadata["experiment_id"] == "spool-data" && entry.metadata["verdict"] == "personalize")
+        #expect(entry.metadata["policy_file"] == policyPath)
         for key in ["realized_gain", "realized_gain_se", "predicted_gain", "policy", "best_uniform_arm", "report_path"]
         {
             #expect(entry.metadata[key]?.isEmpty == false, "missing \(key)")
@@ -275,15 +280,21 @@ struct SpoolProcessingTests {
         defer { removeDirectory(root) }
         let spool = SpoolDirectory(root: root)
         try spool.create()
-        func renditions(_ text: String) -> [ReportRendition] {
-            [.init(suffix: ".json", contents: "{}"), .init(suffix: ".txt", contents: text)]
+        func write(_ text: String) throws -> [String] {
+            let suffixes = ["-prediction.json", "-prediction.txt"]
+            let (directory, base) = try spool.reportBase(experiment: "e", stamp: "S", suffixes: suffixes)
+            return try spool.writeReport(
+                directory: directory,
+                base: base,
+                renditions: [.init(suffix: suffixes[0], contents: "{}"), .init(suffix: suffixes[1], contents: text)]
+            )
         }
-        let first = try spool.writeReport(experiment: "e", stamp: "S", kind: "prediction", renditions: renditions("a"))
-        let second = try spool.writeReport(experiment: "e", stamp: "S", kind: "prediction", renditions: renditions("b"))
+        let first = try write("a")
+        let second = try write("b")
         #expect(Set(first).isDisjoint(with: second) && first.count == 2)
         #expect(
             files(in: root + "/reports/e") == [
-                "S-prediction-2.json", "S-prediction-2.txt", "S-prediction.json", "S-prediction.txt",
+                "S-2-prediction.json", "S-2-prediction.txt", "S-prediction.json", "S-prediction.txt",
             ]
         )
     }

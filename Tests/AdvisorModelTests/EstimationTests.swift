@@ -100,13 +100,7 @@ struct EstimationTests {
         for seed in 0..<UInt64(seeds) {
             let (data, fit, _) = try Self.run(truth, units: 6_000, seed: 100 + seed)
             let evaluation = PolicyEvaluation.evaluate(data: data, fits: [fit], bootstrap: 200, seed: seed)[0]
-            var trueGain = 0.0
-            for (k, i) in fit.holdout.enumerated() {
-                trueGain +=
-                    truth.explained(data.features, row: i, arm: fit.assignment[k])
-                    - truth.explained(data.features, row: i, arm: fit.bestUniformArm)
-            }
-            trueGain /= Double(fit.holdout.count)
+            let trueGain = truth.trueGain(data, fit: fit)
             if abs(evaluation.ipw.gain - trueGain) <= 1.96 * evaluation.ipw.standardError { covered.ipw += 1 }
             if abs(evaluation.aipw.gain - trueGain) <= 1.96 * evaluation.aipw.standardError { covered.aipw += 1 }
         }

@@ -50,6 +50,7 @@ public enum MetadataKey {
     public static let realizedGainSE = "realized_gain_se"  // REALIZED_GAIN_SE
     public static let policy = "policy"  // POLICY
     public static let bestUniformArm = "best_uniform_arm"  // BEST_UNIFORM_ARM
+    public static let policyFile = "policy_file"  // POLICY_FILE: the verdict's deployable policy
     public static let errorPath = "error_path"  // ERROR_PATH
     public static let field = "field"  // FIELD
     public static let error = "error"  // ERROR

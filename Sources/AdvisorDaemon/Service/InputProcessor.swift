@@ -6,7 +6,7 @@ import Foundation
 
 /// What became of one input.
 public enum InputOutcome: Sendable {
-    /// `reports`: the paths of the report's renditions, the JSON first.
+    /// `reports`: the paths of the report's renditions, the JSON first (a verdict's policy file last).
     case predicted(Prediction, reports: [String], archived: String)
     case verdict(PostExperimentVerdict, reports: [String], archived: String)
     case rejected(experiment: String?, error: InputError, input: String, errorFile: String)
@@ -53,9 +53,9 @@ public struct InputProcessor: Sendable {
             entry.name,
             path: path,
             experiment: prediction.experiment,
-            kind: "prediction",
             stamp: stamp,
-            renditions: { try PredictionReport.renditions(prediction) }
+            suffixes: ["-prediction.json", "-prediction.txt"],
+            renditions: { _, _ in try PredictionReport.renditions(prediction) }
         )
         {
         case .rejected(let outcome): return outcome
@@ -70,9 +70,9 @@ public struct InputProcessor: Sendable {
         let manifestName = (ManifestFile.path(forData: path) as NSString).lastPathComponent
         let configuration = configuration
         let reports = spool.reports
-        let verdict: PostExperimentVerdict
+        let result: DataDropAnalysis.Result
         do {
-            verdict = try await BackgroundWork.run { isCancelled throws(InputError) -> PostExperimentVerdict in
+            result = try await BackgroundWork.run { isCancelled throws(InputError) -> DataDropAnalysis.Result in
                 try DataDropAnalysis.run(
                     path: path,
                     manifestPath: nil,
@@ -87,13 +87,19 @@ public struct InputProcessor: Sendable {
             return outcome
         }
         try Task.checkCancellation()
+        let verdict = result.verdict
         switch try writeReport(
             entry.name,
             path: path,
             experiment: verdict.experiment,
-            kind: "verdict",
             stamp: stamp,
-            renditions: { try VerdictReport.renditions(verdict) }
+            suffixes: ["-verdict.json", "-verdict.txt", "-policy.json"],
+            renditions: { directory, base in
+                try VerdictReport.renditions(
+                    verdict,
+                    policyFile: (try result.policy.json(), directory + "/" + base + "-policy.json")
+                )
+            }
         )
         {
         case .rejected(let outcome):
@@ -116,13 +122,15 @@ public struct InputProcessor: Sendable {
         _ name: String,
         path: String,
         experiment: String,
-        kind: String,
         stamp: String,
-        renditions: () throws -> [ReportRendition]
+        suffixes: [String],
+        renditions: (_ directory: String, _ base: String) throws -> [ReportRendition]
     ) throws(SpoolError) -> Written {
+        // The name first, so a rendition can name another (the verdict names its policy file).
+        let (directory, base) = try spool.reportBase(experiment: experiment, stamp: stamp, suffixes: suffixes)
         let rendered: [ReportRendition]
         do {
-            rendered = try renditions()
+            rendered = try renditions(directory, base)
         } catch {
             let inputError = InputError(
                 file: path,
@@ -132,7 +140,7 @@ public struct InputProcessor: Sendable {
             )
             return .rejected(try reject(name, experiment: experiment, inputError, stamp: stamp))
         }
-        let paths = try spool.writeReport(experiment: experiment, stamp: stamp, kind: kind, renditions: rendered)
+        let paths = try spool.writeReport(directory: directory, base: base, renditions: rendered)
         let archived = try spool.archiveInput(name, stamp: stamp)
         return .written(reports: paths, archived: archived)
     }

@@ -147,6 +147,9 @@ struct SpoolLoop {
             metadata[MetadataKey.predictedGain] = "\(v.predicted.gain)"
             metadata[MetadataKey.policy] = "\(v.policy)"
             metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
+            if let policyFile = reports.first(where: { $0.hasSuffix("-policy.json") }) {
+                metadata[MetadataKey.policyFile] = "\(policyFile)"
+            }
             logger.info(
                 "\(VerdictWording.journalMessage(v))",
                 metadata: metadata

@@ -76,17 +76,29 @@ public struct SpoolDirectory: Sendable {
         return names
     }
 
-    /// Writes every rendition of a report for `experiment` under one unused name; returns their
-    /// paths in the same order. Each file is durable before one directory sync covers the renames.
-    public func writeReport(
+    /// The directory and an unused name (the stamp, or STAMP-2, …) for a report of
+    /// `experiment` whose renditions end in `suffixes`; creates the directory.
+    public func reportBase(
         experiment: String,
         stamp: String,
-        kind: String,
-        renditions: [ReportRendition]
-    ) throws(SpoolError) -> [String] {
+        suffixes: [String]
+    ) throws(SpoolError)
+        -> (directory: String, base: String)
+    {
         let directory = reports + "/" + experiment
         try Self.makeDirectory(directory)
-        let base = uniqueBase(in: directory, "\(stamp)-\(kind)", extensions: renditions.map(\.suffix))
+        return (directory, uniqueBase(in: directory, stamp, extensions: suffixes))
+    }
+
+    /// Writes every rendition under `directory/base`; returns their paths in the same order. Each
+    /// file is durable before one directory sync covers the renames.
+    public func writeReport(
+        directory: String,
+        base: String,
+        renditions: [ReportRendition]
+    ) throws(SpoolError)
+        -> [String]
+    {
         var paths: [String] = []
         for (index, rendition) in renditions.enumerated() {
             let path = directory + "/" + base + rendition.suffix

@@ -348,6 +348,32 @@ public struct PostExperimentAnalyzer {
         earlierPriors: ModelParameters? = nil,
         shouldStop: () -> Bool = { false }
     ) throws -> PostExperimentVerdict {
+        try analysis(
+            experiment: experiment,
+            data: data,
+            covariateNames: covariateNames,
+            binaryOutcome: binaryOutcome,
+            rowsDropped: rowsDropped,
+            threshold: manifestThreshold,
+            models: models,
+            earlierPriors: earlierPriors,
+            shouldStop: shouldStop
+        ).verdict
+    }
+
+    /// The verdict and the policy it recommends deploying: the verdict's policy when it says
+    /// personalize, else the best uniform arm for everyone.
+    public func analysis(
+        experiment: String,
+        data: ExperimentData,
+        covariateNames: [String],
+        binaryOutcome: Bool,
+        rowsDropped: Int = 0,
+        threshold manifestThreshold: Double? = nil,
+        models: [PostExperimentAnalysis.NamedModel],
+        earlierPriors: ModelParameters? = nil,
+        shouldStop: () -> Bool = { false }
+    ) throws -> (verdict: PostExperimentVerdict, recommended: any Policy) {
         typealias Stage = PostExperimentAnalysis
         let split = Stage.split(data, settings: settings)
         let fits = try Stage.fitOutcomeModels(split: split, models: models, shouldStop: shouldStop)
@@ -395,7 +421,7 @@ public struct PostExperimentAnalyzer {
         var notes: [PostExperimentVerdict.VerdictNote] = []
         if estimates.smallestCell < 30 { notes.append(.sparseCells(smallest: estimates.smallestCell)) }
         notes.append(.split(training: split.training.count, holdout: split.holdout.count))
-        return PostExperimentVerdict(
+        let verdict = PostExperimentVerdict(
             experiment: experiment,
             verdict: Stage.decide(realized, threshold: threshold),
             bestUniformArm: data.armNames[split.bestUniformArm],
@@ -411,6 +437,8 @@ public struct PostExperimentAnalyzer {
             data: Self.summary(data, split: split, rowsDropped: rowsDropped, binaryOutcome: binaryOutcome),
             notes: notes
         )
+        let uniform = UniformPolicy(name: "uniform", arm: split.bestUniformArm)
+        return (verdict, verdict.verdict == .personalize ? candidates[0].policy : uniform)
     }
 
     static func summary(

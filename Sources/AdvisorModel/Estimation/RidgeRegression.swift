@@ -6,8 +6,18 @@
 public struct RidgeRegression: Sendable {
     public private(set) var intercept: Double
     public private(set) var coefficients: [Double]
-    let means: [Double]
+    /// The training mean of each covariate: what a missing value is replaced with.
+    public let means: [Double]
     let scales: [Double]
+
+    /// A fitted model as a policy file stores it (prediction needs only these).
+    public init(intercept: Double, coefficients: [Double], means: [Double]) {
+        precondition(coefficients.count == means.count, "one mean per coefficient")
+        self.intercept = intercept
+        self.coefficients = coefficients
+        self.means = means
+        scales = Array(repeating: 1, count: means.count)
+    }
 
     /// Fits y ~ X with penalty `lambda` per unit (the penalty matrix is lambda·n·I on the
     /// standardized scale, so its strength does not depend on the sample size).

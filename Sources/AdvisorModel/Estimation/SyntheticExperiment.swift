@@ -52,6 +52,18 @@ public struct SyntheticExperiment: Sendable {
         explained(features, row: row, arm: arm, weights: projected == nil ? [] : projectionWeights)
     }
 
+    /// A learned policy's true gain over the uniform arm on the holdout, from the generator's h
+    /// (no outcome noise, no IPW noise): what an evaluation's estimate should recover.
+    public func trueGain(_ data: ExperimentData, fit: TLearnerFit) -> Double {
+        var total = 0.0
+        for (k, i) in fit.holdout.enumerated() {
+            total +=
+                explained(data.features, row: i, arm: fit.assignment[k])
+                - explained(data.features, row: i, arm: fit.bestUniformArm)
+        }
+        return total / Double(max(fit.holdout.count, 1))
+    }
+
     func explained(_ features: FeatureMatrix, row: Int, arm: Int, weights: [[Double]]) -> Double {
         let common: Double
         let own: Double

@@ -48,6 +48,7 @@ let exactUnits = Int(10_000 * exactScale)
 let (xe, re) = problem(units: exactUnits, features: 30, arms: 20, seed: 2)
 var exact = PolicyTreeSettings()
 exact.exact = true
+if let groups = ProcessInfo.processInfo.environment["TREE_EXACT_GROUPS"].flatMap(Int.init) { exact.bins = groups }
 exact.minLeafSize = 50
 let ((_, exactReward), exactSeconds) = seconds {
     PolicyTreeSearch(features: xe, rewards: re, settings: exact).search(depth: 2)
@@ -55,6 +56,17 @@ let ((_, exactReward), exactSeconds) = seconds {
 result["exact_units"] = exactUnits
 result["exact_seconds"] = exactSeconds
 result["exact_reward"] = exactReward
+
+// The binned problem for the same-run peer (EconML's greedy PolicyTree on the same scores):
+// features as Float32 and rewards as Float64, row-major, raw.
+if let out = arguments.dropFirst(2).first {
+    let x = Data(bytes: xb.values, count: xb.values.count * 4)
+    let r = rb.flatMap { $0 }
+    try x.write(to: URL(fileURLWithPath: out + ".x.f32"))
+    try r.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: out + ".r.f64"))
+    result["binned_features"] = xb.columns
+    result["binned_arms"] = rb.first?.count ?? 0
+}
 
 let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

@@ -1,0 +1,145 @@
+import AdvisorFormats
+import AdvisorIngest
+import AdvisorModel
+import Foundation
+
+/// New units through a policy file: `experiment-advisor assign`. Rows are read and assigned in
+/// batches, so memory stays bounded whatever the file's size (a batch of rows and the policy).
+public enum PolicyAssignment {
+    /// What an assignment did, for the summary on standard error.
+    public struct Summary: Sendable, Hashable {
+        public var units = 0
+        /// Units per arm, in the policy's arm order.
+        public var perArm: [Int]
+        /// Units that got the fallback arm, and why (a category the policy never saw, by column).
+        public var fallback = 0
+        public var unseenCategories: [String: Int] = [:]
+    }
+
+    /// Rows per batch: large enough that a T-learner's per-batch model calls cost little.
+    static let batchRows = 65_536
+
+    /// Assigns every unit of `dataPath`; `emit` receives each unit's id (its `unit_id`, else its
+    /// row number from 1) and arm name, in file order.
+    public static func run(
+        policy file: PolicyFile,
+        policyPath: String,
+        dataPath: String,
+        emit: (String, String) -> Void
+    ) throws(InputError) -> Summary {
+        let policy = try file.policy(file: policyPath)
+        let reader = try CSVRowReader(path: dataPath)
+        guard let header = try reader.next()?.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
+            throw InputError(
+                file: dataPath,
+                field: nil,
+                problem: "the file is empty",
+                fix: "drop the units with a header row"
+            )
+        }
+        // Where each source column is; a column the policy reads must be there.
+        var columns: [Int] = []
+        for encoding in file.covariates {
+            guard let index = header.firstIndex(of: encoding.column) else {
+                throw InputError(
+                    file: dataPath,
+                    field: "column '\(encoding.column)'",
+                    line: 1,
+                    problem: "the policy reads this column and the file has none",
+                    fix:
+                        "give the units' covariates under the names the policy was learned with (\(file.covariates.map(\.column).joined(separator: ", ")))"
+                )
+            }
+            columns.append(index)
+        }
+        let unitColumn = header.firstIndex(of: "unit_id")
+        let width = file.featureNames.count
+        let missing = Set(file.missingValues)
+        let categoryIndex = file.covariates.map { encoding in
+            encoding.categories.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0) }) }
+        }
+        guard let fallback = file.arms.firstIndex(of: file.fallbackArm) else {
+            throw InputError(
+                file: policyPath,
+                field: "fallback_arm",
+                problem: "'\(file.fallbackArm)' is not one of the file's arms",
+                fix: "use the policy file the analysis wrote, unchanged"
+            )
+        }
+        var summary = Summary(perArm: Array(repeating: 0, count: file.arms.count))
+        var values: [Float] = []
+        var ids: [String] = []
+        var unscorable: [Bool] = []
+        func flush() throws(InputError) {
+            guard !ids.isEmpty else { return }
+            let arms: [Int]
+            do {
+                arms = try policy.assign(FeatureMatrix(values: values, rows: ids.count, columns: width))
+            } catch {
+                throw InputError(
+                    file: policyPath,
+                    field: "models",
+                    problem: "the policy's models could not score the units (\(error))",
+                    fix: "use the policy file the analysis wrote, unchanged"
+                )
+            }
+            for (k, id) in ids.enumerated() {
+                let arm = unscorable[k] ? fallback : arms[k]
+                summary.perArm[arm] += 1
+                emit(id, file.arms[arm])
+            }
+            summary.units += ids.count
+            values.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+            unscorable.removeAll(keepingCapacity: true)
+        }
+        var row = 0
+        while let fields = try reader.next() {
+            row += 1
+            if fields.count == 1 && fields[0].isEmpty { continue }  // a blank line
+            let line = reader.line - 1
+            guard fields.count == header.count else {
+                throw InputError(
+                    file: dataPath,
+                    field: nil,
+                    line: line,
+                    problem: "this row has \(fields.count) fields, the header \(header.count)",
+                    fix: "give every row the header's columns"
+                )
+            }
+            var cannotScore = false
+            for (slot, encoding) in file.covariates.enumerated() {
+                let text = fields[columns[slot]].trimmingCharacters(in: .whitespaces)
+                if let index = categoryIndex[slot], let categories = encoding.categories {
+                    if missing.contains(text) {
+                        values += Array(repeating: .nan, count: categories.count)
+                    } else if let hot = index[text] {
+                        values += (0..<categories.count).map { $0 == hot ? 1 : 0 }
+                    } else {
+                        values += Array(repeating: .nan, count: categories.count)
+                        cannotScore = true
+                        summary.unseenCategories[encoding.column, default: 0] += 1
+                    }
+                } else if missing.contains(text) {
+                    values.append(.nan)
+                } else if let x = Double(text), x.isFinite {
+                    values.append(Float(x))
+                } else {
+                    throw InputError(
+                        file: dataPath,
+                        field: "column '\(encoding.column)'",
+                        line: line,
+                        problem: "'\(text)' is not a number (the policy learned this column as numbers)",
+                        fix: "give a number, or leave the cell empty for a missing value"
+                    )
+                }
+            }
+            if cannotScore { summary.fallback += 1 }
+            unscorable.append(cannotScore)
+            ids.append(unitColumn.map { fields[$0] } ?? String(row))
+            if ids.count == batchRows { try flush() }
+        }
+        try flush()
+        return summary
+    }
+}

@@ -1,0 +1,183 @@
+import AdvisorAnalysis
+import AdvisorFormats
+import AdvisorIngest
+import AdvisorModel
+import AdvisorXGBoost
+import Foundation
+import Testing
+
+@Suite("Policy files and assign")
+struct PolicyFileTests {
+    /// A drop with numeric covariates, a text one (a category per arm-ish region) and missing cells.
+    static func writeDrop(units: Int, seed: UInt64) throws -> (path: String, directory: String) {
+        let truth = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5)
+        let data = truth.generate(units: units, seed: seed)
+        var text =
+            "unit_id,arm,outcome," + (0..<data.features.columns).map { "x\($0)" }.joined(separator: ",")
+            + ",channel\n"
+        let channels = ["web", "app", "store"]
+        for i in 0..<data.units {
+            let xs = (0..<data.features.columns).map { j -> String in
+                i % 37 == j ? "" : String(format: "%.4f", Double(data.features[i, j]))
+            }
+            text += "u\(i),\(data.armNames[data.arm[i]]),\(String(format: "%.4f", data.outcome[i])),"
+            text += xs.joined(separator: ",") + ",\(i % 53 == 0 ? "" : channels[i % 3])\n"
+        }
+        var template = Array("/tmp/advisor-policy-XXXXXX".utf8CString)
+        let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let path = directory + "/drop.csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return (path, directory)
+    }
+
+    static func assign(_ file: PolicyFile, data: String, directory: String) throws -> [String: String] {
+        let policyPath = directory + "/\(file.policy).json"
+        try file.json().write(toFile: policyPath, atomically: true, encoding: .utf8)
+        let loaded = try PolicyFile.load(path: policyPath)
+        #expect(loaded == file, "the file reads back as written")
+        var arms: [String: String] = [:]
+        _ = try PolicyAssignment.run(policy: loaded, policyPath: policyPath, dataPath: data) { arms[$0] = $1 }
+        return arms
+    }
+
+    @Test("assign on the holdout reproduces the analysis's arm for every unit: XGBoost T-learner, ridge, trees")
+    func roundTrip() throws {
+        let (path, directory) = try Self.writeDrop(units: 6_000, seed: 12)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        var settings = AnalysisSettings()
+        settings.bootstrap = 20
+        typealias Stage = PostExperimentAnalysis
+        let split = Stage.split(drop.data, settings: settings)
+        var boosting = BoostingParameters()
+        boosting.maxRounds = 40
+        let fits = try Stage.fitOutcomeModels(
+            split: split,
+            models: [
+                ("xgboost-t-learner", BoostedTreesOutcomeModel(parameters: boosting)), ("ridge", RidgeOutcomeModel()),
+            ]
+        )
+        let candidates =
+            Stage.policies(data: drop.data, fits: fits)
+            + (try Stage.trees(data: drop.data, split: split, primary: fits[0], settings: settings))
+        let verdict = try PostExperimentAnalyzer(settings: settings).analyze(
+            experiment: "p",
+            data: drop.data,
+            covariateNames: drop.covariateNames,
+            binaryOutcome: false,
+            models: [("ridge", RidgeOutcomeModel())]
+        )
+        #expect(drop.covariateEncoding.last?.categories == ["app", "store", "web"], "in order of first appearance")
+        for candidate in candidates {
+            let file = try PolicyFile.make(
+                policy: candidate.policy,
+                verdict: verdict,
+                arms: drop.data.armNames,
+                covariates: drop.covariateEncoding,
+                dataHash: PolicyFile.dataHash(path: path)
+            )
+            let assigned = try Self.assign(file, data: path, directory: directory)
+            #expect(assigned.count == drop.data.units)
+            var differ = 0
+            for (k, unit) in split.holdout.enumerated()
+            where assigned["u\(unit)"] != drop.data.armNames[candidate.assignment[k]] {
+                differ += 1
+            }
+            #expect(differ == 0, "\(candidate.policy.name): \(differ) holdout units get another arm")
+        }
+    }
+
+    @Test("A category the policy never saw gets the fallback arm and is counted")
+    func unseenCategory() throws {
+        let (path, directory) = try Self.writeDrop(units: 1_500, seed: 3)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        let tree = PolicyTree(
+            name: "policy-tree",
+            root: .split(
+                feature: drop.covariateNames.firstIndex(of: "channel=web") ?? 0,
+                threshold: 0,
+                missingGoesLeft: true,
+                left: .leaf(arm: 0),
+                right: .leaf(arm: 1)
+            )
+        )
+        let verdict = try PostExperimentAnalyzer().analyze(
+            experiment: "p",
+            data: drop.data,
+            covariateNames: drop.covariateNames,
+            binaryOutcome: false,
+            models: [("ridge", RidgeOutcomeModel())]
+        )
+        let file = try PolicyFile.make(
+            policy: tree,
+            verdict: verdict,
+            arms: drop.data.armNames,
+            covariates: drop.covariateEncoding,
+            dataHash: nil
+        )
+        let units = directory + "/new.csv"
+        try "channel,x0,x1,x2,x3,x4,x5\nweb,1,1,1,1,1,1\nkiosk,1,1,1,1,1,1\napp,,,,,,\n".write(
+            toFile: units,
+            atomically: true,
+            encoding: .utf8
+        )
+        let policyPath = directory + "/p.json"
+        try file.json().write(toFile: policyPath, atomically: true, encoding: .utf8)
+        var arms: [String] = []
+        let summary = try PolicyAssignment.run(policy: file, policyPath: policyPath, dataPath: units) {
+            arms.append($1)
+        }
+        #expect(arms == [drop.data.armNames[1], file.fallbackArm, drop.data.armNames[0]])
+        #expect(summary.fallback == 1 && summary.unseenCategories == ["channel": 1])
+    }
+
+    @Test(
+        "Bad policy files and data are errors naming the file, the field and the fix",
+        arguments: [
+            ("{\"format\": \"experiment-advisor-pol", nil as String?, "not JSON"),
+            ("{\"format\": \"something-else\", \"version\": 1}", "format", "not 'experiment-advisor-policy'"),
+            ("{\"format\": \"experiment-advisor-policy\", \"version\": 99}", "version", "version 99"),
+            ("{\"format\": \"experiment-advisor-policy\", \"version\": 1}", nil, "not a complete policy file"),
+        ]
+    )
+    func badFiles(text: String, field: String?, problem: String) throws {
+        let path = "/tmp/advisor-bad-policy-\(UUID().uuidString).json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try PolicyFile.load(path: path)
+        } throws: { error in
+            guard let error = error as? InputError else { return false }
+            return error.file == path && error.field == field && error.problem.contains(problem) && !error.fix.isEmpty
+        }
+    }
+
+    @Test("Data without a column the policy reads is an error naming the column")
+    func missingColumn() throws {
+        let (path, directory) = try Self.writeDrop(units: 1_500, seed: 4)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        let verdict = try PostExperimentAnalyzer().analyze(
+            experiment: "p",
+            data: drop.data,
+            covariateNames: drop.covariateNames,
+            binaryOutcome: false,
+            models: [("ridge", RidgeOutcomeModel())]
+        )
+        let file = try PolicyFile.make(
+            policy: UniformPolicy(name: "uniform", arm: 1),
+            verdict: verdict,
+            arms: drop.data.armNames,
+            covariates: drop.covariateEncoding,
+            dataHash: nil
+        )
+        let units = directory + "/new.csv"
+        try "x0,x1\n1,2\n".write(toFile: units, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolicyAssignment.run(policy: file, policyPath: "p.json", dataPath: units) { _, _ in }
+        } throws: { error in
+            (error as? InputError)?.field == "column 'x2'"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The policy-tree search against its targets and a same-run peer: depth 2 binned at n = 100,000
+# and exact at n = 10,000 (p = 30, m = 20), and EconML's greedy PolicyTree on the same binned
+# scores. Prints the Markdown rows for BENCHMARKS.md.
+# Usage: bash benchmarks/tree.sh [SCALE [EXACT_SCALE]]    (1 and 1: the full sizes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/system-packages.sh
+ensure_swift
+python3 -c 'import econml' 2>/dev/null || pip install --quiet econml
+swift build --package-path benchmarks -c release --product advisor-tree-benchmark >/dev/null
+bin=$(swift build --package-path benchmarks -c release --show-bin-path)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+swift_json=$("$bin/advisor-tree-benchmark" "${1:-1}" "${2:-${1:-1}}" "$work/problem")
+rows=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["binned_units"])' "$swift_json")
+econml_json=$(python3 benchmarks/tree_econml.py "$work/problem" "$rows" 30 20)
+python3 - "$swift_json" "$econml_json" <<'PY'
+import json, sys
+s, e = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print("| search | Swift | EconML PolicyTree, same scores, same run | target |")
+print("|---|---|---|---|")
+print(f"| depth 2, binned (64 quantiles), n = {s['binned_units']}, p = 30, m = 20 | {s['binned_seconds']:.2f} s, reward {s['binned_reward']:.2f} (exact over the bins) | {e['seconds']:.2f} s, reward {e['reward']:.2f} (greedy) | < 10 s |")
+print(f"| depth 2, exact (every distinct value), n = {s['exact_units']}, p = 30, m = 20 | {s['exact_seconds']:.2f} s, reward {s['exact_reward']:.2f} | - | < 60 s at n = 10,000 |")
+PY
