@@ -52,6 +52,18 @@ public enum PostExperimentAnalysis {
         }
     }
 
+    /// The distilled tree imitates the black box on at most this many training units.
+    public static let distillationUnits = 20_000
+
+    /// `count` of `items` drawn without replacement (a partial Fisher–Yates shuffle), in their
+    /// original order; all of them when there are no more.
+    static func randomSubset(_ items: [Int], count: Int, rng: inout SplitMix64) -> [Int] {
+        guard items.count > count else { return items }
+        var pool = items
+        for k in 0..<count { pool.swapAt(k, k + Int(rng.next() % UInt64(pool.count - k))) }
+        return Array(pool[..<count]).sorted()
+    }
+
     /// Stage 4, the trees: a policy tree learned on cross-fitted doubly robust scores of the
     /// training units, and a distilled tree learned on the primary policy's own assignments
     /// (what the black box does, in a few rules). Both are judged like every policy: on the
@@ -67,13 +79,7 @@ public enum PostExperimentAnalysis {
         shouldStop: () -> Bool = { false }
     ) throws -> [Candidate] {
         var rng = SplitMix64(seed: settings.seed ^ 0x7EE5)
-        var sample = split.training
-        if sample.count > settings.policyTreeUnits {
-            for k in 0..<settings.policyTreeUnits {
-                sample.swapAt(k, k + Int(rng.next() % UInt64(sample.count - k)))
-            }
-            sample = Array(sample[..<settings.policyTreeUnits]).sorted()
-        }
+        let sample = Self.randomSubset(split.training, count: settings.policyTreeUnits, rng: &rng)
         let scores = try CrossFitting.scores(
             data: data,
             units: sample,
@@ -90,9 +96,14 @@ public enum PostExperimentAnalysis {
         let learned = PolicyTreeSearch(features: features, rewards: rewards, settings: settings.policyTree)
             .search(depth: settings.policyTree.depth)
         if shouldStop() { throw ModelError.stopped }
-        let blackBox = try primary.policy.assign(features)
+        // The black box's choices on at most `distillationUnits` of the sample, drawn at random:
+        // predicting them costs one model call per arm and unit, and a shallow imitation needs few.
+        let imitated = features.rows(
+            Self.randomSubset(Array(0..<sample.count), count: Self.distillationUnits, rng: &rng)
+        )
+        let blackBox = try primary.policy.assign(imitated)
         let imitation = blackBox.map { arm in (0..<arms).map { $0 == arm ? 1.0 : 0 } }
-        let distilled = PolicyTreeSearch(features: features, rewards: imitation, settings: settings.policyTree)
+        let distilled = PolicyTreeSearch(features: imitated, rewards: imitation, settings: settings.policyTree)
             .search(depth: settings.policyTree.depth)
         let holdoutScores = DoublyRobustScores(data: data, fit: primary)
         let tree = PolicyTree(name: "policy-tree", root: learned.root)
@@ -375,49 +386,71 @@ public struct PostExperimentAnalyzer {
         shouldStop: () -> Bool = { false }
     ) throws -> (verdict: PostExperimentVerdict, recommended: any Policy) {
         typealias Stage = PostExperimentAnalysis
-        let split = Stage.split(data, settings: settings)
-        let fits = try Stage.fitOutcomeModels(split: split, models: models, shouldStop: shouldStop)
+        // Seconds per stage, for the report (the standard library's monotonic clock; no I/O).
+        var timings: [String: Double] = [:]
+        let clock = ContinuousClock()
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = clock.now
+            defer {
+                let elapsed = clock.now - start
+                timings[stage, default: 0] +=
+                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
+            return try body()
+        }
+        let split = timed("split") { Stage.split(data, settings: settings) }
+        let fits = try timed("outcome_models") {
+            try Stage.fitOutcomeModels(split: split, models: models, shouldStop: shouldStop)
+        }
         guard let primary = fits.first else { throw ModelError.inconsistent("no outcome model to analyze with") }
         if shouldStop() { throw ModelError.stopped }
         let candidates =
             Stage.policies(data: data, fits: fits)
             + (settings.policyTree.depth > 0
-                ? try Stage.trees(
-                    data: data,
-                    split: split,
-                    primary: primary,
-                    settings: settings,
-                    shouldStop: shouldStop
-                )
+                ? try timed("policy_tree") {
+                    try Stage.trees(
+                        data: data,
+                        split: split,
+                        primary: primary,
+                        settings: settings,
+                        shouldStop: shouldStop
+                    )
+                }
                 : [])
-        let results = Stage.evaluate(
-            data: data,
-            split: split,
-            candidates: candidates,
-            covariateNames: covariateNames,
-            settings: settings
-        )
+        let results = timed("evaluation") {
+            Stage.evaluate(
+                data: data,
+                split: split,
+                candidates: candidates,
+                covariateNames: covariateNames,
+                settings: settings
+            )
+        }
         if shouldStop() { throw ModelError.stopped }
-        let estimates = Stage.estimate(data: data, fit: primary, settings: settings)
+        let estimates = timed("estimates") { Stage.estimate(data: data, fit: primary, settings: settings) }
         let realized = Stage.realizedGain(results[0], confidence: settings.confidence)
         let threshold = manifestThreshold ?? settings.relativeThreshold * abs(realized.uniformValue)
-        let predicted = try Stage.predictedGain(
-            data: data,
-            split: split,
-            estimates: estimates,
-            realized: realized,
-            settings: settings
-        )
-        let next = try Stage.nextTest(
-            experiment: experiment,
-            data: data,
-            split: split,
-            estimates: estimates,
-            uniformValue: realized.uniformValue,
-            threshold: threshold,
-            settings: settings,
-            prediction: prediction
-        )
+        let (predicted, next) = try timed("prediction") {
+            (
+                try Stage.predictedGain(
+                    data: data,
+                    split: split,
+                    estimates: estimates,
+                    realized: realized,
+                    settings: settings
+                ),
+                try Stage.nextTest(
+                    experiment: experiment,
+                    data: data,
+                    split: split,
+                    estimates: estimates,
+                    uniformValue: realized.uniformValue,
+                    threshold: threshold,
+                    settings: settings,
+                    prediction: prediction
+                )
+            )
+        }
         var notes: [PostExperimentVerdict.VerdictNote] = []
         if estimates.smallestCell < 30 { notes.append(.sparseCells(smallest: estimates.smallestCell)) }
         notes.append(.split(training: split.training.count, holdout: split.holdout.count))
@@ -435,7 +468,8 @@ public struct PostExperimentAnalyzer {
             nextTest: next,
             priorComparison: earlierPriors.map { Stage.compare(prior: $0, estimates: estimates) } ?? [],
             data: Self.summary(data, split: split, rowsDropped: rowsDropped, binaryOutcome: binaryOutcome),
-            notes: notes
+            notes: notes,
+            timings: timings
         )
         let uniform = UniformPolicy(name: "uniform", arm: split.bestUniformArm)
         return (verdict, verdict.verdict == .personalize ? candidates[0].policy : uniform)

@@ -55,13 +55,16 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     public var priorComparison: [PriorComparison]
     public var data: DataSummary
     public var notes: [VerdictNote]
+    /// Seconds per stage of the analysis (split, outcome_models, policy_tree, evaluation,
+    /// estimates, prediction): where the time went, not part of the verdict.
+    public var timings: [String: Double] = [:]
 
     /// The levers for the next test.
     public var levers: [Lever] { nextTest.levers }
 
     enum CodingKeys: String, CodingKey {
         case experiment, verdict, bestUniformArm, policy, threshold, realized, predicted, estimates, policies, levers
-        case data
+        case data, timings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -77,6 +80,7 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         try c.encode(policies, forKey: .policies)
         try c.encode(levers, forKey: .levers)
         try c.encode(data, forKey: .data)
+        try c.encode(timings, forKey: .timings)
     }
 
     /// A central prior next to its estimate. A prior is optimistic when it points to more gain

@@ -37,9 +37,13 @@ let binnedUnits = Int(100_000 * scale)
 let (xb, rb) = problem(units: binnedUnits, features: 30, arms: 20, seed: 1)
 var binned = PolicyTreeSettings()
 binned.minLeafSize = 50
-let ((_, binnedReward), binnedSeconds) = seconds {
+let ((binnedRoot, binnedReward), binnedSeconds) = seconds {
     PolicyTreeSearch(features: xb, rewards: rb, settings: binned).search(depth: 2)
 }
+// What `assign` does per unit once the units are read: the tree's arm, ten passes over the units.
+let tree = PolicyTree(name: "policy-tree", root: binnedRoot)
+let (assigned, assignSeconds) = seconds { (0..<10).reduce(0) { total, _ in total + tree.assign(xb).count } }
+result["assign_units_per_second"] = Double(assigned) / assignSeconds
 result["binned_units"] = binnedUnits
 result["binned_seconds"] = binnedSeconds
 result["binned_reward"] = binnedReward
