@@ -20,6 +20,9 @@ public struct AdvisorConfiguration: Sendable, Hashable {
     /// An input still being processed after this long is rejected as too slow, so one runaway
     /// input cannot hold up the spool (the loop keeps the watchdog fed until then).
     public var jobTimeLimitSeconds: Double = 600
+    /// Starts of one input in all: one that was in flight every time the daemon died (a crash it
+    /// caused, or a kill) is rejected after this many; fewer deaths and it is tried again.
+    public var maxAttempts = 2
     public var prediction = PredictionSettings()
     /// Post-experiment analysis of data drops.
     public var analysis = AnalysisSettings()

@@ -44,6 +44,7 @@ public enum ConfigurationFile {
             .init("settle_seconds", .number(\.settleSeconds, 0...3600)),
             .init("max_input_bytes", .whole(\.maxInputBytes, 1...(1 << 36))),
             .init("job_time_limit_seconds", .number(\.jobTimeLimitSeconds, 1...86_400)),
+            .init("max_attempts", .whole(\.maxAttempts, 1...10)),
 
             .init("prediction.prior_draws", .whole(\.prediction.priorDraws, 100...10_000_000)),
             .init("prediction.lever_draws", .whole(\.prediction.leverDraws, 50...1_000_000)),

@@ -135,24 +135,69 @@ struct SpoolProcessingTests {
         #expect(hasReport(in: spool.reports + "/spool-settle"))
     }
 
-    @Test("An input that was being processed when the daemon died is rejected, not retried")
+    @Test(
+        "An input in flight when the daemon died is tried again; in flight at every one of max_attempts starts, rejected"
+    )
     func leftoverFromCrash() async throws {
         let root = try makeTemporaryDirectory()
         defer { removeDirectory(root) }
         let (service, log) = Self.service(spool: root)
         let spool = service.spool
         try spool.create()
-        try place(try exampleProposal(experiment: "spool-crash"), as: "crashed.yaml", into: spool.incoming)
-        try "crashed.yaml\n".write(toFile: root + "/.in-progress", atomically: true, encoding: .utf8)
-
+        // One death with it in flight (a kill, say): taken again and answered.
+        try place(try exampleProposal(experiment: "spool-killed"), as: " killed once.yaml", into: spool.incoming)
+        try spool.markInProgress(" killed once.yaml", attempt: 1)
         try await service.runOnce()
+        #expect(hasReport(in: spool.reports + "/spool-killed"), "a good input is not misfiled by one kill")
+        #expect(files(in: spool.rejected).isEmpty && files(in: spool.incoming).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root + "/.in-progress"))
 
+        // In flight at both of its starts (max_attempts = 2): rejected, naming the attempts.
+        try place(try exampleProposal(experiment: "spool-crash"), as: "crashed.yaml", into: spool.incoming)
+        try spool.markInProgress("crashed.yaml", attempt: 2)
+        try await service.runOnce()
         #expect(files(in: spool.incoming).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: root + "/.in-progress"))
         let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix("crashed.yaml.error.txt") })
         let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
-        #expect(text.contains("stopped unexpectedly"))
+        #expect(text.contains("stopped unexpectedly") && text.contains("each of its 2 attempts"))
         #expect(log.events("rejected").count == 1)
+    }
+
+    @Test("A name of 250 bytes is answered once and archived under a name that fits, a bad one rejected once")
+    func longNames() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        let good = String(repeating: "g", count: 245) + ".yaml"
+        let bad = String(repeating: "é", count: 122) + ".yaml"  // 249 bytes in UTF-8
+        try place(try exampleProposal(experiment: "spool-long"), as: good, into: spool.incoming)
+        try place("experiment: spool-long-bad\narms: 1\n", as: bad, into: spool.incoming)
+        try await service.runOnce()
+        try await service.runOnce()  // a second scan must find nothing left to do
+        #expect(files(in: spool.incoming).isEmpty)
+        #expect(files(in: spool.reports + "/spool-long").count == 2, "one report, not one per scan")
+        #expect(files(in: spool.archive).count == 1 && files(in: spool.archive).allSatisfy { $0.utf8.count <= 255 })
+        #expect(files(in: spool.rejected).count == 2 && files(in: spool.rejected).allSatisfy { $0.utf8.count <= 255 })
+    }
+
+    @Test("The marker reads a name back exactly: spaces and newlines are part of it, and the attempt with it")
+    func markerKeepsTheName() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let spool = SpoolDirectory(root: root)
+        try spool.create()
+        for name in [" leading space.yaml", "trailing space.yaml ", "new\nline.yaml"] {
+            try place("x", as: name, into: spool.incoming)
+            try spool.markInProgress(name, attempt: 3)
+            let leftover = try #require(spool.leftoverInProgress())
+            #expect(leftover.name == name && leftover.attempt == 3)
+        }
+        // The older marker (the name alone) counts as one attempt.
+        try "trailing space.yaml \n".write(toFile: root + "/.in-progress", atomically: true, encoding: .utf8)
+        #expect(spool.leftoverInProgress()?.attempt == 1)
     }
 
     @Test("A data drop with its manifest becomes a verdict pair; both inputs are archived; one verdict entry is logged")

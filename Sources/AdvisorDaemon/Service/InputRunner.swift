@@ -13,6 +13,9 @@ import ServiceLifecycle
 struct InputRunner: Sendable {
     let spool: SpoolDirectory
     let configuration: AdvisorConfiguration
+    /// Starts of an input before this one that ended with the daemon dying (from the markers
+    /// found at start): this run is attempt `previousAttempts[name] + 1`.
+    var previousAttempts: [String: Int] = [:]
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -34,7 +37,11 @@ struct InputRunner: Sendable {
         let processor = InputProcessor(spool: spool, configuration: configuration)
         let limit = lane == .proposals ? configuration.jobTimeLimitSeconds : configuration.analysis.timeLimitSeconds
         do {
-            try spool.markInProgress(entry.name, marker: lane.marker)
+            try spool.markInProgress(
+                entry.name,
+                attempt: previousAttempts[entry.name, default: 0] + 1,
+                marker: lane.marker
+            )
             let outcome = try await withinTimeLimit(limit) {
                 lane == .proposals
                     ? try await processor.process(entry, stamp: stamp)
@@ -60,6 +67,11 @@ struct InputRunner: Sendable {
                     : "lower analysis.boosting.max_rounds or the bootstrap counts, or raise analysis.time_limit_seconds"
             )
             let outcome = try processor.reject(entry.name, experiment: nil, error, stamp: stamp)
+            if lane == .analyses {
+                // The drop's manifest goes with it, not left to be applied to another drop of the name.
+                let manifest = (ManifestFile.path(forData: entry.name) as NSString).lastPathComponent
+                try spool.moveCompanion(manifest, to: spool.rejected, stamp: stamp)
+            }
             spool.clearInProgress(marker: lane.marker)
             return outcome
         } catch let error as SpoolError {

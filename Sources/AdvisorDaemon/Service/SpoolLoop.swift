@@ -27,6 +27,8 @@ struct SpoolLoop {
     var analysisLane: AsyncStream<(SpoolDirectory.Entry, InputRunner)>.Continuation?
     /// Data drops handed to the lane and not finished yet, so a rescan does not queue them twice.
     var queuedAnalyses: Set<String> = []
+    /// Inputs that were in flight when the daemon died, with how often they had been started.
+    var retries: [String: Int] = [:]
 
     struct Counts: CustomStringConvertible {
         var reports = 0
@@ -56,6 +58,7 @@ struct SpoolLoop {
     /// The lane finished `name`: count and log its outcome, and let a rescan see it again.
     mutating func analysisFinished(_ name: String, _ outcome: InputOutcome?) {
         queuedAnalyses.remove(name)
+        retries[name] = nil
         announced.remove(name)
         if let outcome { log(outcome, name: name) }
         notifier.status(status)
@@ -102,12 +105,20 @@ struct SpoolLoop {
     /// One proposal (or, with `--once`, one data drop), from claim to log entry.
     mutating func process(_ entry: SpoolDirectory.Entry) async throws {
         notifier.status("processing \(entry.name); since start: \(counts)")
-        if let outcome = try await runner.run(entry) { log(outcome, name: entry.name) }
+        let outcome = try await runner.run(entry)
+        retries[entry.name] = nil
+        if let outcome { log(outcome, name: entry.name) }
         notifier.status(status)
     }
 
     var runner: InputRunner {
-        InputRunner(spool: spool, configuration: configuration, notifier: notifier, logger: logger)
+        InputRunner(
+            spool: spool,
+            configuration: configuration,
+            previousAttempts: retries,
+            notifier: notifier,
+            logger: logger
+        )
     }
 
     /// One journal entry per input, readable in one line, with the fields teams filter on.
@@ -219,17 +230,31 @@ struct SpoolLoop {
         logger.notice("configuration reloaded from \(path)", metadata: AdvisorEvent.reloaded.metadata)
     }
 
-    /// An input named by an in-progress marker was being processed when the daemon died
-    /// (crash, kill, OOM). Taking it again could crash again, so it is rejected with an explanation.
+    /// An input named by an in-progress marker was in flight when the daemon died: a crash it
+    /// caused, or a kill, an out-of-memory kill or a stop timeout that had nothing to do with it.
+    /// One cannot be told from the other here, so it is tried again, up to `max_attempts` starts
+    /// in all; an input that was in flight at every one of them is rejected, naming the attempts,
+    /// so a file that crashes the daemon cannot crash-loop it.
     mutating func rejectLeftover() throws(SpoolError) {
         for lane in [InputRunner.Lane.proposals, .analyses] {
-            guard let name = spool.leftoverInProgress(marker: lane.marker) else { continue }
+            guard let (name, attempts) = spool.leftoverInProgress(marker: lane.marker) else { continue }
+            if attempts < configuration.maxAttempts {
+                retries[name] = attempts
+                logger.notice(
+                    "\(name): in flight when the advisor last stopped; trying it again (attempt \(attempts + 1) of \(configuration.maxAttempts))",
+                    metadata: AdvisorEvent.abandoned.metadata.merging([
+                        MetadataKey.inputPath: "\(spool.incoming)/\(name)"
+                    ]) { $1 }
+                )
+                continue
+            }
             let error = InputError(
                 file: spool.incoming + "/" + name,
                 field: nil,
-                problem: "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file",
+                problem:
+                    "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file, \(attempts == 1 ? "on its only attempt" : "on each of its \(attempts) attempts")",
                 fix:
-                    "see `journalctl -u experiment-advisor` around that time; if the file looks right, drop it again, and if it fails again report a bug with the file attached"
+                    "see `journalctl -u experiment-advisor` around those times; if the file looks right, drop it again, and if it fails again report a bug with the file attached"
             )
             let stamp = Stamp.now()
             let moved = try spool.rejectInput(

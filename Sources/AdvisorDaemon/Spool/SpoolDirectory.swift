@@ -130,27 +130,36 @@ public struct SpoolDirectory: Sendable {
         return (target, errorPath)
     }
 
-    /// Records that `name` is being processed, so a crash in the middle can be told apart
-    /// from a clean stop at the next start; `marker` names the lane's marker file. Not fsynced:
-    /// it guards against a crash of the process, which the page cache survives; after a machine
-    /// crash the input is simply retried.
-    public func markInProgress(_ name: String, marker: String = ".in-progress") throws(SpoolError) {
-        try Self.writeAtomically(name + "\n", to: root + "/" + marker, durable: false)
+    /// Records that `name` is being processed, for the `attempt`-th time, so the next start knows
+    /// which input was in flight if the daemon dies; `marker` names the lane's marker file. The
+    /// name is written exactly (after the attempt's line), so a name with spaces or newlines reads
+    /// back as itself. Not fsynced: it guards against a crash of the process, which the page cache
+    /// survives; after a machine crash the input is simply retried.
+    public func markInProgress(_ name: String, attempt: Int = 1, marker: String = ".in-progress") throws(SpoolError) {
+        try Self.writeAtomically("\(attempt)\n\(name)\n", to: root + "/" + marker, durable: false)
     }
 
     public func clearInProgress(marker: String = ".in-progress") {
         unlink(root + "/" + marker)
     }
 
-    /// The input that was being processed when the daemon last died, if it is still in `incoming/`.
-    public func leftoverInProgress(marker: String = ".in-progress") -> String? {
-        guard let text = try? String(contentsOfFile: root + "/" + marker, encoding: .utf8) else { return nil }
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The input that was being processed when the daemon last died, and how many times it had
+    /// been started, if it is still in `incoming/`. A marker of the older form (the name alone)
+    /// counts as one attempt.
+    public func leftoverInProgress(marker: String = ".in-progress") -> (name: String, attempt: Int)? {
+        guard var text = try? String(contentsOfFile: root + "/" + marker, encoding: .utf8) else { return nil }
+        if text.hasSuffix("\n") { text.removeLast() }
+        var attempt = 1
+        if let newline = text.firstIndex(of: "\n"), let count = Int(text[..<newline]) {
+            attempt = count
+            text = String(text[text.index(after: newline)...])
+        }
+        let name = text
         guard !name.isEmpty, !name.contains("/"), FileManager.default.fileExists(atPath: incoming + "/" + name) else {
             clearInProgress(marker: marker)
             return nil
         }
-        return name
+        return (name, attempt)
     }
 
     /// Moves a companion file (a data drop's manifest) next to where its data went.
@@ -162,13 +171,37 @@ public struct SpoolDirectory: Sendable {
 
     /// `base`, or `base-2`, `base-3`, … so that no existing file is ever replaced.
     func uniqueBase(in directory: String, _ base: String, extensions: [String]) -> String {
-        var candidate = base
+        let fitted = Self.fitting(base, reserve: (extensions.map(\.utf8.count).max() ?? 0) + 8)
+        var candidate = fitted
         var n = 1
         while extensions.contains(where: { FileManager.default.fileExists(atPath: directory + "/" + candidate + $0) }) {
             n += 1
-            candidate = "\(base)-\(n)"
+            candidate = "\(fitted)-\(n)"
         }
         return candidate
+    }
+
+    /// `name` shortened to fit a file name (255 bytes) with `reserve` bytes to spare: its start
+    /// (the stamp) and its end (the original extension) kept, "…" between, cut on character
+    /// boundaries. A name of 235–255 bytes plus the stamp would otherwise make every rename fail
+    /// (ENAMETOOLONG) and the input be processed again on every scan.
+    static func fitting(_ name: String, reserve: Int) -> String {
+        let limit = 255 - reserve
+        guard name.utf8.count > limit else { return name }
+        let marker = "…"
+        var head = ""
+        var tail = ""
+        let headBudget = (limit - marker.utf8.count) / 2
+        let tailBudget = limit - marker.utf8.count - headBudget
+        for character in name {
+            if head.utf8.count + String(character).utf8.count > headBudget { break }
+            head.append(character)
+        }
+        for character in name.reversed() {
+            if tail.utf8.count + String(character).utf8.count > tailBudget { break }
+            tail.insert(character, at: tail.startIndex)
+        }
+        return head + marker + tail
     }
 
     static func makeDirectory(_ path: String) throws(SpoolError) {
