@@ -67,11 +67,13 @@ public enum PredictionReport {
             }
         }
         out.append("")
-        out.append("WHAT EACH LEVER WOULD DO (predicted gain now -> after)")
+        out.append(
+            "WHAT EACH LEVER WOULD DO (predicted gain now -> after; best first by the value of what you would deploy)"
+        )
         for lever in p.levers {
             out.append("  - \(PredictionWording.change(lever))")
             out.append(
-                "      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (chance above threshold \(pct(lever.probabilityActionableAfter)))"
+                "      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (chance above threshold \(pct(lever.probabilityActionableAfter)); what you would deploy: \(num(lever.deployedValueNow)) -> \(num(lever.deployedValueAfter)))"
             )
         }
         if !p.armCurve.isEmpty {

@@ -104,7 +104,9 @@ public enum VerdictReport {
         out.append("FOR THE NEXT TEST (predicted gain now -> after the change)")
         for lever in v.levers {
             out.append("  - \(PredictionWording.change(lever))")
-            out.append("      \(num(lever.gainNow)) -> \(num(lever.gainAfter))")
+            out.append(
+                "      \(num(lever.gainNow)) -> \(num(lever.gainAfter))  (what you would deploy: \(num(lever.deployedValueNow)) -> \(num(lever.deployedValueAfter)))"
+            )
         }
         out.append("")
         out.append("DATA")

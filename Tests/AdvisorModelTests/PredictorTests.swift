@@ -87,6 +87,38 @@ struct PredictorTests {
         #expect(try Predictor().predict(Self.withPriors) == prediction, "a seed reproduces the prediction exactly")
     }
 
+    @Test("Levers rank by the value the team would deploy: a smaller sample never ranks above a larger one")
+    func leversRankByDeployedValue() throws {
+        for proposal in [Self.withPriors, Self.nextTest] {
+            let levers = try Predictor().predict(proposal).levers
+            let more = try #require(levers.firstIndex { $0.name == "add-samples" })
+            let fewer = try #require(levers.firstIndex { $0.name == "fewer-samples" })
+            #expect(more < fewer, "\(proposal.experiment): \(levers.map(\.name))")
+            if proposal.experiment == Self.nextTest.experiment {
+                // The design where the gain alone misleads: halving raises it (0.2319 vs 0.2292).
+                #expect(levers[fewer].gainAfter > levers[more].gainAfter, "the case this test is for")
+            }
+            // More units improve both the policy and the pick of the uniform arm, so what ships is
+            // worth more with twice the sample and less with half (exact for balanced designs).
+            #expect(levers[more].deployedValueAfter >= levers[more].deployedValueNow)
+            #expect(levers[fewer].deployedValueAfter <= levers[fewer].deployedValueNow)
+            #expect(zip(levers, levers.dropFirst()).allSatisfy { $0.deployedValueAfter >= $1.deployedValueAfter })
+        }
+    }
+
+    /// The next test a verdict on the bundled synthetic drop designs (its estimates as point
+    /// values, 3,500 units per arm): halving the sample makes the benchmark arm's pick noisier,
+    /// so the gain over it grows while what the team ships gets worse.
+    static let nextTest = Proposal(
+        experiment: "next",
+        armCandidates: [4],
+        baseline: 0.3312,
+        sampleSize: .eachArm([3500, 3500, 3500, 3500]),
+        outcomeSD: 0.6692,
+        priors: .init(sigma: .fixed(0.2779), rho: .fixed(0.2687), s: .fixed(0.01704), predictionError: .fixed(0)),
+        threshold: .absolute(0.003312)
+    )
+
     @Test("Counterfactual swaps as in Table 5: Penn-Geisinger with Walmart's σ loses its gain")
     func counterfactuals() throws {
         var proposal = Self.penn

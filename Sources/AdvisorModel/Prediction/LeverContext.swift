@@ -9,6 +9,8 @@ struct LeverContext {
     let threshold: Double
     /// Mean gain on these draws before any change; every lever and elasticity compares with it.
     private(set) var gainNow = 0.0
+    /// Mean value of what the team would deploy after the test as designed (see `evaluate`).
+    private(set) var deployedNow = 0.0
 
     init(
         proposal: Proposal,
@@ -22,21 +24,32 @@ struct LeverContext {
         self.settings = settings
         self.draws = draws
         self.threshold = threshold
-        gainNow = evaluate { $0 }?.mean ?? 0
+        let now = evaluate { $0 }
+        gainNow = now?.mean ?? 0
+        deployedNow = now?.deployed ?? 0
     }
 
-    /// Mean gain and P(gain > threshold) after applying `change` to every draw.
-    func evaluate(_ change: (Predictor.Draw) -> Predictor.Draw?) -> (mean: Double, probability: Double)? {
+    /// Mean gain, P(gain > threshold) and the mean value of what the team would deploy (the
+    /// personalized policy or the uniform arm the test picks, whichever is worth more in that
+    /// draw; relative to the centre of the arm means) after applying `change` to every draw.
+    /// Levers are ranked by the deployed value: a noisier benchmark arm makes the gain over it
+    /// look larger while what the team ships gets worse, so the gain alone would rank "halve the
+    /// sample" above "double it".
+    func evaluate(
+        _ change: (Predictor.Draw) -> Predictor.Draw?
+    ) -> (mean: Double, probability: Double, deployed: Double)? {
         var total = 0.0
+        var deployed = 0.0
         var above = 0
         for original in draws {
             guard let d = change(original) else { return nil }
-            let g = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design).gain
-            total += g
-            if g > threshold { above += 1 }
+            let estimate = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design)
+            total += estimate.gain
+            deployed += max(estimate.policyValue, estimate.uniformValue)
+            if estimate.gain > threshold { above += 1 }
         }
         let n = Double(draws.count)
-        return (total / n, Double(above) / n)
+        return (total / n, Double(above) / n, deployed / n)
     }
 
     /// Every lever, best first. `curve` is the arm curve already computed for the report.
@@ -50,7 +63,9 @@ struct LeverContext {
                     kind: kind,
                     gainNow: now,
                     gainAfter: after.mean,
-                    probabilityActionableAfter: after.probability
+                    probabilityActionableAfter: after.probability,
+                    deployedValueNow: proposal.baseline + deployedNow,
+                    deployedValueAfter: proposal.baseline + after.deployed
                 )
             )
         }
@@ -80,7 +95,7 @@ struct LeverContext {
                 withArms($0, best.arms)
             }
         }
-        return result.sorted { $0.gainAfter > $1.gainAfter }
+        return result.sorted { $0.deployedValueAfter > $1.deployedValueAfter }
     }
 
     /// The draw with the design scaled: δ follows sqrt(n), σ_ε follows the learning curve.

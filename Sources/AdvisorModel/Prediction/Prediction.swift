@@ -66,11 +66,18 @@ public struct Lever: Sendable, Hashable, Encodable {
     public var gainNow: Double
     public var gainAfter: Double
     public var probabilityActionableAfter: Double
+    /// Expected outcome of what the team would deploy after the test (the personalized policy
+    /// or the uniform arm the test picks, whichever is worth more), before and after the change:
+    /// what levers are ranked by.
+    public var deployedValueNow: Double
+    public var deployedValueAfter: Double
 
     /// Stable identifier: collect-covariates, diversify-arms, add-samples, fewer-samples, arm-count.
     public var name: String { kind.name }
 
-    enum CodingKeys: String, CodingKey { case name, gainNow, gainAfter, probabilityActionableAfter }
+    enum CodingKeys: String, CodingKey {
+        case name, gainNow, gainAfter, probabilityActionableAfter, deployedValueNow, deployedValueAfter
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -78,6 +85,8 @@ public struct Lever: Sendable, Hashable, Encodable {
         try container.encode(gainNow, forKey: .gainNow)
         try container.encode(gainAfter, forKey: .gainAfter)
         try container.encode(probabilityActionableAfter, forKey: .probabilityActionableAfter)
+        try container.encode(deployedValueNow, forKey: .deployedValueNow)
+        try container.encode(deployedValueAfter, forKey: .deployedValueAfter)
     }
 }
 
