@@ -45,7 +45,7 @@ public enum DataDropAnalysis {
         let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
         let earlier = reports.flatMap { latestPriors(for: drop.experiment, in: $0) }
         do {
-            let (verdict, recommended) = try analyzer.analysis(
+            let (verdict, recommended) = try analyzer.analyze(
                 experiment: drop.experiment,
                 data: drop.data,
                 covariateNames: drop.covariateNames,

@@ -30,6 +30,17 @@ struct PolicyFileTests {
         return (path, directory)
     }
 
+    /// A verdict for `drop` with a ridge T-learner (what a policy file records beside the policy).
+    static func verdict(_ drop: DataDrop) throws -> PostExperimentVerdict {
+        try PostExperimentAnalyzer().analyze(
+            experiment: "p",
+            data: drop.data,
+            covariateNames: drop.covariateNames,
+            binaryOutcome: false,
+            models: [("ridge", RidgeOutcomeModel())]
+        ).verdict
+    }
+
     static func assign(_ file: PolicyFile, data: String, directory: String) throws -> [String: String] {
         let policyPath = directory + "/\(file.policy).json"
         try file.json().write(toFile: policyPath, atomically: true, encoding: .utf8)
@@ -66,7 +77,7 @@ struct PolicyFileTests {
             covariateNames: drop.covariateNames,
             binaryOutcome: false,
             models: [("ridge", RidgeOutcomeModel())]
-        )
+        ).verdict
         #expect(drop.covariateEncoding.last?.categories == ["app", "store", "web"], "in order of first appearance")
         for candidate in candidates {
             let file = try PolicyFile.make(
@@ -102,13 +113,7 @@ struct PolicyFileTests {
                 right: .leaf(arm: 1)
             )
         )
-        let verdict = try PostExperimentAnalyzer().analyze(
-            experiment: "p",
-            data: drop.data,
-            covariateNames: drop.covariateNames,
-            binaryOutcome: false,
-            models: [("ridge", RidgeOutcomeModel())]
-        )
+        let verdict = try Self.verdict(drop)
         let file = try PolicyFile.make(
             policy: tree,
             verdict: verdict,
@@ -158,13 +163,7 @@ struct PolicyFileTests {
         let (path, directory) = try Self.writeDrop(units: 1_500, seed: 4)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
-        let verdict = try PostExperimentAnalyzer().analyze(
-            experiment: "p",
-            data: drop.data,
-            covariateNames: drop.covariateNames,
-            binaryOutcome: false,
-            models: [("ridge", RidgeOutcomeModel())]
-        )
+        let verdict = try Self.verdict(drop)
         let file = try PolicyFile.make(
             policy: UniformPolicy(name: "uniform", arm: 1),
             verdict: verdict,

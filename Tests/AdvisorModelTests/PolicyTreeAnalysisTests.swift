@@ -114,7 +114,7 @@ struct PolicyTreeAnalysisTests {
             covariateNames: (0..<truth.columns).map { "x\($0)" },
             binaryOutcome: false,
             models: [("ridge-t-learner", RidgeOutcomeModel())]
-        )
+        ).verdict
         let tree = try #require(v.policies.first { $0.name == "policy-tree" })
         let distilled = try #require(v.policies.first { $0.name == "distilled-tree" })
         #expect(tree.tree?.depth ?? 0 >= 1 && !(tree.tree?.rules.isEmpty ?? true))

@@ -16,7 +16,7 @@ struct PostExperimentAnalyzerTests {
             covariateNames: (0..<truth.columns).map { "x\($0)" },
             binaryOutcome: truth.binary,
             models: [("ridge-t-learner", RidgeOutcomeModel())]
-        )
+        ).verdict
     }
 
     @Test("No heterogeneity: ship the best uniform arm")
@@ -108,7 +108,7 @@ struct StoppingAnalysisTests {
                 binaryOutcome: false,
                 models: [("ridge", RidgeOutcomeModel())],
                 shouldStop: { calls.tick() > 1 }
-            )
+            ).verdict
         }
         #expect(calls.count == 2, "stopped at the second arm, not after the whole fit")
     }

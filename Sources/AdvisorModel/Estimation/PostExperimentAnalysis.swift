@@ -348,33 +348,9 @@ public struct PostExperimentAnalyzer {
     /// `earlierPriors`: the central priors of this experiment's proposal, if one was processed.
     /// `shouldStop` is polled before every per-arm model and stage, so a caller that gave up (a
     /// time limit, shutdown) does not leave the models fitting; it then throws `ModelError.stopped`.
-    public func analyze(
-        experiment: String,
-        data: ExperimentData,
-        covariateNames: [String],
-        binaryOutcome: Bool,
-        rowsDropped: Int = 0,
-        threshold manifestThreshold: Double? = nil,
-        models: [PostExperimentAnalysis.NamedModel],
-        earlierPriors: ModelParameters? = nil,
-        shouldStop: () -> Bool = { false }
-    ) throws -> PostExperimentVerdict {
-        try analysis(
-            experiment: experiment,
-            data: data,
-            covariateNames: covariateNames,
-            binaryOutcome: binaryOutcome,
-            rowsDropped: rowsDropped,
-            threshold: manifestThreshold,
-            models: models,
-            earlierPriors: earlierPriors,
-            shouldStop: shouldStop
-        ).verdict
-    }
-
-    /// The verdict and the policy it recommends deploying: the verdict's policy when it says
+    /// The verdict, and the policy it recommends deploying: the verdict's policy when it says
     /// personalize, else the best uniform arm for everyone.
-    public func analysis(
+    public func analyze(
         experiment: String,
         data: ExperimentData,
         covariateNames: [String],
