@@ -87,6 +87,24 @@ struct PredictorTests {
         #expect(try Predictor().predict(Self.withPriors) == prediction, "a seed reproduces the prediction exactly")
     }
 
+    @Test("One gain for the design as it is: headline, levers and arm curve agree when levers use fewer draws")
+    func oneNowFigure() throws {
+        var proposal = Self.withPriors
+        proposal.armCandidates = [6]
+        proposal.armMeans = .spikeAndSlab(spikeProbability: 0.5)
+        let prediction = try Predictor().predict(proposal)
+        // Spike-and-slab draws cost more, so levers run on a subset of the prior draws …
+        #expect(prediction.gain.draws > 300, "\(prediction.gain.draws)")
+        let mean = prediction.gain.mean
+        // … yet each lever's "now" and the arm curve at the proposal's count are the headline mean
+        // (a + (b − a) may differ from b in the last bit: 1e-12 relative).
+        for lever in prediction.levers {
+            #expect(abs(lever.gainNow - mean) <= 1e-12 * abs(mean), "\(lever.name): \(lever.gainNow) vs \(mean)")
+        }
+        let current = try #require(prediction.armCurve.first { $0.arms == 6 })
+        #expect(abs(current.gain - mean) <= 1e-12 * abs(mean), "arm curve at 6: \(current.gain) vs \(mean)")
+    }
+
     @Test("Levers rank by the value the team would deploy: a smaller sample never ranks above a larger one")
     func leversRankByDeployedValue() throws {
         for proposal in [Self.withPriors, Self.nextTest] {

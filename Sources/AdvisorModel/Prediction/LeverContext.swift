@@ -11,13 +11,21 @@ struct LeverContext {
     private(set) var gainNow = 0.0
     /// Mean value of what the team would deploy after the test as designed (see `evaluate`).
     private(set) var deployedNow = 0.0
+    /// What `evaluate` adds to its means: the headline's figures over all prior draws minus the
+    /// same figures over these (fewer) draws. Every lever, curve point and elasticity is then the
+    /// headline plus its change measured on common draws (the difference estimator), so the
+    /// report shows one gain for the design as it is everywhere; 0 when these are all the draws.
+    private var shift = (gain: 0.0, deployed: 0.0)
 
+    /// `headline`: the mean gain and deployed value over all prior draws, when `draws` are a
+    /// subset of them.
     init(
         proposal: Proposal,
         engine: GainEngine,
         settings: PredictionSettings,
         draws: [Predictor.Draw],
-        threshold: Double
+        threshold: Double,
+        headline: (gain: Double, deployed: Double)? = nil
     ) {
         self.proposal = proposal
         self.engine = engine
@@ -25,8 +33,11 @@ struct LeverContext {
         self.draws = draws
         self.threshold = threshold
         let now = evaluate { $0 }
-        gainNow = now?.mean ?? 0
-        deployedNow = now?.deployed ?? 0
+        if let headline, let now {
+            shift = (headline.gain - now.mean, headline.deployed - now.deployed)
+        }
+        gainNow = (now?.mean ?? 0) + shift.gain
+        deployedNow = (now?.deployed ?? 0) + shift.deployed
     }
 
     /// Mean gain, P(gain > threshold) and the mean value of what the team would deploy (the
@@ -49,7 +60,7 @@ struct LeverContext {
             if estimate.gain > threshold { above += 1 }
         }
         let n = Double(draws.count)
-        return (total / n, Double(above) / n, deployed / n)
+        return (total / n + shift.gain, Double(above) / n, deployed / n + shift.deployed)
     }
 
     /// Every lever, best first. `curve` is the arm curve already computed for the report.

@@ -54,7 +54,10 @@ public struct Predictor: Sendable {
             engine: engine,
             settings: settings,
             draws: leverDraws,
-            threshold: threshold
+            threshold: threshold,
+            headline: leverDraws.count < draws.count
+                ? (summary.mean, gains.reduce(0) { $0 + max($1.policyValue, $1.uniformValue) } / Double(gains.count))
+                : nil
         )
         try checkpoint()
         let curve = context.armCurve()
