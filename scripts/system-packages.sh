@@ -5,8 +5,9 @@
 #   systemd          journald, journalctl, systemd-analyze, sysusers, tmpfiles (tests)
 #   libxgboost-dev   XGBoost's C API for the outcome models (CXGBoost)
 #   zlib1g-dev       gzip data drops (CZlib)
+#   strace           the durability test reads the spool's fsyncs from the system calls
 
-ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev zlib1g-dev pkg-config systemd)
+ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev zlib1g-dev pkg-config systemd strace)
 
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1; then

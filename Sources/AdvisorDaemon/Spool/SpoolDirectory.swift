@@ -208,7 +208,11 @@ public struct SpoolDirectory: Sendable {
         // No setgid bit in the mode: RestrictSUIDSGID= in the unit makes such a mkdir fail with
         // EPERM (even for an existing directory). Inside the setgid spool that tmpfiles.d creates,
         // new directories inherit the group and the bit from their parent anyway.
-        if mkdir(path, 0o775) != 0 && errno != EEXIST {
+        if mkdir(path, 0o775) == 0 {
+            // The new entry itself must survive a power cut, or the reports written into it
+            // would vanish with it on a file system that does not order metadata (ext4 does).
+            syncDirectory((path as NSString).deletingLastPathComponent)
+        } else if errno != EEXIST {
             throw SpoolError("create the directory", path: path)
         }
         var info = stat()
@@ -256,9 +260,13 @@ public struct SpoolDirectory: Sendable {
         if durable && syncsDirectory { syncDirectory(directory) }
     }
 
+    /// Renames `source` to `target` (in `directory`) and makes both sides durable: the new name,
+    /// and the old one's removal, so after a power cut the file is in one place, not two or none.
     static func move(_ source: String, to target: String, directory: String) throws(SpoolError) {
         guard rename(source, target) == 0 else { throw SpoolError("move \(source) to", path: target) }
         syncDirectory(directory)
+        let origin = (source as NSString).deletingLastPathComponent
+        if origin != directory { syncDirectory(origin) }
     }
 
     /// Makes a rename durable. Best effort: a filesystem without directory fsync still renamed.
