@@ -55,8 +55,11 @@ public enum PolicyAssignment {
         let unitColumn = header.firstIndex(of: "unit_id")
         let width = file.featureNames.count
         let missing = Set(file.missingValues)
+        // A category listed twice (a hand-edited file) keeps its first position, never a trap.
         let categoryIndex = file.covariates.map { encoding in
-            encoding.categories.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0) }) }
+            encoding.categories.map {
+                Dictionary($0.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            }
         }
         guard let fallback = file.arms.firstIndex(of: file.fallbackArm) else {
             throw InputError(

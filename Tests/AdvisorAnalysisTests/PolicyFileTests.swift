@@ -135,6 +135,15 @@ struct PolicyFileTests {
         }
         #expect(arms == [drop.data.armNames[1], file.fallbackArm, drop.data.armNames[0]])
         #expect(summary.fallback == 1 && summary.unseenCategories == ["channel": 1])
+
+        // A hand-edited file that lists a category twice is read, not a trap.
+        var edited = file
+        if let slot = edited.covariates.firstIndex(where: { $0.column == "channel" }) {
+            edited.covariates[slot].categories = (edited.covariates[slot].categories ?? []) + ["web"]
+        }
+        var count = 0
+        _ = try PolicyAssignment.run(policy: edited, policyPath: policyPath, dataPath: units) { _, _ in count += 1 }
+        #expect(count == 3, "every unit assigned")
     }
 
     @Test(
