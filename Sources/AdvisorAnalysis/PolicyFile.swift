@@ -256,14 +256,18 @@ public struct PolicyFile: Sendable, Hashable, Codable {
     }
 
     /// FNV-1a, 64 bits, over a file's bytes, in hex: names the data a policy was learned from.
+    /// A second read of the file (from the page cache, just after ingest), over raw bytes:
+    /// iterating `Data` byte by byte ran at 130 MB/s, three times the ingest's own time.
     public static func dataHash(path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            for byte in chunk {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
+            chunk.withUnsafeBytes { bytes in
+                for byte in bytes {
+                    hash ^= UInt64(byte)
+                    hash = hash &* 0x100_0000_01b3
+                }
             }
         }
         return String(hash, radix: 16)

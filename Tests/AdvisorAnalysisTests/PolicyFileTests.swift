@@ -167,6 +167,17 @@ struct PolicyFileTests {
         }
     }
 
+    @Test("The data hash is FNV-1a over the file's bytes (the reference values for \"\" and \"a\")")
+    func dataHash() throws {
+        let path = "/tmp/advisor-hash-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(PolicyFile.dataHash(path: path) == "cbf29ce484222325")
+        try "a".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(PolicyFile.dataHash(path: path) == "af63dc4c8601ec8c")
+        #expect(PolicyFile.dataHash(path: path + ".missing") == nil)
+    }
+
     @Test("Data without a column the policy reads is an error naming the column")
     func missingColumn() throws {
         let (path, directory) = try Self.writeDrop(units: 1_500, seed: 4)
