@@ -44,8 +44,10 @@ public enum DataDropAnalysis {
         boosting.seed = configuration.analysis.seed
         let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
         let earlier = reports.flatMap { latestPriors(for: drop.experiment, in: $0) }
+        let verdict: PostExperimentVerdict
+        let recommended: any Policy
         do {
-            let (verdict, recommended) = try analyzer.analyze(
+            (verdict, recommended) = try analyzer.analyze(
                 experiment: drop.experiment,
                 data: drop.data,
                 covariateNames: drop.covariateNames,
@@ -59,14 +61,6 @@ public enum DataDropAnalysis {
                 earlierPriors: earlier,
                 shouldStop: shouldStop
             )
-            let policy = try PolicyFile.make(
-                policy: recommended,
-                verdict: verdict,
-                arms: drop.data.armNames,
-                covariates: drop.covariateEncoding,
-                dataHash: PolicyFile.dataHash(path: path)
-            )
-            return Result(verdict: verdict, policy: policy)
         } catch let error as XGBoostError {
             throw InputError(
                 file: path,
@@ -88,6 +82,24 @@ public enum DataDropAnalysis {
                 file: path,
                 field: nil,
                 problem: "the analysis failed (\(error))",
+                fix: "report a bug with the file attached"
+            )
+        }
+        // Apart from the analysis, so a failure here is not blamed on fitting the models.
+        do {
+            let policy = try PolicyFile.make(
+                policy: recommended,
+                verdict: verdict,
+                arms: drop.data.armNames,
+                covariates: drop.covariateEncoding,
+                dataHash: PolicyFile.dataHash(path: path)
+            )
+            return Result(verdict: verdict, policy: policy)
+        } catch {
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "the verdict's policy could not be written as a policy file (\(error))",
                 fix: "report a bug with the file attached"
             )
         }

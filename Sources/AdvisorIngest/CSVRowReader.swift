@@ -46,8 +46,18 @@ public final class CSVRowReader {
         return count > 0
     }
 
-    /// The next row's fields, or nil at the end of the file.
+    /// The next row's fields, or nil at the end of the file. A byte-order mark before the
+    /// header (spreadsheet exports) is not part of its first name.
     public func next() throws(InputError) -> [String]? {
+        let startLine = line
+        guard var fields = try nextRow() else { return nil }
+        if startLine == 1, let first = fields.first, first.hasPrefix("\u{FEFF}") {
+            fields[0] = String(first.dropFirst())
+        }
+        return fields
+    }
+
+    func nextRow() throws(InputError) -> [String]? {
         var fields: [String] = []
         var field: [UInt8] = []
         var quoted = false
@@ -108,9 +118,6 @@ public final class CSVRowReader {
                 line += 1
                 if field.last == 13 { field.removeLast() }
                 fields.append(String(decoding: field, as: UTF8.self))
-                if startLine == 1, let first = fields.first, first.hasPrefix("\u{FEFF}") {
-                    fields[0] = String(first.dropFirst())
-                }
                 return fields
             default:
                 field.append(byte)
