@@ -31,8 +31,10 @@ struct PolicyFileTests {
     }
 
     /// A verdict for `drop` with a ridge T-learner (what a policy file records beside the policy).
-    static func verdict(_ drop: DataDrop) throws -> PostExperimentVerdict {
-        try PostExperimentAnalyzer().analyze(
+    static func verdict(_ drop: DataDrop, settings: AnalysisSettings = AnalysisSettings()) throws
+        -> PostExperimentVerdict
+    {
+        try PostExperimentAnalyzer(settings: settings).analyze(
             experiment: "p",
             data: drop.data,
             covariateNames: drop.covariateNames,
@@ -71,13 +73,7 @@ struct PolicyFileTests {
         let candidates =
             Stage.policies(data: drop.data, fits: fits)
             + (try Stage.trees(data: drop.data, split: split, primary: fits[0], settings: settings))
-        let verdict = try PostExperimentAnalyzer(settings: settings).analyze(
-            experiment: "p",
-            data: drop.data,
-            covariateNames: drop.covariateNames,
-            binaryOutcome: false,
-            models: [("ridge", RidgeOutcomeModel())]
-        ).verdict
+        let verdict = try Self.verdict(drop, settings: settings)
         #expect(drop.covariateEncoding.last?.categories == ["app", "store", "web"], "in order of first appearance")
         for candidate in candidates {
             let file = try PolicyFile.make(
