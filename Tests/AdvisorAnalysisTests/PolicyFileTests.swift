@@ -31,7 +31,10 @@ struct PolicyFileTests {
     }
 
     /// A verdict for `drop` with a ridge T-learner (what a policy file records beside the policy).
-    static func verdict(_ drop: DataDrop, settings: AnalysisSettings = AnalysisSettings()) throws
+    static func verdict(
+        _ drop: DataDrop,
+        settings: AnalysisSettings = AnalysisSettings()
+    ) throws
         -> PostExperimentVerdict
     {
         try PostExperimentAnalyzer(settings: settings).analyze(
