@@ -35,6 +35,13 @@ public struct PolicyTreeSearch {
     let groupStart: [[Int]]
     let hasMissing: [Bool]
     let minLeaf: Int
+    /// Where each feature's rows start in a `Sums`: its groups (+ the missing row), and its fine
+    /// bins (+ the missing row) when some feature has groups of several values (`needsFine`).
+    /// Fixed by the binning, so computed once here rather than in every depth-1 solve.
+    let groupOffset: [Int]
+    let fineOffset: [Int]
+    let groupRowCount: Int
+    let needsFine: Bool
 
     /// `rewards[i][a]`: the value of giving unit i (row i of `features`) arm a. Non-finite
     /// rewards are not expected (doubly robust scores are finite for valid propensities).
@@ -110,6 +117,10 @@ public struct PolicyTreeSearch {
         groupOf = groups
         groupStart = starts
         hasMissing = missing
+        needsFine = (0..<x.columns).contains { starts[$0].count - 1 < counts[$0] }
+        groupOffset = Self.offsets(starts.map(\.count))
+        groupRowCount = starts.reduce(0) { $0 + $1.count }
+        fineOffset = needsFine ? Self.offsets(counts.map { $0 + 1 }) : []
     }
 
     /// The best tree of at most `depth` (1 to 3) levels and its total reward on the original scale.
@@ -154,10 +165,7 @@ public struct PolicyTreeSearch {
         var count = 0
     }
 
-    var groupRows: [Int] { groupStart.map { $0.count } }  // groups + 1 (the missing row) per feature
-    var needsFine: Bool { (0..<features).contains { groupStart[$0].count - 1 < fineCount[$0] } }
-
-    func offsets(_ rows: [Int]) -> [Int] {
+    static func offsets(_ rows: [Int]) -> [Int] {
         var result: [Int] = []
         var next = 0
         for r in rows {
@@ -168,7 +176,7 @@ public struct PolicyTreeSearch {
     }
 
     func emptySums() -> Sums {
-        let groupTotal = groupRows.reduce(0, +)
+        let groupTotal = groupRowCount
         let fineTotal = needsFine ? fineCount.reduce(0) { $0 + $1 + 1 } : 0
         return Sums(
             groups: [Double](repeating: 0, count: groupTotal * arms),
@@ -213,8 +221,8 @@ public struct PolicyTreeSearch {
     /// The sums of the units in `members`.
     func sums(_ members: [Int32]) -> Sums {
         var s = emptySums()
-        let go = offsets(groupRows)
-        let fo = needsFine ? offsets(fineCount.map { $0 + 1 }) : []
+        let go = groupOffset
+        let fo = fineOffset
         for i in members { add(Int(i), to: &s, groupOffset: go, fineOffset: fo) }
         return s
     }
@@ -259,13 +267,13 @@ public struct PolicyTreeSearch {
         }
     }
 
-    func makeScratch() -> Scratch { Scratch(groupRows: groupRows.reduce(0, +), arms: arms) }
+    func makeScratch() -> Scratch { Scratch(groupRows: groupRowCount, arms: arms) }
 
     /// Depth 1 on `s`, or on `whole − s` when `whole` is given (the right side of a root split).
     func depthOne(_ s: Sums, minus whole: Sums?, scratch: Scratch) -> DepthOne {
         let m = arms
-        let go = offsets(groupRows)
-        let fo = needsFine ? offsets(fineCount.map { $0 + 1 }) : []
+        let go = groupOffset
+        let fo = fineOffset
         let g = scratch.groups
         let gc = scratch.groupCount
         let total = scratch.total
@@ -402,8 +410,8 @@ public struct PolicyTreeSearch {
         let start = depthOne(whole, minus: nil, scratch: scratch)
         var bestNode = start.node
         var best = start.value
-        let go = offsets(groupRows)
-        let fo = needsFine ? offsets(fineCount.map { $0 + 1 }) : []
+        let go = groupOffset
+        let fo = fineOffset
         let wholeMax = members.reduce(0.0) { $0 + unitMax[Int($1)] }
         for j in 0..<features {
             // The members in the order of feature j's fine bins (a counting sort), missing apart.
