@@ -1,52 +1,127 @@
 import AdvisorModel
 import AdvisorXGBoost
+import Foundation
 import Testing
 
-/// Which σ_ε makes the model's finite-sample prediction track the realized gain? Designs with
-/// known truth; the "true gain" is the learned policy's gain over the chosen arm computed from the
-/// generator's h on the holdout, so no IPW noise blurs the comparison. The table is the one in
-/// EstimatingParameters.md ("Which σ_ε predicts the realized gain"), run through the shipped
-/// stages, and held to it.
+/// Does σ̂_ε measure the learned model's error, and does the prediction built on it track the
+/// learned policy's gain? Designs with known truth, run through the shipped stages: the true
+/// model error is the RMS of ŷ_a(x) − h_a(x) over holdout units and arms, and the true gain is
+/// the policy's gain over the chosen arm computed from the generator's h on the holdout, so no
+/// IPW noise blurs either. The table is the one in EstimatingParameters.md ("Which σ_ε predicts
+/// the realized gain"), and the test holds it to the last printed digit.
 @Suite("σ_ε study")
 struct PredictionErrorStudyTests {
     struct Row {
-        var sigma: Double, rho: Double, noise: Double, units: Int, arms: Int
-        /// As the article prints them: true gain, predicted with the paper's σ_ε, with the refined σ_ε.
-        var documented: (truth: Double, paper: Double, refined: Double)
+        var sigma: Double, rho: Double, noise: Double, units: Int, arms: Int, binary = false
+        /// Strong signal: the learned policy's gain is far from zero (the issue's accuracy target).
+        var strong: Bool
+        /// As the article prints them: true error, σ̂_ε; true gain, predicted with σ̂_ε, its 90%
+        /// interval, with the paper's σ_ε, with the within-cell σ_ε.
+        var documented:
+            (
+                error: Double, estimate: Double, truth: Double, gain: Double, lower: Double, upper: Double,
+                paper: Double, refined: Double
+            )
     }
 
     static let rows = [
-        Row(sigma: 0.3, rho: 0.3, noise: 0.5, units: 20_000, arms: 4, documented: (0.236, 0.108, 0.253)),
-        Row(sigma: 0.3, rho: 0.7, noise: 0.5, units: 20_000, arms: 4, documented: (0.138, 0.046, 0.164)),
-        Row(sigma: 0.15, rho: 0.3, noise: 0.5, units: 20_000, arms: 4, documented: (0.120, 0.015, 0.097)),
-        Row(sigma: 0.3, rho: 0.3, noise: 1.0, units: 20_000, arms: 4, documented: (0.208, 0.043, 0.223)),
-        Row(sigma: 0.3, rho: 0.3, noise: 0.5, units: 8_000, arms: 8, documented: (0.263, 0.115, 0.311)),
-        Row(sigma: 0.2, rho: 0.5, noise: 0.3, units: 30_000, arms: 3, documented: (0.105, 0.043, 0.112)),
+        Row(
+            sigma: 0.3,
+            rho: 0.3,
+            noise: 0.5,
+            units: 20_000,
+            arms: 4,
+            strong: true,
+            documented: (0.088, 0.085, 0.236, 0.240, 0.223, 0.256, 0.108, 0.253)
+        ),
+        Row(
+            sigma: 0.3,
+            rho: 0.7,
+            noise: 0.5,
+            units: 20_000,
+            arms: 4,
+            strong: true,
+            documented: (0.083, 0.084, 0.138, 0.146, 0.132, 0.161, 0.046, 0.164)
+        ),
+        Row(
+            sigma: 0.3,
+            rho: 0.3,
+            noise: 1.0,
+            units: 20_000,
+            arms: 4,
+            strong: true,
+            documented: (0.145, 0.136, 0.235, 0.178, 0.140, 0.215, 0.038, 0.206)
+        ),
+        Row(
+            sigma: 0.3,
+            rho: 0.3,
+            noise: 0.5,
+            units: 8_000,
+            arms: 8,
+            strong: true,
+            documented: (0.152, 0.135, 0.278, 0.244, 0.197, 0.290, 0.096, 0.289)
+        ),
+        Row(
+            sigma: 0.05,
+            rho: 0.3,
+            noise: 1.0,
+            units: 20_000,
+            arms: 4,
+            strong: false,
+            documented: (0.129, 0.142, -0.001, 0.006, -0.026, 0.038, -0.011, 0.015)
+        ),
+        Row(
+            sigma: 0.1,
+            rho: 0.5,
+            noise: 0,
+            units: 30_000,
+            arms: 3,
+            binary: true,
+            strong: true,
+            documented: (0.050, 0.045, 0.039, 0.047, 0.038, 0.056, 0.002, 0.053)
+        ),
+        Row(
+            sigma: 0.03,
+            rho: 0.5,
+            noise: 0,
+            units: 30_000,
+            arms: 3,
+            binary: true,
+            strong: false,
+            documented: (0.045, 0.046, 0.001, -0.001, -0.010, 0.008, -0.007, 0.002)
+        ),
+        Row(
+            sigma: 0.1,
+            rho: 0.3,
+            noise: 1.0,
+            units: 20_000,
+            arms: 10,
+            strong: false,
+            documented: (0.182, 0.174, 0.031, -0.013, -0.070, 0.043, -0.034, -0.001)
+        ),
     ]
 
-    @Test("The refined σ_ε predicts the learned policy's gain within 20% per design; the paper's under-predicts")
+    @Test("σ̂_ε is the model's error within 20%; the prediction holds within 25% where the signal is strong")
     func study() throws {
         typealias Stage = PostExperimentAnalysis
         var settings = AnalysisSettings()
         settings.seed = 7
         settings.bootstrap = 20
-        var errors = (paper: 0.0, refined: 0.0)
+        var lines: [String] = []
         for (index, row) in Self.rows.enumerated() {
             let truth = SyntheticExperiment(
                 sigma: row.sigma,
                 rho: row.rho,
-                armMeans: (0..<row.arms).map { 0.01 * Double($0) },
-                noise: row.noise
+                armMeans: (0..<row.arms).map { (row.binary ? 0.3 : 0) + 0.01 * Double($0) },
+                noise: row.noise,
+                binary: row.binary
             )
             let data = truth.generate(units: row.units, seed: 40 + UInt64(index))
             let split = Stage.split(data, settings: settings)
-            let fit = try #require(
-                try Stage.fitOutcomeModels(split: split, models: [("xgboost", BoostedTreesOutcomeModel())]).first
-            )
-            var estimateSettings = settings
-            estimateSettings.estimateBootstrap = 0
-            let estimates = Stage.estimate(data: data, fit: fit, settings: estimateSettings)
-            let trueGain = truth.trueGain(data, fit: fit)
+            let model = BoostedTreesOutcomeModel()
+            let fit = try #require(try Stage.fitOutcomeModels(split: split, models: [("xgboost", model)]).first)
+            let variance = try Stage.modelVariance(data: data, split: split, model: model)
+            let estimates = Stage.estimate(data: data, fit: fit, settings: settings, modelVariance: variance)
             let results = Stage.evaluate(
                 data: data,
                 split: split,
@@ -59,24 +134,61 @@ struct PredictionErrorStudyTests {
                 split: split,
                 estimates: estimates,
                 realized: Stage.realizedGain(results[0], confidence: 0.95),
+                policy: "xgboost",
                 settings: settings
+            )
+            // The true error of the models the policy uses: every arm's model at every holdout unit.
+            var squares = 0.0
+            for (k, unit) in split.holdout.enumerated() {
+                for a in 0..<row.arms {
+                    let h = truth.explained(data.features, row: unit, arm: a)
+                    let mean = row.binary ? min(1, max(0, h)) : h
+                    squares += pow(fit.predictions[a][k] - mean, 2)
+                }
+            }
+            let trueError = (squares / Double(split.holdout.count * row.arms)).squareRoot()
+            let trueGain = truth.trueGain(data, fit: fit)
+            let estimate = try #require(estimates.modelError).predictionError
+            let label = "row \(index + 1)"
+            lines.append(
+                String(
+                    format: "%@: error %.3f est %.3f | gain %.3f pred %.3f [%.3f, %.3f] paper %.3f refined %.3f",
+                    label,
+                    trueError,
+                    estimate,
+                    trueGain,
+                    predicted.gain,
+                    predicted.lower,
+                    predicted.upper,
+                    predicted.gainWithPaperPredictionError,
+                    predicted.gainWithRefinedPredictionError
+                )
             )
             // The article prints three decimals: half a unit of the last one, plus a hair.
             let printed = 0.00051
-            #expect(abs(trueGain - row.documented.truth) < printed, "row \(index + 1) truth \(trueGain)")
-            #expect(abs(predicted.gainWithPaperPredictionError - row.documented.paper) < printed, "row \(index + 1)")
-            #expect(
-                abs(predicted.gain - row.documented.refined) < printed,
-                "row \(index + 1) refined \(predicted.gain)"
-            )
-            // "Within about 20%, erring on both sides" for the refined σ_ε; 2–8x under for the paper's.
-            #expect(abs(predicted.gain - trueGain) <= 0.2 * trueGain, "row \(index + 1)")
-            #expect(predicted.gainWithPaperPredictionError < 0.5 * trueGain, "row \(index + 1)")
-            errors.paper += abs(predicted.gainWithPaperPredictionError - trueGain) / Double(Self.rows.count)
-            errors.refined += abs(predicted.gain - trueGain) / Double(Self.rows.count)
+            let d = row.documented
+            for (value, documented) in [
+                (trueError, d.error), (estimate, d.estimate), (trueGain, d.truth), (predicted.gain, d.gain),
+                (predicted.lower, d.lower), (predicted.upper, d.upper),
+                (predicted.gainWithPaperPredictionError, d.paper),
+                (predicted.gainWithRefinedPredictionError, d.refined),
+            ] {
+                #expect(abs(value - documented) < printed, "\(label): \(value) printed as \(documented)")
+            }
+            // 20%: the largest miss over these designs is 13% (8 arms of 1,000 units, where the
+            // 1/n scaling of a tree model's variance is least right); σ̂_ε's own bootstrap SE is
+            // about 5%, so 20% is four of them.
+            #expect(abs(estimate - trueError) <= 0.2 * trueError, "\(label): σ̂_ε \(estimate), true \(trueError)")
+            // The paper's σ_ε counts the outcome noise as model error: several times too large.
+            #expect(estimates.predictionError > 2.5 * trueError, "\(label)")
+            if row.strong {
+                #expect(abs(predicted.gain - trueGain) <= 0.25 * trueGain, "\(label): \(predicted.gain) vs \(trueGain)")
+                // Not an interval that covers by being wide: above zero, narrower than half the gain.
+                #expect(predicted.lower > 0 && predicted.upper - predicted.lower < 0.5 * predicted.gain, "\(label)")
+            } else {
+                #expect(predicted.lower < 0 && predicted.upper > 0, "\(label): no signal, no predicted gain")
+            }
         }
-        // Mean absolute errors as printed: 0.117 and 0.023.
-        #expect(abs(errors.paper - 0.117) < 0.00051, "\(errors.paper)")
-        #expect(abs(errors.refined - 0.023) < 0.00051, "\(errors.refined)")
+        print(lines.joined(separator: "\n"))
     }
 }

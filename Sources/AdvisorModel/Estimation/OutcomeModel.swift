@@ -33,14 +33,14 @@ public struct LabeledRows: Sendable {
     public var count: Int { outcome.count }
 }
 
-/// Ridge regression as an outcome model (the "simpler policy"); it needs no validation part,
-/// so it learns from both.
+/// Ridge regression as an outcome model (the "simpler policy"). It needs no validation part and
+/// leaves it alone: the policy choice reads those units, so no model may have learned from them.
 public struct RidgeOutcomeModel: OutcomeModel, Sendable {
     public var lambda: Double
     public init(lambda: Double = 1e-3) { self.lambda = lambda }
 
     public func fit(training: LabeledRows, validation: LabeledRows) -> any FittedOutcomeModel {
-        RidgeRegression(parts: [training, validation], lambda: lambda)
+        RidgeRegression(parts: [training], lambda: lambda)
     }
 }
 

@@ -19,6 +19,9 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
     public var predictionErrorRefined: Double
     /// SD of the outcome noise the covariates cannot explain (pooled within-cell SD).
     public var irreducibleNoise: Double
+    /// σ_ε as the model's error against the true conditional mean (ModelErrorEstimate); nil
+    /// when the analysis did not measure the model's variance.
+    public var modelError: ModelErrorEstimate?
     /// Bootstrap standard errors over holdout units (nil when not computed).
     public var standardErrors: StandardErrors?
     /// The smallest number of holdout units in one quantile cell, over all arms.
@@ -34,6 +37,7 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
         predictionError: Double,
         predictionErrorRefined: Double,
         irreducibleNoise: Double,
+        modelError: ModelErrorEstimate? = nil,
         standardErrors: StandardErrors?,
         smallestCell: Int,
         cellsPerArm: Int
@@ -46,17 +50,35 @@ public struct ParameterEstimates: Sendable, Hashable, Codable {
         self.predictionError = predictionError
         self.predictionErrorRefined = predictionErrorRefined
         self.irreducibleNoise = irreducibleNoise
+        self.modelError = modelError
         self.standardErrors = standardErrors
         self.smallestCell = smallestCell
         self.cellsPerArm = cellsPerArm
     }
+
+    /// The σ_ε the gain engine is given: the model's error when measured, else the refined one.
+    public var sigmaEpsilon: Double { modelError?.predictionError ?? predictionErrorRefined }
 
     public struct StandardErrors: Sendable, Hashable, Codable {
         public var sigma: Double
         public var rho: Double
         public var s: Double
         public var predictionError: Double
+        /// Of the model's error σ̂_ε (nil when it was not measured).
+        public var modelError: Double?
         public var replications: Int
+        /// Each resample's σ̂, ρ̂ and σ̂_ε (the engine's σ_ε), for the predictive interval; their
+        /// spread times `scale` is the estimates' sampling spread (an m-out-of-n bootstrap).
+        public var replicates: [Replicate] = []
+        public var scale = 1.0
+
+        enum CodingKeys: String, CodingKey { case sigma, rho, s, predictionError, modelError, replications }
+    }
+
+    public struct Replicate: Sendable, Hashable, Codable {
+        public var sigma: Double
+        public var rho: Double
+        public var sigmaEpsilon: Double
     }
 }
 
@@ -70,11 +92,12 @@ extension ParameterEstimates {
         predictions: [[Double]],
         cells: Int = 10,
         bootstrap: Int = 0,
-        seed: UInt64 = 1
+        seed: UInt64 = 1,
+        modelVariance: [Double]? = nil
     ) -> ParameterEstimates {
         let table = HoldoutCells(data: data, holdout: holdout, predictions: predictions, cells: cells)
         let arms = armMeanSpread(data)
-        var result = table.estimates(sample: Array(holdout.indices), arms: arms)
+        var result = table.estimates(sample: Array(holdout.indices), arms: arms, modelVariance: modelVariance)
         if bootstrap > 0 && holdout.count > 1 {
             // An m-out-of-n bootstrap: each resample draws m = min(n, 20,000) holdout units with
             // replacement and the spread is scaled by sqrt(m/n). The same quantities, and the
@@ -91,7 +114,7 @@ extension ParameterEstimates {
                 // Sorted: the estimates are sums, so order does not matter, and ascending reads
                 // of the unit-major cells are far cheaper than random ones.
                 let sample = (0..<m).map { _ in rng.nextIndex(below: n) }.sorted()
-                output[r] = table.estimates(sample: sample, arms: arms)
+                output[r] = table.estimates(sample: sample, arms: arms, modelVariance: modelVariance)
             }
             let draws = slots.compactMap { $0 }
             let scale = (Double(m) / Double(n)).squareRoot()
@@ -108,7 +131,10 @@ extension ParameterEstimates {
                 rho: sd(draws.map(\.rho)),
                 s: arms.noise.squareRoot(),
                 predictionError: sd(draws.map(\.predictionError)),
-                replications: bootstrap
+                modelError: modelVariance == nil ? nil : sd(draws.map(\.sigmaEpsilon)),
+                replications: bootstrap,
+                replicates: draws.map { .init(sigma: $0.sigma, rho: $0.rho, sigmaEpsilon: $0.sigmaEpsilon) },
+                scale: scale
             )
         }
         return result
@@ -191,7 +217,11 @@ struct HoldoutCells: Sendable {
     }
 
     /// The estimates from the holdout positions in `sample` (with repetition for a bootstrap).
-    func estimates(sample: [Int], arms spread: (variance: Double, noise: Double)) -> ParameterEstimates {
+    func estimates(
+        sample: [Int],
+        arms spread: (variance: Double, noise: Double),
+        modelVariance: [Double]? = nil
+    ) -> ParameterEstimates {
         let m = arms
         let width = cells
         // Cell sums over the sampled holdout units of each arm; cell (a, q) at a * cells + q.
@@ -199,6 +229,7 @@ struct HoldoutCells: Sendable {
         var sum = count
         var squares = count
         var residual = (sum: 0.0, squares: 0.0)
+        var moments = [ModelErrorEstimate.ArmMoments](repeating: .init(), count: modelVariance == nil ? 0 : m)
         sample.withUnsafeBufferPointer { sample in
             cell.withUnsafeBufferPointer { cell in
                 count.withUnsafeMutableBufferPointer { count in
@@ -214,6 +245,7 @@ struct HoldoutCells: Sendable {
                                 let r = y - ownPrediction[k]
                                 residual.sum += r
                                 residual.squares += r * r
+                                if !moments.isEmpty { moments[a].add(y: y, p: ownPrediction[k]) }
                             }
                         }
                     }
@@ -270,6 +302,7 @@ struct HoldoutCells: Sendable {
             predictionError: residualVariance.squareRoot(),
             predictionErrorRefined: max(0, residualVariance - noise).squareRoot(),
             irreducibleNoise: noise.squareRoot(),
+            modelError: modelVariance.map { ModelErrorEstimate.combine(moments, variance: $0) },
             standardErrors: nil,
             smallestCell: smallest == Int.max ? 0 : smallest,
             cellsPerArm: width

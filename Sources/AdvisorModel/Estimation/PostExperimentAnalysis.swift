@@ -79,7 +79,8 @@ public enum PostExperimentAnalysis {
         shouldStop: () -> Bool = { false }
     ) throws -> [Candidate] {
         var rng = SplitMix64(seed: settings.seed ^ 0x7EE5)
-        let sample = Self.randomSubset(split.training, count: settings.policyTreeUnits, rng: &rng)
+        // The validation parts stay out: the policy choice reads them (`choose`).
+        let sample = Self.randomSubset(split.fitUnits, count: settings.policyTreeUnits, rng: &rng)
         let scores = try CrossFitting.scores(
             data: data,
             units: sample,
@@ -166,11 +167,55 @@ public enum PostExperimentAnalysis {
         }
     }
 
-    /// Stage 6: σ̂, ρ̂, ŝ, σ̂_ε from the primary fit's holdout predictions (section 5.2).
+    /// Stage 5b, the honest choice: the policy to recommend, picked by its AIPW value on the
+    /// training split's validation parts. No outcome model was fitted on those units (the
+    /// boosted trees only stop early on them) and no tree was learned from them; the holdout is
+    /// never read, so the chosen policy's holdout gain is not the maximum of several noisy
+    /// holdout gains (the winner's curse). The scores come from the primary model.
+    public static func choose(
+        data: ExperimentData,
+        split: TLearnerSplit,
+        primary: TLearnerFit,
+        candidates: [Candidate]
+    ) throws -> PostExperimentVerdict.PolicyChoice {
+        let units = split.validationRows.flatMap { $0 }.sorted()
+        let features = data.features.rows(units)
+        let predictions = try primary.models.map { try $0.predict(features) }
+        let scores = DoublyRobustScores(data: data, units: units, predictions: predictions)
+        let values = try candidates.enumerated().map { index, candidate in
+            let assignment =
+                index == 0
+                ? TLearnerPolicy.argmax(predictions, count: units.count)
+                : try candidate.policy.assign(features)
+            return assignment.enumerated().reduce(0.0) { $0 + scores.aipw($1.offset, arm: $1.element) }
+                / Double(max(units.count, 1))
+        }
+        let chosen = values.indices.max { values[$0] < values[$1] } ?? 0
+        return .init(
+            policy: candidates[chosen].policy.name,
+            units: units.count,
+            values: zip(candidates, values).map { .init(policy: $0.policy.name, value: $1) }
+        )
+    }
+
+    /// Stage 6a: how much the primary model moves with its training sample, per arm (the
+    /// variance part of σ̂_ε; ModelErrorEstimate), from two half-size refits per arm.
+    public static func modelVariance(
+        data: ExperimentData,
+        split: TLearnerSplit,
+        model: any OutcomeModel,
+        shouldStop: () -> Bool = { false }
+    ) throws -> [Double] {
+        try ModelErrorEstimate.variance(data: data, split: split, model: model, shouldStop: shouldStop)
+    }
+
+    /// Stage 6b: σ̂, ρ̂, ŝ, σ̂_ε from the primary fit's holdout predictions (section 5.2), σ̂_ε
+    /// as the model's error when `modelVariance` is given.
     public static func estimate(
         data: ExperimentData,
         fit: TLearnerFit,
-        settings: AnalysisSettings
+        settings: AnalysisSettings,
+        modelVariance: [Double]? = nil
     )
         -> ParameterEstimates
     {
@@ -179,7 +224,8 @@ public enum PostExperimentAnalysis {
             holdout: fit.holdout,
             predictions: fit.predictions,
             bootstrap: settings.estimateBootstrap,
-            seed: settings.seed
+            seed: settings.seed,
+            modelVariance: modelVariance
         )
     }
 
@@ -206,31 +252,76 @@ public enum PostExperimentAnalysis {
     }
 
     /// Stage 7: the gain engine's finite-sample prediction from the estimates at the training
-    /// split's arm sizes, with the refined and with the paper's σ_ε. `realized` is the gain it
-    /// is compared with (EstimatingParameters.md, "Prediction next to the realized gain").
+    /// split's arm sizes, with σ̂_ε (and, beside it, the paper's and the within-cell one), and
+    /// its 90% interval: the engine run again at each bootstrap resample of the estimates, so
+    /// their sampling error reaches the prediction. `realized` is the gain of `policy`, the
+    /// T-learner the estimates came from, which it is compared with (EstimatingParameters.md,
+    /// "The predictive interval").
     public static func predictedGain(
         data: ExperimentData,
         split: TLearnerSplit,
         estimates: ParameterEstimates,
         realized: PostExperimentVerdict.RealizedGain,
+        policy: String,
         settings: AnalysisSettings
     ) throws(ModelError) -> PostExperimentVerdict.PredictedGain {
         let design = self.design(data: data, split: split)
         let engine = GainEngine(monteCarloDraws: 400, seed: settings.seed)
-        func predicted(_ eps: Double) throws(ModelError) -> GainEstimate {
-            try engine.gain(
-                modelParameters(estimates, arms: data.arms, predictionError: eps),
-                means: .normal,
-                design: design.usable
-            )
+        func predicted(
+            _ e: ParameterEstimates,
+            s: Double? = nil,
+            eps: Double,
+            design: SampleDesign?
+        ) throws(ModelError) -> GainEstimate {
+            var parameters = modelParameters(e, arms: data.arms, predictionError: eps)
+            if let s { parameters.s = s }
+            return try engine.gain(parameters, means: .normal, design: design)
         }
-        let refined = try predicted(estimates.predictionErrorRefined)
-        let paper = try predicted(estimates.predictionError)
+        let central = try predicted(estimates, eps: estimates.sigmaEpsilon, design: design.usable)
+        let paper = try predicted(estimates, eps: estimates.predictionError, design: design.usable)
+        let refined = try predicted(estimates, eps: estimates.predictionErrorRefined, design: design.usable)
+        // The estimates' sampling spread: σ̂, ρ̂, σ̂_ε move together in each resample of the
+        // holdout; ŝ (from all units' arm means) moves independently by its own SE. Each
+        // resample is solved for equal arms at the harmonic mean size (closed form, no Monte
+        // Carlo): the spread is a difference between nearby parameters, which the arms'
+        // unequal sizes barely move.
+        var spread = 0.0
+        if let errors = estimates.standardErrors, errors.replicates.count >= 2 {
+            var rng = SplitMix64(seed: settings.seed ^ 0x1A7E_57A1)
+            let balanced = design.usable.map { d in
+                let harmonic = Double(d.unitsPerArm.count) / d.unitsPerArm.reduce(0) { $0 + 1 / $1 }
+                return SampleDesign(
+                    unitsPerArm: Array(repeating: harmonic, count: d.unitsPerArm.count),
+                    outcomeSD: d.outcomeSD
+                )
+            }
+            var gains: [Double] = []
+            for r in errors.replicates {
+                var e = estimates
+                e.sigma = r.sigma
+                e.rho = r.rho
+                let s = max(0, estimates.s + errors.s * rng.nextStandardNormal())
+                gains.append(try predicted(e, s: s, eps: r.sigmaEpsilon, design: balanced).gain)
+            }
+            let mean = gains.reduce(0, +) / Double(gains.count)
+            let variance = gains.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gains.count - 1)
+            spread = errors.scale * variance.squareRoot()
+        }
+        let standardError = (spread * spread + central.standardError * central.standardError).squareRoot()
+        let z = Normal.quantile(0.5 + PostExperimentVerdict.PredictedGain.coverage / 2)
+        let joint = (standardError * standardError + realized.standardError * realized.standardError).squareRoot()
         return .init(
-            gain: refined.gain,
+            gain: central.gain,
+            standardError: standardError,
+            lower: central.gain - z * standardError,
+            upper: central.gain + z * standardError,
             gainWithPaperPredictionError: paper.gain,
-            monteCarloStandardError: refined.standardError,
-            agrees: abs(realized.gain - refined.gain) <= 2 * max(realized.standardError, refined.standardError)
+            gainWithRefinedPredictionError: refined.gain,
+            monteCarloStandardError: central.standardError,
+            policy: policy,
+            realizedGain: realized.gain,
+            realizedStandardError: realized.standardError,
+            agrees: abs(realized.gain - central.gain) <= z * joint
         )
     }
 
@@ -246,25 +337,65 @@ public enum PostExperimentAnalysis {
         settings: AnalysisSettings,
         prediction: PredictionSettings
     ) throws(ModelError) -> Prediction {
+        var proposal = nextProposal(
+            experiment: experiment,
+            data: data,
+            split: split,
+            estimates: estimates,
+            uniformValue: uniformValue,
+            threshold: threshold,
+            settings: settings
+        )
+        let p = modelParameters(estimates, arms: data.arms, predictionError: estimates.sigmaEpsilon)
+        proposal.armNames = nil
+        proposal.sampleSize = .eachArm(design(data: data, split: split).full.unitsPerArm)
+        proposal.priors = .init(
+            sigma: .fixed(p.sigma),
+            rho: .fixed(p.rho),
+            s: .fixed(p.s),
+            predictionError: .fixed(p.predictionError)
+        )
+        return try Predictor(settings: prediction).predict(proposal)
+    }
+
+    /// The follow-up test, ready to run: this test's arms and the sizes its policy learned from
+    /// (the training split; none when the arms are too unequal for the finite-sample engine,
+    /// as in the verdict's own prediction), and priors that are the estimates with their
+    /// uncertainty, each a normal with the estimate as mean and its bootstrap SE as sd (truncated
+    /// to the valid range; a number when no SE was measured).
+    public static func nextProposal(
+        experiment: String,
+        data: ExperimentData,
+        split: TLearnerSplit,
+        estimates: ParameterEstimates,
+        uniformValue: Double,
+        threshold: Double,
+        settings: AnalysisSettings
+    ) -> Proposal {
         let design = self.design(data: data, split: split)
-        let p = modelParameters(estimates, arms: data.arms, predictionError: estimates.predictionErrorRefined)
-        let proposal = Proposal(
+        let p = modelParameters(estimates, arms: data.arms, predictionError: estimates.sigmaEpsilon)
+        let errors = estimates.standardErrors
+        func prior(_ value: Double, _ error: Double?) -> Prior {
+            guard let error, error > 0, error.isFinite else { return .fixed(value) }
+            return .truncatedNormal(mean: value, sd: error, min: nil, max: nil)
+        }
+        return Proposal(
             experiment: experiment,
             armCandidates: [data.arms],
+            armNames: data.armNames,
             baseline: uniformValue,
-            sampleSize: .eachArm(design.full.unitsPerArm),
+            sampleSize: design.usable.map { .eachArm($0.unitsPerArm) },
             outcomeSD: design.full.outcomeSD,
             priors: .init(
-                sigma: .fixed(p.sigma),
-                rho: .fixed(p.rho),
-                s: .fixed(p.s),
-                predictionError: .fixed(p.predictionError)
+                sigma: prior(p.sigma, errors?.sigma),
+                rho: prior(p.rho, errors?.rho),
+                s: prior(p.s, errors?.s),
+                predictionError: prior(p.predictionError, errors?.modelError)
             ),
             armMeans: .normal,
             threshold: .absolute(threshold),
             seed: settings.seed
         )
-        return try Predictor(settings: prediction).predict(proposal)
     }
 
     /// The estimates as the engine's parameters: σ kept above 0 and ρ inside its valid range
@@ -290,20 +421,22 @@ public enum PostExperimentAnalysis {
     }
 
     /// Stage 8, the verdict rule (EstimatingParameters.md, "The verdict rule"): personalize when
-    /// the interval is above zero and the gain reaches the threshold; ship the best arm when the
-    /// whole interval is below the threshold; otherwise inconclusive.
+    /// the chosen policy's interval is above zero and its gain reaches the threshold; ship the
+    /// best arm when no learned policy's interval (`all`) reaches the threshold (a chosen policy
+    /// that personalizes little proves nothing about the others); otherwise inconclusive.
     public static func decide(
         _ realized: PostExperimentVerdict.RealizedGain,
+        all: [PostExperimentVerdict.RealizedGain],
         threshold: Double
     )
         -> PostExperimentVerdictKind
     {
         if realized.lower > 0 && realized.gain >= threshold { return .personalize }
-        if realized.upper < threshold { return .shipUniform }
+        if ([realized] + all).allSatisfy({ $0.upper < threshold }) { return .shipUniform }
         return .inconclusive
     }
 
-    /// The proposal's central priors against the estimates (σ_ε against the refined one).
+    /// The proposal's central priors against the estimates (σ_ε against the model's error).
     public static func compare(
         prior: ModelParameters,
         estimates: ParameterEstimates
@@ -314,7 +447,7 @@ public enum PostExperimentAnalysis {
             (.sigma, prior.sigma, estimates.sigma),
             (.rho, prior.rho, estimates.rho),
             (.s, prior.s, estimates.s),
-            (.predictionError, prior.predictionError, estimates.predictionErrorRefined),
+            (.predictionError, prior.predictionError, estimates.sigmaEpsilon),
         ]
         return pairs.map { parameter, prior, estimate in
             let differs =
@@ -393,6 +526,10 @@ public struct PostExperimentAnalyzer {
                     )
                 }
                 : [])
+        let choice = try timed("policy_choice") {
+            try Stage.choose(data: data, split: split, primary: primary, candidates: candidates)
+        }
+        let chosen = candidates.firstIndex { $0.policy.name == choice.policy } ?? 0
         let results = timed("evaluation") {
             Stage.evaluate(
                 data: data,
@@ -403,16 +540,35 @@ public struct PostExperimentAnalyzer {
             )
         }
         if shouldStop() { throw ModelError.stopped }
-        let estimates = timed("estimates") { Stage.estimate(data: data, fit: primary, settings: settings) }
-        let realized = Stage.realizedGain(results[0], confidence: settings.confidence)
+        let variance = try timed("model_error") {
+            try Stage.modelVariance(data: data, split: split, model: models[0].model, shouldStop: shouldStop)
+        }
+        if shouldStop() { throw ModelError.stopped }
+        let estimates = timed("estimates") {
+            Stage.estimate(data: data, fit: primary, settings: settings, modelVariance: variance)
+        }
+        // The verdict is about the chosen policy; the model's prediction is about the primary
+        // T-learner, whose error σ̂_ε measures, so it is compared with that one's gain.
+        let realized = Stage.realizedGain(results[chosen], confidence: settings.confidence)
+        let primaryRealized = Stage.realizedGain(results[0], confidence: settings.confidence)
         let threshold = manifestThreshold ?? settings.relativeThreshold * abs(realized.uniformValue)
+        let followUp = Stage.nextProposal(
+            experiment: experiment,
+            data: data,
+            split: split,
+            estimates: estimates,
+            uniformValue: realized.uniformValue,
+            threshold: threshold,
+            settings: settings
+        )
         let (predicted, next) = try timed("prediction") {
             (
                 try Stage.predictedGain(
                     data: data,
                     split: split,
                     estimates: estimates,
-                    realized: realized,
+                    realized: primaryRealized,
+                    policy: results[0].name,
                     settings: settings
                 ),
                 try Stage.nextTest(
@@ -427,14 +583,30 @@ public struct PostExperimentAnalyzer {
                 )
             )
         }
+        let fragility = Fragility.assess(
+            data: data,
+            split: split,
+            chosen: results[chosen],
+            scores: DoublyRobustScores(data: data, fit: primary),
+            estimates: estimates
+        )
+        var kind = Stage.decide(
+            realized,
+            all: results.map { Stage.realizedGain($0, confidence: settings.confidence) },
+            threshold: threshold
+        )
+        // Fragile evidence never says personalize.
+        if kind == .personalize && !fragility.isEmpty { kind = .inconclusive }
         var notes: [PostExperimentVerdict.VerdictNote] = []
         if estimates.smallestCell < 30 { notes.append(.sparseCells(smallest: estimates.smallestCell)) }
         notes.append(.split(training: split.training.count, holdout: split.holdout.count))
         let verdict = PostExperimentVerdict(
             experiment: experiment,
-            verdict: Stage.decide(realized, threshold: threshold),
+            verdict: kind,
+            fragility: fragility,
             bestUniformArm: data.armNames[split.bestUniformArm],
-            policy: results[0].name,
+            policy: results[chosen].name,
+            policyChoice: choice,
             threshold: threshold,
             confidence: settings.confidence,
             realized: realized,
@@ -442,13 +614,14 @@ public struct PostExperimentAnalyzer {
             estimates: estimates,
             policies: results,
             nextTest: next,
+            nextProposal: followUp,
             priorComparison: earlierPriors.map { Stage.compare(prior: $0, estimates: estimates) } ?? [],
             data: Self.summary(data, split: split, rowsDropped: rowsDropped, binaryOutcome: binaryOutcome),
             notes: notes,
             timings: timings
         )
         let uniform = UniformPolicy(name: "uniform", arm: split.bestUniformArm)
-        return (verdict, verdict.verdict == .personalize ? candidates[0].policy : uniform)
+        return (verdict, verdict.verdict == .personalize ? candidates[chosen].policy : uniform)
     }
 
     static func summary(

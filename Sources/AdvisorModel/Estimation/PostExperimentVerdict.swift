@@ -39,9 +39,13 @@ public enum PostExperimentVerdictKind: String, Sendable, Hashable, Codable {
 public struct PostExperimentVerdict: Sendable, Encodable {
     public var experiment: String
     public var verdict: PostExperimentVerdictKind
+    /// Why the evidence is fragile, if it is (then the verdict is not personalize).
+    public var fragility: [Fragility]
     public var bestUniformArm: String
-    /// The policy the verdict is about (the first model listed: the paper's XGBoost T-learner).
+    /// The policy the verdict is about: the one chosen on units the holdout never saw.
     public var policy: String
+    /// How it was chosen.
+    public var policyChoice: PolicyChoice
     public var threshold: Double
     /// Two-sided confidence of the realized-gain interval.
     public var confidence: Double
@@ -51,6 +55,9 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     public var policies: [PolicyResult]
     /// The prediction for a next test designed from the estimates: its levers and its advice.
     public var nextTest: Prediction
+    /// The follow-up test's proposal, priors from the estimates with their uncertainty (written
+    /// beside the report as `STAMP-next-proposal.yaml`).
+    public var nextProposal: Proposal
     /// Each central prior of the proposal seen first, against its estimate.
     public var priorComparison: [PriorComparison]
     public var data: DataSummary
@@ -63,7 +70,8 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     public var levers: [Lever] { nextTest.levers }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, verdict, bestUniformArm, policy, threshold, realized, predicted, estimates, policies, levers
+        case experiment, verdict, fragility, bestUniformArm, policy, policyChoice, threshold, realized, predicted,
+            estimates, policies, levers
         case data, timings
     }
 
@@ -71,8 +79,10 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(experiment, forKey: .experiment)
         try c.encode(verdict, forKey: .verdict)
+        try c.encode(fragility, forKey: .fragility)
         try c.encode(bestUniformArm, forKey: .bestUniformArm)
         try c.encode(policy, forKey: .policy)
+        try c.encode(policyChoice, forKey: .policyChoice)
         try c.encode(threshold, forKey: .threshold)
         try c.encode(realized, forKey: .realized)
         try c.encode(predicted, forKey: .predicted)
@@ -102,6 +112,19 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         case split(training: Int, holdout: Int)
     }
 
+    /// The recommended policy's choice: the candidates' AIPW values on the training split's
+    /// validation parts (`units` of them), the highest chosen.
+    public struct PolicyChoice: Sendable, Codable {
+        public var policy: String
+        public var units: Int
+        public var values: [Value]
+
+        public struct Value: Sendable, Codable {
+            public var policy: String
+            public var value: Double
+        }
+    }
+
     public struct RealizedGain: Sendable, Codable {
         /// AIPW gain of the policy over the best uniform arm on the holdout, in outcome units.
         public var gain: Double
@@ -117,13 +140,28 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     }
 
     public struct PredictedGain: Sendable, Codable {
-        /// The gain engine's finite-sample prediction from the estimates, with the refined σ_ε.
+        /// The share of the predictive interval.
+        public static let coverage = 0.9
+        /// The gain engine's finite-sample prediction from the estimates, with σ̂_ε the model's error.
         public var gain: Double
+        /// The prediction's own uncertainty: the estimates' sampling error carried through the
+        /// engine, and its Monte Carlo error.
+        public var standardError: Double
+        /// The 90% interval, gain ∓ 1.645 standard errors.
+        public var lower: Double
+        public var upper: Double
         /// The same with the paper's σ_ε (outcome noise counted as model error).
         public var gainWithPaperPredictionError: Double
+        /// The same with the within-cell σ_ε (all within-cell variance counted as outcome noise).
+        public var gainWithRefinedPredictionError: Double
         public var monteCarloStandardError: Double
-        /// Realized and predicted agree when they differ by at most two standard errors (the
-        /// larger of the realized gain's SE and the prediction's Monte Carlo SE).
+        /// The policy the prediction is about (the T-learner whose error σ̂_ε measures) and its
+        /// realized holdout gain, which the prediction is compared with.
+        public var policy: String
+        public var realizedGain: Double
+        public var realizedStandardError: Double
+        /// Realized and predicted are compatible: they differ by at most 1.645 joint standard
+        /// errors (√(SE_predicted² + SE_realized²); the two are independent).
         public var agrees: Bool
     }
 

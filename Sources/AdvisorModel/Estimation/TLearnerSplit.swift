@@ -54,6 +54,9 @@ public struct TLearnerSplit: Sendable {
 
 extension TLearnerSplit {
     /// Units per arm in the training split: the design the policy and the benchmark were chosen on.
+    /// The training units no validation part holds (ascending): what the models are fitted on.
+    public var fitUnits: [Int] { fitRows.flatMap { $0 }.sorted() }
+
     public var trainingSizes: [Double] {
         fitRows.indices.map { Double(fitRows[$0].count + validationRows[$0].count) }
     }
