@@ -274,6 +274,10 @@ drop() {  # drop NAME TEXT: write elsewhere, rename in (as producers are told to
 }
 # A report is a set of renditions under one name: the JSON and the text at least.
 reports_exist() { ls "$RUN/spool/reports/$1/"*.json >/dev/null 2>&1 && ls "$RUN/spool/reports/$1/"*.txt >/dev/null 2>&1; }
+verdict_names_policy() {  # the verdict entry's POLICY is one of the analysis's candidates
+    inside journalctl --no-pager -o export -u "$UNIT" EXPERIMENT_ID="$1" ADVISOR_EVENT=verdict \
+        | grep -Eq "^POLICY=(xgboost-t-learner|ridge-t-learner|policy-tree|distilled-tree)$"
+}
 rejected_exists() { ls "$RUN/spool/rejected/" 2>/dev/null | grep -q "$1.error.txt"; }
 
 scenario() {
@@ -324,12 +328,16 @@ arms: 1"
     chmod 0644 "$RUN/spool/incoming/.drop.csv.part" "$RUN/spool/incoming/drop.manifest.yaml"
     mv "$RUN/spool/incoming/.drop.csv.part" "$RUN/spool/incoming/drop.csv"
     check "a data drop produces its verdict (JSON and text)" wait_for 120 reports_exist "$experiment-data"
-    check "journal: a verdict entry with REALIZED_GAIN and POLICY" wait_for 10 \
-        journal_has EXPERIMENT_ID=$experiment-data ADVISOR_EVENT=verdict POLICY=xgboost-t-learner
+    check "journal: a verdict entry naming the chosen POLICY" wait_for 10 \
+        verdict_names_policy "$experiment-data"
     check "the verdict's policy file is written with it, and the journal names it (POLICY_FILE)" bash -c \
         'f=$(ls "$1"/*-policy.json) && grep -q "\"format\":\"experiment-advisor-policy\"" "$f" && grep -q "^POLICY_FILE=/var/spool/experiment-advisor/reports/.*/${f##*/}$" <<< "$2"' \
         _ "$RUN/spool/reports/$experiment-data" "$(inside journalctl --no-pager -o export EXPERIMENT_ID=$experiment-data)"
     check "data and manifest archived" bash -c 'ls "$1/archive" | grep -q drop.csv && ls "$1/archive" | grep -q drop.manifest.yaml' _ "$RUN/spool"
+    next=$(ls "$RUN/spool/reports/$experiment-data/"*-next-proposal.yaml)
+    drop next.yaml "$(cat "$next")"
+    check "the verdict's next proposal, dropped back unchanged, becomes a prediction" \
+        wait_for 60 bash -c 'ls "$1"/*-prediction.json >/dev/null 2>&1' _ "$RUN/spool/reports/$experiment-data"
 
     output=$(inside journalctl --no-pager -o cat -u "$UNIT")
     # libdispatch's "Failed to set thread priority" (setpriority is filtered with @resources, and

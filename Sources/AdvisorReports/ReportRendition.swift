@@ -15,19 +15,26 @@ public struct ReportRendition: Sendable, Hashable {
 }
 
 extension PredictionReport {
+    /// How the names of a prediction's renditions end, in `renditions`' order.
+    public static let suffixes = ["-prediction.json", "-prediction.txt"]
+
     /// Every rendering of a prediction, the JSON first (the one scripts and the journal point to).
     /// Fails rather than write a NaN.
     public static func renditions(_ prediction: Prediction) throws -> [ReportRendition] {
         [
-            ReportRendition(suffix: "-prediction.json", contents: try json(prediction)),
-            ReportRendition(suffix: "-prediction.txt", contents: text(prediction)),
+            ReportRendition(suffix: suffixes[0], contents: try json(prediction)),
+            ReportRendition(suffix: suffixes[1], contents: text(prediction)),
         ]
     }
 }
 
 extension VerdictReport {
-    /// Every rendering of a verdict, the JSON first, and the policy file (`policyFile`: its
-    /// contents and the path the JSON names). Fails rather than write a NaN.
+    /// How the names of a verdict's renditions end, in `renditions`' order (the policy file's
+    /// last, when there is one).
+    public static let suffixes = ["-verdict.json", "-verdict.txt", "-next-proposal.yaml", "-policy.json"]
+
+    /// Every rendering of a verdict, the JSON first, the next test's proposal, and the policy
+    /// file (`policyFile`: its contents and the path the JSON names). Fails rather than write a NaN.
     public static func renditions(
         _ verdict: PostExperimentVerdict,
         policyFile: (contents: String, path: String)?
@@ -35,8 +42,9 @@ extension VerdictReport {
         throws -> [ReportRendition]
     {
         [
-            ReportRendition(suffix: "-verdict.json", contents: try json(verdict, policyFile: policyFile?.path)),
-            ReportRendition(suffix: "-verdict.txt", contents: text(verdict)),
-        ] + (policyFile.map { [ReportRendition(suffix: "-policy.json", contents: $0.contents)] } ?? [])
+            ReportRendition(suffix: suffixes[0], contents: try json(verdict, policyFile: policyFile?.path)),
+            ReportRendition(suffix: suffixes[1], contents: text(verdict)),
+            ReportRendition(suffix: suffixes[2], contents: NextProposalFile.yaml(verdict)),
+        ] + (policyFile.map { [ReportRendition(suffix: suffixes[3], contents: $0.contents)] } ?? [])
     }
 }

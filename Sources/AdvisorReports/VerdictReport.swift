@@ -26,6 +26,11 @@ public enum VerdictReport {
         out.append("")
         out.append("DO THIS: \(VerdictWording.action(v))")
         out.append("")
+        if !v.fragility.isEmpty {
+            out.append("WHY THE EVIDENCE IS FRAGILE")
+            for f in v.fragility { out.append("  - \(VerdictWording.fragility(f))") }
+            out.append("")
+        }
         out.append("THE NUMBERS (holdout units only)")
         let r = v.realized
         let relative = r.relativeGain.map { ", \(ReportText.relativePercent($0)) vs the best arm" } ?? ""
@@ -41,13 +46,15 @@ public enum VerdictReport {
         )
         out.append(row("Policy value", "\(num(r.policyValue)) (\(v.policy))"))
         out.append(row("Threshold", num(v.threshold)))
+        let p = v.predicted
         out.append(
             row(
                 "Predicted by the model",
-                "\(num(v.predicted.gain)) (with the paper's σ_ε: \(num(v.predicted.gainWithPaperPredictionError)))"
+                "\(num(p.gain)) (90% interval \(num(p.lower)) to \(num(p.upper))) for \(p.policy); with the paper's σ_ε \(num(p.gainWithPaperPredictionError)), with the within-cell σ_ε \(num(p.gainWithRefinedPredictionError))"
             )
         )
         out.append("  \(VerdictWording.statement(v))")
+        out.append("  \(VerdictWording.choice(v))")
         out.append("")
         out.append("POLICIES")
         for p in v.policies {
@@ -84,10 +91,18 @@ public enum VerdictReport {
         )
         out.append(row(ReportText.label(.rho), withSE(e.rho, se?.rho)))
         out.append(row(ReportText.label(.s), "\(withSE(e.s, se?.s)); uncorrected \(num(e.sUncorrected))"))
+        if let model = e.modelError {
+            out.append(
+                row(
+                    ReportText.label(.predictionError),
+                    "\(withSE(model.predictionError, se?.modelError)): the model's error (variance \(num(model.variance)) + bias \(num(model.bias)), squared)"
+                )
+            )
+        }
         out.append(
             row(
-                ReportText.label(.predictionError),
-                "\(withSE(e.predictionError, se?.predictionError)) as in the paper; \(num(e.predictionErrorRefined)) without outcome noise"
+                e.modelError == nil ? ReportText.label(.predictionError) : "",
+                "\(withSE(e.predictionError, se?.predictionError)) as in the paper (counts outcome noise); \(num(e.predictionErrorRefined)) less the within-cell variance"
             )
         )
         out.append(row("outcome noise (within cells)", num(e.irreducibleNoise)))
@@ -102,6 +117,10 @@ public enum VerdictReport {
         }
         out.append("")
         out.append("FOR THE NEXT TEST (predicted gain now -> after the change)")
+        out.append(
+            "  Its proposal, priors from these estimates, is ready to drop into incoming/: the daemon writes it beside"
+        )
+        out.append("  this report (…-next-proposal.yaml); `analyze --next-proposal-out FILE` writes it too.")
         for lever in v.levers {
             out.append("  - \(PredictionWording.change(lever))")
             out.append(
@@ -131,9 +150,13 @@ public enum VerdictReport {
             "  training units (a T-learner), whose policy sends each unit to the arm with the best prediction.",
             "  The policy tree is the depth-limited tree of covariate splits that earns the most on cross-fitted",
             "  doubly robust scores of the training units; the distilled tree imitates the first T-learner's",
-            "  choices on the same units. Realized gains compare each policy with the best training-split arm on",
-            "  the holdout by doubly robust (AIPW) and inverse-propensity (IPW) scores, with paired bootstrap",
-            "  standard errors. Formulas: AdvisorModel.docc/EstimatingParameters.md and PolicyTrees.md.",
+            "  choices on the same units. The recommended policy is the one worth most on the training units kept",
+            "  apart from every model (the validation parts); realized gains compare each policy with the best",
+            "  training-split arm on the holdout by doubly robust (AIPW) and inverse-propensity (IPW) scores, with",
+            "  paired bootstrap standard errors. σ_ε is the models' error against the true mean: their variance",
+            "  from refits on half the data, their bias from the holdout; the prediction's interval carries the",
+            "  estimates' bootstrap spread through the model. Formulas: AdvisorModel.docc/EstimatingParameters.md",
+            "  and PolicyTrees.md.",
         ] {
             out.append(line)
         }

@@ -15,8 +15,13 @@ public enum VerdictWording {
             return
                 "Personalize: the \(v.policy) policy beat shipping '\(best)' to everyone by \(n(r.gain)) (\(percent)% interval \(n(r.lower)) to \(n(r.upper)))."
         case .shipUniform:
+            let z = Normal.quantile(0.5 + v.confidence / 2)
+            let top = v.policies.map { $0.aipw.gain + z * $0.aipw.standardError }.max() ?? r.upper
             return
-                "Ship '\(best)' to everyone: personalization gained \(n(r.gain)), and even the top of its \(percent)% interval (\(n(r.upper))) is below the \(n(v.threshold)) worth having."
+                "Ship '\(best)' to everyone: the \(v.policy) policy gained \(n(r.gain)), and no learned policy's \(percent)% interval reaches the \(n(v.threshold)) worth having (the highest top: \(n(top)))."
+        case .inconclusive where !v.fragility.isEmpty && r.lower > 0 && r.gain >= v.threshold:
+            return
+                "Inconclusive: the \(v.policy) policy gained \(n(r.gain)) ± \(n(r.standardError)) over shipping '\(best)', but the evidence is fragile (\(v.fragility.map(\.reason.rawValue).joined(separator: ", "))), so this is not yet a reason to personalize."
         case .inconclusive:
             return
                 "Inconclusive: personalization gained \(n(r.gain)) ± \(n(r.standardError)), which cannot yet be told apart from \(r.gain >= v.threshold ? "zero" : "the \(n(v.threshold)) threshold")."
@@ -32,18 +37,56 @@ public enum VerdictWording {
             return "Deploy the \(v.policy) policy; keep '\(best)' as the fallback for units the model cannot score."
         case .shipUniform:
             return "Ship '\(best)' to everyone. For the next test: \(next)"
+        case .inconclusive where !v.fragility.isEmpty:
+            return
+                "Do not personalize on this evidence; until more data settle it, ship '\(best)'. For the next test: \(next)"
         case .inconclusive:
             return "Collect more data before deciding; until then ship '\(best)'. For the next test: \(next)"
         }
     }
 
-    /// The realized gain next to the model's prediction.
+    /// The realized gain next to the model's prediction, for the policy the prediction is about.
     public static func statement(_ v: PostExperimentVerdict) -> String {
-        let r = v.realized
-        let predicted = n(v.predicted.gain)
-        return v.predicted.agrees
-            ? "The realized gain (\(n(r.gain)) ± \(n(r.standardError))) agrees with the model's prediction (\(predicted)) from the estimated parameters."
-            : "The realized gain (\(n(r.gain)) ± \(n(r.standardError))) \(r.gain > v.predicted.gain ? "exceeds" : "falls short of") the model's prediction (\(predicted)) by more than two standard errors."
+        let p = v.predicted
+        let percent = Int(PostExperimentVerdict.PredictedGain.coverage * 100)
+        let realized = "The \(p.policy) policy's realized gain (\(n(p.realizedGain)) ± \(n(p.realizedStandardError)))"
+        let predicted = "the model's prediction (\(n(p.gain)), \(percent)% interval \(n(p.lower)) to \(n(p.upper)))"
+        return p.agrees
+            ? "\(realized) agrees with \(predicted) from the estimated parameters."
+            : "\(realized) \(p.realizedGain > p.gain ? "exceeds" : "falls short of") \(predicted) by more than their joint uncertainty."
+    }
+
+    /// One sentence per reason the evidence is fragile.
+    public static func fragility(_ f: Fragility) -> String {
+        let x = { (key: String) in n(f.figures[key] ?? .nan) }
+        switch f.reason {
+        case .estimatorsDisagree:
+            return
+                "The two estimates of the gain disagree: AIPW says \(x("aipw")), IPW says \(x("ipw")), further apart than their noise (\(x("joint_standard_error"))) explains; the outcome model may be misleading the AIPW figure."
+        case .heavyTail:
+            return
+                "A few units hold much of the outcome: the top 1% hold \(NumberText.percent(f.figures["top_percent_share"] ?? 0)) of it, so a handful of units can decide every comparison."
+        case .uniformArmUnstable:
+            return
+                "The best single arm looked better on the training split (\(x("training"))) than it does on the holdout (\(x("holdout"))), by more than noise (\(x("joint_standard_error"))): the benchmark was partly picked on luck."
+        case .uniformArmSmall:
+            return
+                "The best single arm is a small one (\(x("units")) training units against a median of \(x("median_arm_units"))): its value is the least certain of all."
+        case .noisyEstimate:
+            let name = f.parameter?.symbol ?? "an estimate"
+            return
+                "The estimate of \(name) (\(x("estimate"))) is smaller than its standard error (\(x("standard_error"))): the data barely pin it down."
+        case .emptyCells:
+            return "Some quantile cells hold no holdout unit: σ̂ and ρ̂ rest on too few units per arm."
+        }
+    }
+
+    /// How the recommended policy was chosen.
+    public static func choice(_ v: PostExperimentVerdict) -> String {
+        let c = v.policyChoice
+        let values = c.values.map { "\($0.policy) \(n($0.value))" }.joined(separator: ", ")
+        return
+            "The \(c.policy) policy was chosen by its value on \(c.units) training units no model was fitted on (\(values)); its gain above is measured on the holdout, which the choice never read."
     }
 
     /// "Your ρ prior of 0.3 was optimistic: the data say 0.8."
@@ -96,7 +139,11 @@ public enum VerdictWording {
                 "headline": .text(headline(v)),
                 "action": .text(action(v)),
                 "predicted": .object(Worded(value: v.predicted, words: ["statement": .text(statement(v))])),
+                "policy_choice": .object(Worded(value: v.policyChoice, words: ["statement": .text(choice(v))])),
                 "levers": .objects(v.levers.map(PredictionWording.worded)),
+                "fragility": .objects(
+                    v.fragility.map { Worded(value: $0, words: ["statement": .text(fragility($0))]) }
+                ),
                 "prior_comparison": .list(v.priorComparison.map(priorComparison)),
                 "notes": .list(v.notes.map(note)),
             ]

@@ -31,6 +31,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write the policy the verdict recommends here (a policy file for `assign`).")
     var policyOut: String?
 
+    @Option(help: "Write the follow-up test's proposal here (YAML, ready for the spool's incoming/).")
+    var nextProposalOut: String?
+
     func run() throws {
         do {
             let configuration =
@@ -38,16 +41,15 @@ struct AnalyzeCommand: ParsableCommand {
                 ?? AdvisorConfiguration()
             let result = try DataDropAnalysis.run(path: file, manifestPath: manifest, configuration: configuration)
             if let policyOut {
-                do {
-                    try Data(try result.policy.json().utf8).write(to: URL(fileURLWithPath: policyOut), options: .atomic)
-                } catch {
-                    throw InputError(
-                        file: policyOut,
-                        field: nil,
-                        problem: "the policy file cannot be written (\(error.localizedDescription))",
-                        fix: "give --policy-out a path in a directory you can write"
-                    )
-                }
+                try Self.write(try result.policy.json(), to: policyOut, what: "the policy file", option: "--policy-out")
+            }
+            if let nextProposalOut {
+                try Self.write(
+                    NextProposalFile.yaml(result.verdict),
+                    to: nextProposalOut,
+                    what: "the next test's proposal",
+                    option: "--next-proposal-out"
+                )
             }
             print(
                 format == .json
@@ -58,6 +60,20 @@ struct AnalyzeCommand: ParsableCommand {
         } catch let error as InputError {
             printError("error: \(error)")
             throw ExitCode(2)
+        }
+    }
+
+    /// Writes `contents` to `path` atomically; a failure is an input error naming the option.
+    static func write(_ contents: String, to path: String, what: String, option: String) throws(InputError) {
+        do {
+            try Data(contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "\(what) cannot be written (\(error.localizedDescription))",
+                fix: "give \(option) a path in a directory you can write"
+            )
         }
     }
 }

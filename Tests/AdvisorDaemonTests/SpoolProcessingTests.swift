@@ -217,10 +217,10 @@ struct SpoolProcessingTests {
 
         let reports = files(in: spool.reports + "/spool-data")
         #expect(hasReport(in: spool.reports + "/spool-data", kind: "verdict"))
-        // The set: the verdict's JSON and text and the policy file, under one stamp.
+        // The set: the verdict's JSON and text, the next proposal and the policy file, under one stamp.
         let json = try #require(reports.first { $0.hasSuffix("-verdict.json") })
         let stamp = json.dropLast("-verdict.json".count)
-        #expect(Set(reports) == [json, stamp + "-verdict.txt", stamp + "-policy.json"], "\(reports)")
+        #expect(Set(reports) == Set(VerdictReport.suffixes.map { stamp + $0 }), "\(reports)")
         let decoded =
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/spool-data/" + json))

@@ -54,7 +54,7 @@ public struct InputProcessor: Sendable {
             path: path,
             experiment: prediction.experiment,
             stamp: stamp,
-            suffixes: ["-prediction.json", "-prediction.txt"],
+            suffixes: PredictionReport.suffixes,
             renditions: { _, _ in try PredictionReport.renditions(prediction) }
         )
         {
@@ -93,11 +93,11 @@ public struct InputProcessor: Sendable {
             path: path,
             experiment: verdict.experiment,
             stamp: stamp,
-            suffixes: ["-verdict.json", "-verdict.txt", "-policy.json"],
+            suffixes: VerdictReport.suffixes,
             renditions: { directory, base in
                 try VerdictReport.renditions(
                     verdict,
-                    policyFile: (try result.policy.json(), directory + "/" + base + "-policy.json")
+                    policyFile: (try result.policy.json(), directory + "/" + base + VerdictReport.suffixes[3])
                 )
             }
         )
