@@ -105,7 +105,13 @@ let xgboostFitSeconds = timed.xgboostSeconds
 let (ridgeFits, ridge) = try medianSeconds {
     try Stage.fitOutcomeModels(split: split, models: [("ridge-t-learner", RidgeOutcomeModel())])
 }
-let (estimates, estimating) = medianSeconds { Stage.estimate(data: data, fit: fit, settings: settings) }
+// The model's variance for σ̂_ε: two half-size refits per arm (Swift only; XGBoost on its own clock).
+let (variance, modelErroring) = try seconds {
+    try Stage.modelVariance(data: data, split: split, model: BoostedTreesOutcomeModel(parameters: boosting))
+}
+let (estimates, estimating) = medianSeconds {
+    Stage.estimate(data: data, fit: fit, settings: settings, modelVariance: variance)
+}
 let candidates = Stage.policies(data: data, fits: [fit] + ridgeFits)
 let (evaluations, evaluating) = medianSeconds {
     PolicyEvaluation.evaluate(
@@ -145,6 +151,7 @@ let (predicted, predicting) = try medianSeconds { () throws -> Double in
         split: split,
         estimates: estimates,
         realized: realized,
+        policy: results[0].name,
         settings: settings
     )
     _ = try Stage.nextTest(
@@ -162,7 +169,7 @@ let (predicted, predicting) = try medianSeconds { () throws -> Double in
 
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
-let total = ingest + tlearner + ridge + estimating + evaluating + driving + treeing + predicting
+let total = ingest + tlearner + ridge + modelErroring + estimating + evaluating + driving + treeing + predicting
 let result: [String: Any] = [
     "rows": data.units, "arms": data.arms, "covariates": data.features.columns, "bytes": drop.bytesRead,
     "ingest_seconds": ingest, "ingest_mb_per_second": Double(drop.bytesRead) / 1e6 / ingest,
@@ -170,7 +177,8 @@ let result: [String: Any] = [
     "rss_at_start_mib": Double(atStart.ru_maxrss) / 1024, "numeric_data_mib": Double(numericBytes) / 1_048_576,
     "xgboost_seconds": xgboostFitSeconds, "tlearner_other_seconds": tlearner - xgboostFitSeconds,
     "ridge_seconds": ridge, "estimates_seconds": estimating, "evaluation_seconds": evaluating,
-    "drivers_seconds": driving, "policy_trees_seconds": treeing, "prediction_and_levers_seconds": predicting,
+    "drivers_seconds": driving, "model_error_seconds": modelErroring, "policy_trees_seconds": treeing,
+    "prediction_and_levers_seconds": predicting,
     "total_seconds": total,
     "outside_xgboost_seconds": total - xgboostFitSeconds, "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
     "mean_rounds": Double(timed.rounds.reduce(0, +)) / Double(max(timed.rounds.count, 1)),
