@@ -35,34 +35,52 @@ extension ModelErrorEstimate {
     /// none: Q − V is floored there, so a model that is all variance gets a large, finite error.
     static let signalFloor = 0.05
 
-    /// The variance part V per arm for `fit`, whose models came from `model` on `split`: two
-    /// more fits per arm (on the even and the odd positions of the arm's fitting units, with the
-    /// same validation units), predicted on the holdout. `shouldStop` is polled before each fit.
+    /// Each half-size refit learns from at most this many units, and is predicted on at most
+    /// `predictedUnits` holdout units (evenly spaced): V needs a few thousand of each, and the
+    /// refits would otherwise cost more than the models themselves on a large drop.
+    public static let halfUnits = 5_000
+    public static let predictedUnits = 20_000
+
+    /// The variance part V per arm for models that `model` fits on `split`: two more fits per arm
+    /// (on alternate units of an evenly spaced sample of the arm's fitting units, with the same
+    /// validation units), predicted on the holdout. The half-size models' variance
+    /// E[(f₁ − f₂)²]/2 is scaled to the full model's by n_half / n (variance ∝ 1/n).
+    /// `shouldStop` is polled before each fit.
     public static func variance(
         data: ExperimentData,
         split: TLearnerSplit,
         model: any OutcomeModel,
         shouldStop: () -> Bool = { false }
     ) throws -> [Double] {
-        try split.fitRows.indices.map { a in
+        let holdout = split.holdoutFeatures
+        let targets =
+            holdout.rows <= predictedUnits
+            ? holdout : holdout.rows(Self.evenlySpaced(Array(0..<holdout.rows), count: predictedUnits))
+        return try split.fitRows.indices.map { a in
             let rows = split.fitRows[a]
             guard rows.count >= 4 else { return 0 }
+            let sample = Self.evenlySpaced(rows, count: 2 * halfUnits)
             let halves = [
-                stride(from: 0, to: rows.count, by: 2).map { rows[$0] },
-                stride(from: 1, to: rows.count, by: 2).map { rows[$0] },
+                stride(from: 0, to: sample.count, by: 2).map { sample[$0] },
+                stride(from: 1, to: sample.count, by: 2).map { sample[$0] },
             ]
             var predictions: [[Double]] = []
             for half in halves {
                 if shouldStop() { throw ModelError.stopped }
                 let fitted = try model.fit(training: LabeledRows(data, rows: half), validation: split.validation[a])
-                predictions.append(try fitted.predict(split.holdoutFeatures))
+                predictions.append(try fitted.predict(targets))
             }
             let n = Double(max(predictions[0].count, 1))
             let halfVariance =
                 zip(predictions[0], predictions[1]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * n)
-            // Variance ∝ 1/n: from the half-size model to the one fitted on all the arm's units.
             return halfVariance * Double(halves[0].count) / Double(rows.count)
         }
+    }
+
+    /// `count` of `items` at even spacing (all of them when there are no more), in order.
+    static func evenlySpaced(_ items: [Int], count: Int) -> [Int] {
+        guard items.count > count else { return items }
+        return (0..<count).map { items[$0 * items.count / count] }
     }
 
     /// One arm's sums over holdout units assigned to it: outcome y and own-arm prediction p.
