@@ -35,6 +35,16 @@ let package = Package(
             path: "Sources/advisor-analysis-benchmark",
             swiftSettings: strictSettings
         ),
+        // Coverage of the predictive interval over seeds (benchmarks/interval.sh).
+        .executableTarget(
+            name: "advisor-interval-benchmark",
+            dependencies: [
+                .product(name: "AdvisorModel", package: "experiment-advisor"),
+                .product(name: "AdvisorAnalysis", package: "experiment-advisor"),
+            ],
+            path: "Sources/advisor-interval-benchmark",
+            swiftSettings: strictSettings
+        ),
         // The policy-tree search (benchmarks/tree.sh).
         .executableTarget(
             name: "advisor-tree-benchmark",

@@ -71,6 +71,9 @@ public enum ConfigurationFile {
             .init("analysis.max_bad_row_share", .number(\.ingest.maxBadRowShare, 0...1)),
             .init("analysis.min_units_per_arm", .whole(\.ingest.minUnitsPerArm, 10...1_000_000)),
             .init("analysis.max_categories", .whole(\.ingest.maxCategories, 2...10_000)),
+            .init("analysis.max_uncompressed_bytes", .whole(\.ingest.maxUncompressedBytes, 1...(1 << 42))),
+            .init("analysis.max_compression_ratio", .whole(\.ingest.maxCompressionRatio, 2...100_000)),
+            .init("analysis.max_row_bytes", .whole(\.ingest.maxRowBytes, 1024...(1 << 30))),
 
             .init("analysis.policy_tree.depth", .whole(\.analysis.policyTree.depth, 0...3)),
             .init("analysis.policy_tree.bins", .whole(\.analysis.policyTree.bins, 2...1024)),

@@ -35,7 +35,7 @@ public enum DataDropAnalysis {
     ) throws(InputError) -> Result {
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
         let manifest =
-            FileManager.default.fileExists(atPath: manifestFile)
+            ManifestFile.exists(atPath: manifestFile)
             ? try ManifestFile.load(path: manifestFile) : DataManifest()
         let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: configuration.ingest)
         if shouldStop() { throw stopped(path) }

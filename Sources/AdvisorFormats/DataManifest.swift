@@ -39,7 +39,36 @@ public enum ManifestFile {
         return stem + ".manifest.yaml"
     }
 
+    /// A manifest is a few lines; a larger file is not read (a 1.5 GB one took 2.9 GB to parse).
+    public static let maxBytes = 1 << 20
+
+    /// Whether something (even a dangling link) has the manifest's name beside the data.
+    public static func exists(atPath path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     public static func load(path: String) throws(InputError) -> DataManifest {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                throw InputError(
+                    file: path,
+                    field: nil,
+                    problem: "the manifest is not a regular file (a link, a pipe or a directory) and was not read",
+                    fix:
+                        "drop the manifest itself, written elsewhere and renamed into incoming/ (links are never followed)"
+                )
+            }
+            guard Int(info.st_size) <= maxBytes else {
+                throw InputError(
+                    file: path,
+                    field: nil,
+                    problem: "the manifest has \(info.st_size) bytes, more than a manifest needs (\(maxBytes))",
+                    fix: "keep the manifest to its keys (see README: data drops); the data go in the CSV"
+                )
+            }
+        }
         let text = try YAMLReader.text(atPath: path, fix: "write the manifest as YAML text (see README: data drops)")
         return try parse(text, file: path)
     }

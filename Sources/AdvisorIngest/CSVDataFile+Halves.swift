@@ -65,7 +65,7 @@ extension CSVDataFile {
             var position = ranges[k].0
             let end = ranges[k].1
             do throws(InputError) {
-                let count = try feed(&half.parser, path: path, prefix: k == 1 ? headerBytes : []) {
+                let count = try feed(&half.parser, path: path, limits: limits, prefix: k == 1 ? headerBytes : []) {
                     (buffer: inout [UInt8], offset, count) throws(InputError) -> Int in
                     let wanted = min(count, end - position)
                     guard wanted > 0 else { return 0 }

@@ -46,7 +46,9 @@ public enum CSVDataFile {
             throw Self.cannotOpen(path, reason: error.message)
         }
         var parser = CSVColumnParser(path: path, manifest: manifest, limits: limits)
-        let total = try feed(&parser, path: path) { (buffer: inout [UInt8], offset, count) throws(InputError) -> Int in
+        let stored = Int(info.st_size)
+        let total = try feed(&parser, path: path, limits: limits, storedBytes: stored) {
+            (buffer: inout [UInt8], offset, count) throws(InputError) -> Int in
             do throws(GzipFile.GzipError) {
                 return try file.read(into: &buffer, at: offset, count: count)
             } catch {
@@ -61,10 +63,15 @@ public enum CSVDataFile {
         return try parser.finish(bytesRead: total)
     }
 
-    /// Streams bytes from `read` through `parser` in 1 MiB reads; returns the byte count.
+    /// Streams bytes from `read` through `parser` in 1 MiB reads; returns the byte count. Stops
+    /// early (with the limit's name and fix) when the text passes `maxUncompressedBytes`, inflates
+    /// more than `maxCompressionRatio` times `storedBytes`, or holds a line over `maxRowBytes`,
+    /// so no input grows the reader's memory past those bounds.
     static func feed(
         _ parser: inout CSVColumnParser,
         path: String,
+        limits: IngestLimits = IngestLimits(),
+        storedBytes: Int = 0,
         prefix: [UInt8] = [],
         read: (inout [UInt8], Int, Int) throws(InputError) -> Int
     ) throws(InputError) -> Int {
@@ -75,9 +82,40 @@ public enum CSVDataFile {
         while true {
             // A row longer than the buffer: grow it. `slack` bytes always stay free after the
             // data: the sentinel the parser's fast path stops at, and room for its 8-byte reads.
-            if filled + DecimalParser.slack >= buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            if filled + DecimalParser.slack >= buffer.count {
+                guard filled <= limits.maxRowBytes else {
+                    throw InputError(
+                        file: path,
+                        field: nil,
+                        problem:
+                            "line \(parser.line + 1) is longer than max_row_bytes (\(limits.maxRowBytes) bytes) without ending",
+                        fix:
+                            "check that the file is a CSV with one unit per line (a missing newline or an unclosed quote reads as one endless line), or raise analysis.max_row_bytes"
+                    )
+                }
+                buffer += [UInt8](repeating: 0, count: buffer.count)
+            }
             let n = try read(&buffer, filled, buffer.count - filled - DecimalParser.slack)
             total += n
+            guard total <= limits.maxUncompressedBytes else {
+                throw InputError(
+                    file: path,
+                    field: nil,
+                    problem:
+                        "the text passes max_uncompressed_bytes (\(limits.maxUncompressedBytes) bytes) and was not read further",
+                    fix: "split the drop into smaller files, or raise analysis.max_uncompressed_bytes"
+                )
+            }
+            if storedBytes > 0 && total > limits.ratioCheckBytes && total / storedBytes > limits.maxCompressionRatio {
+                throw InputError(
+                    file: path,
+                    field: nil,
+                    problem:
+                        "inflates more than \(limits.maxCompressionRatio) times its \(storedBytes) stored bytes (a compression bomb, not an export) and was not read further",
+                    fix:
+                        "drop the table itself, or raise analysis.max_compression_ratio if it really compresses that well"
+                )
+            }
             filled += n
             buffer[filled] = 0
             let atEnd = n == 0

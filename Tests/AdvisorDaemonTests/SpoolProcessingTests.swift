@@ -292,6 +292,53 @@ struct SpoolProcessingTests {
         #expect(log.events("rejected").count == 1)
     }
 
+    @Test(
+        "Links, pipes, directories and hard-linked files are rejected unread, each named; a good proposal beside them is answered"
+    )
+    func oddEntries() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root) { $0.settleSeconds = 0 }
+        let spool = service.spool
+        try spool.create()
+        let secret = root + "/secret.yaml"
+        try "experiment: secret-one\narms: 3\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let incoming = spool.incoming
+        #expect(symlink(secret, incoming + "/linked.yaml") == 0)
+        #expect(symlink("/nonexistent/target", incoming + "/dangling.yaml") == 0)
+        #expect(symlink("/dev/zero", incoming + "/zeros.csv") == 0)
+        #expect(mkfifo(incoming + "/pipe.yaml", 0o644) == 0)
+        #expect(mkdir(incoming + "/folder.yaml", 0o755) == 0)
+        try place("experiment: hard\narms: 3\n", as: "hard.yaml", into: incoming)
+        #expect(link(incoming + "/hard.yaml", root + "/other-name") == 0)
+        try place(try exampleProposal(experiment: "spool-good"), as: "good.yaml", into: incoming)
+        #expect(symlink(secret, incoming + "/drop.manifest.yaml") == 0)
+
+        try await service.runOnce()
+
+        #expect(files(in: incoming).isEmpty, "\(files(in: incoming))")
+        #expect(hasReport(in: spool.reports + "/spool-good"))
+        let rejected = files(in: spool.rejected)
+        let expectations = [
+            ("linked.yaml", "a symbolic link"), ("dangling.yaml", "a symbolic link"), ("zeros.csv", "a symbolic link"),
+            ("pipe.yaml", "a named pipe (FIFO)"), ("folder.yaml", "a directory"),
+            ("hard.yaml", "a file with several hard links"), ("drop.manifest.yaml", "a symbolic link"),
+        ]
+        for (name, kind) in expectations {
+            let error = try #require(
+                rejected.first { $0.hasSuffix("-" + name + ".error.txt") },
+                "no error file for \(name)"
+            )
+            let text = try String(contentsOfFile: spool.rejected + "/" + error, encoding: .utf8)
+            #expect(text.contains("problem: is \(kind), not a regular file"), "\(name): \(text)")
+            #expect(rejected.contains(String(error.dropLast(".error.txt".count))), "\(name) moved to rejected/")
+        }
+        // The link was moved, not followed: its target is untouched and nothing quotes it.
+        #expect(try String(contentsOfFile: secret, encoding: .utf8) == "experiment: secret-one\narms: 3\n")
+        #expect(!rejected.contains { $0.contains("secret") })
+        #expect(log.events("rejected").count == expectations.count)
+    }
+
     @Test("A manifest alone waits in incoming/ for its data file")
     func manifestWaits() async throws {
         let root = try makeTemporaryDirectory()

@@ -337,6 +337,63 @@ struct CSVDataFileTests {
         } throws: { ($0 as? InputError)?.problem.contains("more than max_data_bytes (100)") == true }
     }
 
+    @Test("A line with no end is stopped at max_row_bytes, naming the line, in one pass and in two halves")
+    func endlessLine() throws {
+        for size in [3 << 20, 6 << 20] {
+            let text = Self.simple() + "999,control,1,20," + String(repeating: "x", count: size)
+            let path = try Self.file(text)
+            #expect {
+                _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+            } throws: { error in
+                let e = error as? InputError
+                return e?.problem.contains("line 122 is longer than max_row_bytes (1048576 bytes)") == true
+                    && e?.fix.contains("analysis.max_row_bytes") == true
+            }
+        }
+    }
+
+    @Test("Text past max_uncompressed_bytes is not read further")
+    func uncompressedLimit() throws {
+        var limits = Self.limits()
+        limits.maxUncompressedBytes = 2_000
+        let path = try Self.file(Self.simple())
+        try Self.gzipCopy(path)
+        #expect {
+            _ = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: limits)
+        } throws: { ($0 as? InputError)?.problem.contains("passes max_uncompressed_bytes (2000 bytes)") == true }
+    }
+
+    @Test("A gzip that inflates past the compression-ratio guard is stopped as a bomb, early")
+    func compressionBomb() throws {
+        // 8 MiB of two repeated rows compress hundreds of times over; the guard looks from 1 MiB
+        // here (64 MiB as shipped, so that small repetitive files are never taken for bombs).
+        let rows = "1,control,1,20,north\n2,nudge,0,30,south\n"
+        let text = "unit_id,arm,outcome,age,region\n" + String(repeating: rows, count: (8 << 20) / rows.utf8.count)
+        let path = try Self.file(text)
+        try Self.gzipCopy(path)
+        var limits = Self.limits()
+        limits.ratioCheckBytes = 1 << 20
+        #expect {
+            _ = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: limits)
+        } throws: { ($0 as? InputError)?.problem.contains("inflates more than 200 times") == true }
+        // The same text plain is no bomb: read whole.
+        #expect(try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits).data.units > 200_000)
+    }
+
+    @Test("A manifest that is a link or too large is not read")
+    func manifestChecks() throws {
+        let path = try Self.file("experiment: x\n", name: "big.manifest.yaml")
+        let directory = (path as NSString).deletingLastPathComponent
+        #expect(symlink(path, directory + "/linked.manifest.yaml") == 0)
+        #expect {
+            _ = try ManifestFile.load(path: directory + "/linked.manifest.yaml")
+        } throws: { ($0 as? InputError)?.problem.contains("not a regular file") == true }
+        try (String(repeating: "# padding\n", count: 120_000)).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ManifestFile.load(path: path)
+        } throws: { ($0 as? InputError)?.problem.contains("more than a manifest needs") == true }
+    }
+
     @Test("Manifest errors name the field and the fix")
     func manifestErrors() {
         #expect {

@@ -43,6 +43,8 @@ struct PostExperimentAnalyzerTests {
         let drivers = v.policies.first?.drivers.map(\.covariate) ?? []
         #expect(Set(drivers.prefix(3)) == ["x1", "x2", "x3"], "\(drivers)")
         #expect(!v.levers.isEmpty)
+        // One figure for "now": the levers start from the verdict's prediction.
+        #expect(v.levers.allSatisfy { $0.gainNow == v.predicted.gain })
     }
 
     @Test("Little data and modest heterogeneity: inconclusive, collect more data")

@@ -35,6 +35,17 @@ struct InputRunner: Sendable {
         let path = spool.incoming + "/" + entry.name
         let stamp = Stamp.now()
         let processor = InputProcessor(spool: spool, configuration: configuration)
+        guard entry.kind == .regular else {
+            // Never opened (a pipe would block, a link could point anywhere): moved aside as it is.
+            let error = InputError(
+                file: path,
+                field: nil,
+                problem: "is \(entry.kind.rawValue), not a regular file, and was not read",
+                fix:
+                    "drop the file itself: write it elsewhere, then rename it into incoming/ (links are never followed)"
+            )
+            return try processor.reject(entry.name, experiment: nil, error, stamp: stamp)
+        }
         let limit = lane == .proposals ? configuration.jobTimeLimitSeconds : configuration.analysis.timeLimitSeconds
         do {
             try spool.markInProgress(

@@ -81,15 +81,17 @@ struct SpoolLoop {
         announced.formIntersection(entries.map(\.name))
         var retry: Duration?
         for entry in entries {
-            // A manifest waits in incoming/ for its data file, which takes it along.
-            if entry.name.hasSuffix(DataDropAnalysis.manifestSuffix) || queuedAnalyses.contains(entry.name) { continue }
+            // A manifest waits in incoming/ for its data file, which takes it along (one that is
+            // not a regular file is rejected like any other odd entry).
+            if entry.kind == .regular && entry.name.hasSuffix(DataDropAnalysis.manifestSuffix) { continue }
+            if queuedAnalyses.contains(entry.name) { continue }
             let age = Date().timeIntervalSince(entry.modified)
             if !announced.contains(entry.name) && age < configuration.settleSeconds {
                 let wait = Duration.seconds(configuration.settleSeconds - age) + .milliseconds(20)
                 retry = min(retry ?? wait, wait)
                 continue
             }
-            if let lane = analysisLane, InputRunner.lane(for: entry.name) == .analyses {
+            if let lane = analysisLane, entry.kind == .regular, InputRunner.lane(for: entry.name) == .analyses {
                 queuedAnalyses.insert(entry.name)
                 lane.yield((entry, runner))
                 notifier.status(status)

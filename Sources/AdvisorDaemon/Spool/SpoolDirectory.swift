@@ -39,6 +39,38 @@ public struct SpoolDirectory: Sendable {
         public var name: String
         public var size: Int
         public var modified: Date
+        /// What the name is (by lstat: a link is never followed). Only regular files are read;
+        /// anything else is rejected, so it is answered instead of sitting in incoming/ forever.
+        public var kind: Kind = .regular
+
+        public init(name: String, size: Int, modified: Date, kind: Kind = .regular) {
+            self.name = name
+            self.size = size
+            self.modified = modified
+            self.kind = kind
+        }
+
+        public enum Kind: String, Sendable, Hashable {
+            case regular = "a regular file"
+            case symbolicLink = "a symbolic link"
+            case fifo = "a named pipe (FIFO)"
+            case directory = "a directory"
+            case socket = "a socket"
+            case device = "a device"
+            /// A regular file with more than one name: another name could change it under the reader.
+            case hardLink = "a file with several hard links"
+
+            init(mode: mode_t, links: Int) {
+                switch mode & S_IFMT {
+                case S_IFREG: self = links > 1 ? .hardLink : .regular
+                case S_IFLNK: self = .symbolicLink
+                case S_IFIFO: self = .fifo
+                case S_IFDIR: self = .directory
+                case S_IFSOCK: self = .socket
+                default: self = .device
+                }
+            }
+        }
     }
 
     /// Files in `incoming/` a producer may still be writing: dotfiles and `*.part`/`*.tmp`
@@ -47,17 +79,25 @@ public struct SpoolDirectory: Sendable {
         name.hasPrefix(".") || name.hasSuffix(".part") || name.hasSuffix(".tmp") || name.hasSuffix("~")
     }
 
-    /// Regular files in `incoming/` that are not in-progress names, oldest first.
+    /// Entries in `incoming/` that are not in-progress names, oldest first: regular files, and
+    /// anything else (links, pipes, directories) with its kind, to be rejected.
     public func pendingEntries() throws(SpoolError) -> [Entry] {
         let names = try Self.names(in: incoming)
         var entries: [Entry] = []
         for name in names where !Self.isInProgressName(name) {
             var info = stat()
-            guard lstat(incoming + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard lstat(incoming + "/" + name, &info) == 0 else { continue }
             let modified = Date(
                 timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
             )
-            entries.append(Entry(name: name, size: Int(info.st_size), modified: modified))
+            entries.append(
+                Entry(
+                    name: name,
+                    size: Int(info.st_size),
+                    modified: modified,
+                    kind: Entry.Kind(mode: info.st_mode, links: Int(info.st_nlink))
+                )
+            )
         }
         return entries.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
     }

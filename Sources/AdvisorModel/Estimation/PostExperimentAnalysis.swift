@@ -358,6 +358,20 @@ public enum PostExperimentAnalysis {
         return try Predictor(settings: prediction).predict(proposal)
     }
 
+    /// The levers with one figure for "now": the verdict's predicted gain, each lever's gain after
+    /// the change moved by the same amount (the difference the lever makes is the predictor's;
+    /// the two engines agree to their Monte Carlo error, and a report must not show two values).
+    static func anchored(_ next: Prediction, now: Double) -> Prediction {
+        var next = next
+        next.levers = next.levers.map { lever in
+            var lever = lever
+            lever.gainAfter += now - lever.gainNow
+            lever.gainNow = now
+            return lever
+        }
+        return next
+    }
+
     /// The follow-up test, ready to run: this test's arms and the sizes its policy learned from
     /// (the training split; none when the arms are too unequal for the finite-sample engine,
     /// as in the verdict's own prediction), and priors that are the estimates with their
@@ -613,7 +627,7 @@ public struct PostExperimentAnalyzer {
             predicted: predicted,
             estimates: estimates,
             policies: results,
-            nextTest: next,
+            nextTest: Stage.anchored(next, now: predicted.gain),
             nextProposal: followUp,
             priorComparison: earlierPriors.map { Stage.compare(prior: $0, estimates: estimates) } ?? [],
             data: Self.summary(data, split: split, rowsDropped: rowsDropped, binaryOutcome: binaryOutcome),

@@ -1,0 +1,75 @@
+import AdvisorModel
+import AdvisorXGBoost
+import Foundation
+
+/// How often the verdict's 90% predictive interval holds the learned policy's true gain, and how
+/// often prediction and realized gain agree, over seeds of designs with known truth (the same
+/// stages as the analyzer, XGBoost T-learner). The true gain comes from the generator's h on the
+/// holdout. Prints one JSON object per design. Run through benchmarks/interval.sh.
+///
+///     advisor-interval-benchmark SEEDS
+typealias Stage = PostExperimentAnalysis
+
+let seeds = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 30
+let designs: [(label: String, truth: SyntheticExperiment, units: Int)] = [
+    (
+        "strong: σ 0.3, ρ 0.3, noise 0.5, 4 arms",
+        SyntheticExperiment(sigma: 0.3, rho: 0.3, armMeans: [0, 0.01, 0.02, 0.03], noise: 0.5), 20_000
+    ),
+    (
+        "moderate: σ 0.15, ρ 0.3, noise 0.5, 4 arms",
+        SyntheticExperiment(sigma: 0.15, rho: 0.3, armMeans: [0, 0.01, 0.02, 0.03], noise: 0.5), 20_000
+    ),
+    (
+        "weak: σ 0.05, ρ 0.3, noise 1, 4 arms",
+        SyntheticExperiment(sigma: 0.05, rho: 0.3, armMeans: [0, 0.01, 0.02, 0.03], noise: 1), 20_000
+    ),
+    (
+        "binary: σ 0.1, ρ 0.5, 3 arms",
+        SyntheticExperiment(sigma: 0.1, rho: 0.5, armMeans: [0.3, 0.31, 0.32], noise: 0, binary: true), 30_000
+    ),
+]
+var settings = AnalysisSettings()
+settings.bootstrap = 200
+for design in designs {
+    var holds = 0
+    var agrees = 0
+    var widths: [Double] = []
+    var errors: [Double] = []
+    for seed in 1...seeds {
+        settings.seed = UInt64(seed)
+        let data = design.truth.generate(units: design.units, seed: 1_000 + UInt64(seed))
+        let split = Stage.split(data, settings: settings)
+        let model = BoostedTreesOutcomeModel()
+        let fit = try Stage.fitOutcomeModels(split: split, models: [("xgboost", model)])[0]
+        let variance = try Stage.modelVariance(data: data, split: split, model: model)
+        let estimates = Stage.estimate(data: data, fit: fit, settings: settings, modelVariance: variance)
+        let results = Stage.evaluate(
+            data: data,
+            split: split,
+            candidates: Stage.policies(data: data, fits: [fit]),
+            covariateNames: [],
+            settings: settings
+        )
+        let predicted = try Stage.predictedGain(
+            data: data,
+            split: split,
+            estimates: estimates,
+            realized: Stage.realizedGain(results[0], confidence: 0.95),
+            policy: "xgboost",
+            settings: settings
+        )
+        let truth = design.truth.trueGain(data, fit: fit)
+        if predicted.lower <= truth && truth <= predicted.upper { holds += 1 }
+        if predicted.agrees { agrees += 1 }
+        widths.append(predicted.upper - predicted.lower)
+        errors.append(predicted.gain - truth)
+    }
+    let mean = { (x: [Double]) in x.reduce(0, +) / Double(x.count) }
+    let rmse = mean(errors.map { $0 * $0 }).squareRoot()
+    let line: [String: Any] = [
+        "design": design.label, "seeds": seeds, "interval_holds_truth": holds, "agrees_with_realized": agrees,
+        "mean_width": mean(widths), "mean_error": mean(errors), "rms_error": rmse,
+    ]
+    print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+}
