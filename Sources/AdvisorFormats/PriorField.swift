@@ -127,11 +127,58 @@ enum PriorField {
             }
             return .truncatedNormal(mean: mean, sd: sd, min: a, max: b)
         case "log-normal":
-            try spec.rejectUnknownKeys(["distribution", "median", "log_sd"])
+            try spec.rejectUnknownKeys(["distribution", "median", "log_sd", "mean", "sd"])
+            if spec.value("mean") != nil || spec.value("sd") != nil {
+                // By its mean and sd, the way people state a belief: with v = 1 + sd²/mean²,
+                // log_sd = √(ln v) and median = mean/√v.
+                try rejectMixed(spec, native: ["median", "log_sd"])
+                let mean = try positive("mean")
+                let sd = try positive("sd")
+                let v = 1 + sd * sd / (mean * mean)
+                return .logNormal(median: mean / v.squareRoot(), logSD: log(v).squareRoot())
+            }
             return .logNormal(median: try positive("median"), logSD: try positive("log_sd"))
         default:
-            try spec.rejectUnknownKeys(["distribution", "alpha", "beta"])
+            try spec.rejectUnknownKeys(["distribution", "alpha", "beta", "mean", "sd"])
+            if spec.value("mean") != nil || spec.value("sd") != nil {
+                // By ρ's own mean and sd on its range [L, 1]: on the unit scale m' = (mean − L)/(1 − L)
+                // and s' = sd/(1 − L), α + β = m'(1 − m')/s'² − 1 (which must be > 0).
+                try rejectMixed(spec, native: ["alpha", "beta"])
+                let mean = try spec.requiredNumber("mean", fix: "give ρ's most plausible value")
+                let sd = try positive("sd")
+                let low = kind.lower
+                let unitMean = (mean - low) / (1 - low)
+                guard unitMean > 0 && unitMean < 1 else {
+                    throw spec.error(
+                        "mean",
+                        "\(mean) is not inside (\(String(format: "%.4g", low)), 1)",
+                        fix: "give a mean strictly inside ρ's range \(kind.rangeText)"
+                    )
+                }
+                let unitSD = sd / (1 - low)
+                let largest = (unitMean * (1 - unitMean)).squareRoot() * (1 - low)
+                let total = unitMean * (1 - unitMean) / (unitSD * unitSD) - 1
+                guard total > 0 else {
+                    throw spec.error(
+                        "sd",
+                        "\(sd) is too large for a beta with mean \(mean): it must be below \(String(format: "%.4g", largest))",
+                        fix: "give a smaller sd, or a uniform prior if nearly any ρ is plausible"
+                    )
+                }
+                return .beta(alpha: unitMean * total, beta: (1 - unitMean) * total)
+            }
             return .beta(alpha: try positive("alpha"), beta: try positive("beta"))
+        }
+    }
+
+    /// A prior given both ways (mean and sd beside its native parameters) is ambiguous.
+    static func rejectMixed(_ spec: YAMLReader, native: [String]) throws(InputError) {
+        for key in native where spec.value(key) != nil {
+            throw spec.error(
+                key,
+                "is given beside mean and sd",
+                fix: "give either mean and sd, or \(native.joined(separator: " and "))"
+            )
         }
     }
 

@@ -244,7 +244,7 @@ struct CSVColumnParser {
         rowsRead += 1
         let (armStart, armEnd) = fields.content(armColumn)
         let (outcomeStart, outcomeEnd) = fields.content(outcomeColumn)
-        if armStart == armEnd || outcomeStart == outcomeEnd {
+        if armStart == armEnd || outcomeStart == outcomeEnd || Self.isMissingToken(b, outcomeStart, outcomeEnd) {
             rowsDropped += 1
             if droppedLines.count < 5 { droppedLines.append(line) }
             return
@@ -281,7 +281,7 @@ struct CSVColumnParser {
         }
         for (slot, column) in covariateColumns.enumerated() {
             let (start, end) = fields.content(column)
-            if start == end {
+            if start == end || Self.isMissingToken(b, start, end) {
                 rowValues[slot] = .nan
             } else if categories[slot] == nil, let x = DecimalParser.number(b, start, end, powers: fields.powersOfTen) {
                 guard x.isFinite else {
@@ -324,8 +324,28 @@ struct CSVColumnParser {
         categories[slot] = codes
     }
 
+    /// How spreadsheets, pandas and R write a missing value. Such a cell is missing, like an empty
+    /// one, rather than text that would turn a numeric column into categories.
+    static let missingTokens: Set<String> = ["NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "Null", "None", "#N/A"]
+
+    /// Whether bytes start..<end are one of `missingTokens` (checked only for short fields that
+    /// begin with N, n or #, so numbers and ordinary text pay one comparison).
+    @inline(__always)
+    static func isMissingToken(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end - start <= 4, end > start else { return false }
+        let first = b[start]
+        guard first == UInt8(ascii: "N") || first == UInt8(ascii: "n") || first == UInt8(ascii: "#") else {
+            return false
+        }
+        return missingTokens.contains(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self))
+    }
+
     mutating func readHeader(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
         header = (0..<fields.count).map { text(b, $0).trimmingCharacters(in: .whitespaces) }
+        // A spreadsheet export starts with a UTF-8 byte-order mark: not part of the first name.
+        if let first = header.first, first.hasPrefix("\u{FEFF}") {
+            header[0] = String(first.dropFirst()).trimmingCharacters(in: .whitespaces)
+        }
         if header.count == 1 && header[0].isEmpty {
             throw error(
                 nil,

@@ -13,7 +13,7 @@ public enum ReportText {
 
     /// "(1.2 percentage points)" for gains on a 0–1 scale, where teams think in points.
     static func points(_ x: Double) -> String {
-        abs(x) < 1 ? String(format: " (%.2f percentage points if the outcome is a rate)", x * 100) : ""
+        abs(x) < 1 ? String(format: " (%.2f percentage points)", x * 100) : ""
     }
 
     /// Characters of a text bar for `value` on a scale whose largest value is `top`: 0 to

@@ -95,14 +95,14 @@ public enum VerdictReport {
             out.append(
                 row(
                     ReportText.label(.predictionError),
-                    "\(withSE(model.predictionError, se?.modelError)): the model's error (variance \(num(model.variance)) + bias \(num(model.bias)), squared)"
+                    "\(withSE(model.predictionError, se?.modelError)): the models' error against the true mean, √(variance \(num(model.variance)) + squared bias \(num(model.bias)))"
                 )
             )
         }
         out.append(
             row(
-                e.modelError == nil ? ReportText.label(.predictionError) : "",
-                "\(withSE(e.predictionError, se?.predictionError)) as in the paper (counts outcome noise); \(num(e.predictionErrorRefined)) less the within-cell variance"
+                e.modelError == nil ? ReportText.label(.predictionError) : "  other ways to count it",
+                "\(withSE(e.predictionError, se?.predictionError)) as in the paper (outcome noise counted as error); \(num(e.predictionErrorRefined)) within cells (all within-cell variance counted as noise)"
             )
         )
         out.append(row("outcome noise (within cells)", num(e.irreducibleNoise)))

@@ -1,5 +1,5 @@
 import AdvisorAnalysis
-import AdvisorDaemon
+@testable import AdvisorDaemon
 import AdvisorModel
 import AdvisorFormats
 import AdvisorReports
@@ -290,6 +290,59 @@ struct SpoolProcessingTests {
             text.contains("(line 3)") && text.contains("column 'outcome'") && text.contains("'oops' is not a number")
         )
         #expect(log.events("rejected").count == 1)
+    }
+
+    @Test("A broken manifest's error says in its first line that the manifest is the broken file")
+    func brokenManifestNamed() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        try place("experiment: [oops\n", as: "drop.manifest.yaml", into: spool.incoming)
+        try place(syntheticCSV(richExperiment, units: 600), as: "drop.csv", into: spool.incoming)
+        try await service.runOnce()
+        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix(".error.txt") })
+        let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
+        #expect(
+            text.hasPrefix(
+                "experiment-advisor could not use drop.csv: the problem is in drop.manifest.yaml, not in the data."
+            ),
+            "\(text)"
+        )
+    }
+
+    @Test(
+        "Temporaries an interrupted write left are removed at start; a link planted at a temporary's name is not followed"
+    )
+    func staleTemporaries() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        let experiment = spool.reports + "/old"
+        try FileManager.default.createDirectory(atPath: experiment, withIntermediateDirectories: true)
+        let stale = [
+            experiment + "/.20261201T000000.000Z-verdict.json.tmp", spool.rejected + "/.x.yaml.error.txt.tmp",
+            spool.root + "/..in-progress.tmp",
+        ]
+        for path in stale { try "half".write(toFile: path, atomically: false, encoding: .utf8) }
+        let kept = experiment + "/20261201T000000.000Z-prediction.json"
+        try "{}".write(toFile: kept, atomically: false, encoding: .utf8)
+        try await service.runOnce()
+        #expect(stale.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+        #expect(FileManager.default.fileExists(atPath: kept))
+
+        // A link where the next write puts its temporary: the write replaces the link, and the
+        // file it pointed to keeps its contents.
+        let victim = root + "/someone-elses-report.json"
+        try "theirs".write(toFile: victim, atomically: false, encoding: .utf8)
+        let target = experiment + "/new.json"
+        #expect(symlink(victim, experiment + "/.new.json.tmp") == 0)
+        try SpoolDirectory.writeAtomically("ours", to: target)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "theirs")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "ours")
     }
 
     @Test(

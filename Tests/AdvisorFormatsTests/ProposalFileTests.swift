@@ -32,6 +32,28 @@ struct ProposalFileTests {
         #expect(proposal.armCandidates == [20])
     }
 
+    @Test("Beta and log-normal priors by mean and sd, the way people state beliefs")
+    func meanAndSD() throws {
+        let text = Self.minimal
+            .replacingOccurrences(of: "rho: 0.5", with: "rho: {distribution: beta, mean: 0.7, sd: 0.1}")
+            .replacingOccurrences(of: "sigma: 0.2", with: "sigma: {distribution: log-normal, mean: 0.2, sd: 0.05}")
+        let proposal = try ProposalFile.parse(text, file: "p.yaml")
+        let low = ModelParameters.lowestRho(arms: 4)
+        guard case .beta(let a, let b) = proposal.priors.rho,
+            case .logNormal(let median, let logSD) = proposal.priors.sigma
+        else {
+            Issue.record("\(proposal.priors)")
+            return
+        }
+        // The beta's mean and sd on ρ's range [−1/3, 1], back from α and β (rounding only).
+        let mean = low + (1 - low) * a / (a + b)
+        let sd = (1 - low) * (a * b / ((a + b) * (a + b) * (a + b + 1))).squareRoot()
+        #expect(abs(mean - 0.7) < 1e-12 && abs(sd - 0.1) < 1e-12, "\(mean) \(sd)")
+        // The log-normal's mean median·e^(log_sd²/2) and sd mean·√(e^(log_sd²) − 1).
+        let lnMean = median * exp(logSD * logSD / 2)
+        #expect(abs(lnMean - 0.2) < 1e-12 && abs(lnMean * (exp(logSD * logSD) - 1).squareRoot() - 0.05) < 1e-12)
+    }
+
     @Test("Arms as candidates and as names")
     func arms() throws {
         let candidates = try ProposalFile.parse(
@@ -108,6 +130,18 @@ struct ProposalFileTests {
             replace: "sigma: 0.2",
             with: "sigma: {distribution: beta, alpha: 2, beta: 2}",
             mentions: ["priors.sigma.distribution", "not available for sigma"]
+        ),
+        BadCase(
+            label: "a beta's sd too large for its mean",
+            replace: "rho: 0.5",
+            with: "rho: {distribution: beta, mean: 0.9, sd: 0.4}",
+            mentions: ["priors.rho.sd", "too large for a beta with mean 0.9", "smaller sd"]
+        ),
+        BadCase(
+            label: "a beta given both ways",
+            replace: "rho: 0.5",
+            with: "rho: {distribution: beta, mean: 0.7, sd: 0.1, alpha: 2}",
+            mentions: ["priors.rho.alpha", "beside mean and sd"]
         ),
         BadCase(
             label: "uniform with max below min",

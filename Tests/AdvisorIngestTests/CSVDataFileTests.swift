@@ -294,7 +294,10 @@ struct CSVDataFileTests {
                 "non-numeric outcome", simple() + "0,control,yes,20,north\n", "'yes' is not a number", 122,
                 "column 'outcome'"
             ),
-            ("NaN outcome", simple() + "0,control,NaN,20,north\n", "not a finite number", 122, "column 'outcome'"),
+            (
+                "infinite outcome", simple() + "0,control,-inf,20,north\n", "not a finite number", 122,
+                "column 'outcome'"
+            ),
             ("inf covariate", simple() + "0,control,1,inf,north\n", "not a finite number", 122, "column 'age'"),
             ("empty file", "", "the file is empty", nil, nil),
             ("header only", "arm,outcome,x\n", "a header but no rows", nil, nil),
@@ -335,6 +338,28 @@ struct CSVDataFileTests {
         #expect {
             _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits)
         } throws: { ($0 as? InputError)?.problem.contains("more than max_data_bytes (100)") == true }
+    }
+
+    @Test("Spreadsheet and pandas exports: a byte-order mark, and NA, NaN, null, N/A cells read as missing")
+    func exports() throws {
+        let tokens = ["NA", "NaN", "null", "N/A", "None", "#N/A", "nan", "NULL"]
+        var text = "\u{FEFF}unit_id,arm,outcome,age,region\n"
+        for i in 0..<120 {
+            let age = i % 10 == 3 ? tokens[i % tokens.count] : "\(20 + i % 50)"
+            let outcome = i == 7 ? "NA" : "\(Double(i % 2) + 0.1 * Double(i % 7))"
+            text += "\(i),\(i % 2 == 0 ? "control" : "nudge"),\(outcome),\(age),\(["north", "south"][i % 2])\n"
+        }
+        let path = try Self.file(text)
+        var limits = Self.limits()
+        limits.maxBadRowShare = 0.05
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits)
+        // The mark is not part of the first name: unit_id is still the unit id, not a covariate.
+        #expect(drop.covariateNames == ["age", "region=north", "region=south"], "\(drop.covariateNames)")
+        // An outcome of NA drops its row (counted); a covariate of NA is missing, and age stays numeric.
+        #expect(drop.rowsDropped == 1 && drop.data.units == 119)
+        let ages = (0..<drop.data.units).map { drop.data.features[$0, 0] }
+        #expect(ages.filter(\.isNaN).count == 12, "\(ages.filter(\.isNaN).count)")
+        #expect(ages.filter { !$0.isNaN }.allSatisfy { $0 >= 20 && $0 < 70 })
     }
 
     @Test("A line with no end is stopped at max_row_bytes, naming the line, in one pass and in two halves")

@@ -84,6 +84,13 @@ struct PredictorTests {
         for lever in prediction.levers {
             #expect(abs(lever.gainNow - prediction.gain.mean) <= 1e-12 * abs(prediction.gain.mean), "\(lever.name)")
         }
+        // With several counts the headline is the proposed (first) one's: the same figure in the
+        // candidates' table and on the arm curve, not a mixture of the counts.
+        let mean = prediction.gain.mean
+        let proposed = try #require(prediction.candidates.first { $0.arms == 4 })
+        #expect(abs(proposed.gainMean - mean) <= 1e-12 * abs(mean), "\(proposed.gainMean) vs \(mean)")
+        let current = try #require(prediction.armCurve.first { $0.arms == 4 })
+        #expect(abs(current.gain - mean) <= 1e-12 * abs(mean), "arm curve at 4: \(current.gain) vs \(mean)")
         #expect(try Predictor().predict(Self.withPriors) == prediction, "a seed reproduces the prediction exactly")
     }
 

@@ -179,7 +179,14 @@ public struct InputProcessor: Sendable {
 
     /// The text of `NAME.error.txt`: the file, the field, the problem, the fix, and what to do next.
     static func explanation(_ error: InputError, name: String) -> String {
-        var lines = ["experiment-advisor could not use \(name).", ""]
+        // When the fault is in another file (a data drop's manifest), the first line says so.
+        let culprit = (error.file as NSString).lastPathComponent
+        var lines = [
+            culprit == name || culprit.isEmpty
+                ? "experiment-advisor could not use \(name)."
+                : "experiment-advisor could not use \(name): the problem is in \(culprit), not in the data.",
+            "",
+        ]
         lines.append("file:    \(error.file)" + (error.line.map { " (line \($0))" } ?? ""))
         lines.append("field:   \(error.field ?? "(the whole file)")")
         lines.append("problem: \(error.problem)")

@@ -47,6 +47,9 @@ struct SpoolLoop {
         spool = service.spool
         rescanInterval = SharedSetting(.seconds(configuration.rescanIntervalSeconds))
         try spool.create()
+        for path in spool.removeStaleTemporaries() {
+            logger.notice("removed \(path): a temporary an interrupted write left behind")
+        }
         try rejectLeftover()
     }
 

@@ -27,6 +27,28 @@ public struct SpoolDirectory: Sendable {
         self.root = trimmed
     }
 
+    /// Removes the temporaries (`.NAME.tmp`) a write interrupted by a kill left in the spool root,
+    /// `reports/EXPERIMENT/` and `rejected/`: they are never renamed into place after a restart,
+    /// and would otherwise stay forever. Returns their paths.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        var directories = [root, rejected, archive]
+        if let experiments = try? Self.names(in: reports) {
+            directories += experiments.map { reports + "/" + $0 }
+        }
+        var removed: [String] = []
+        for directory in directories {
+            guard let names = try? Self.names(in: directory) else { continue }
+            for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                let path = directory + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { continue }
+                if unlink(path) == 0 { removed.append(path) }
+            }
+        }
+        return removed
+    }
+
     /// Creates the four directories (and the root) if missing.
     public func create() throws(SpoolError) {
         for directory in [root, incoming, reports, archive, rejected] {
@@ -272,7 +294,11 @@ public struct SpoolDirectory: Sendable {
     ) throws(SpoolError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o664)
+        // Never through whatever already has the name: a stale temporary, or a link planted in a
+        // group-writable directory to make the daemon overwrite its target. unlink removes a link
+        // itself; O_EXCL | O_NOFOLLOW then refuses anything planted again in between.
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o664)
         guard fd >= 0 else { throw SpoolError("create a file in", path: directory) }
         let bytes = Array(text.utf8)
         var written = 0

@@ -44,19 +44,31 @@ public struct Predictor: Sendable {
             gains.append(engine.unchecked(draw.parameters, means: proposal.armMeans, design: draw.design))
         }
         let threshold = proposal.threshold.absoluteValue(baseline: proposal.baseline)
-        let summary = Self.summarize(gains.map(\.gain), threshold: threshold)
-        let uniform = gains.reduce(0) { $0 + $1.uniformValue } / Double(gains.count)
+        // With several candidate arm counts, each draw has one of them; the headline, the levers
+        // and the arm curve are about the proposed design (the first count), so they read the
+        // draws that have it, and the report shows one gain for it everywhere. The candidates'
+        // table summarizes every count from all the draws.
+        let proposed = proposal.armCandidates[0]
+        let matching = zip(draws, gains).filter { $0.0.parameters.arms == proposed }
+        let own = matching.isEmpty ? Array(zip(draws, gains)) : matching
+        let ownDraws = own.map(\.0)
+        let ownGains = own.map(\.1)
+        let summary = Self.summarize(ownGains.map(\.gain), threshold: threshold)
+        let uniform = ownGains.reduce(0) { $0 + $1.uniformValue } / Double(ownGains.count)
         let bestUniform = proposal.baseline + uniform
         let central = try centralParameters(proposal)
-        let leverDraws = Array(draws.prefix(budget.lever))
+        let leverDraws = Array(ownDraws.prefix(budget.lever))
         let context = LeverContext(
             proposal: proposal,
             engine: engine,
             settings: settings,
             draws: leverDraws,
             threshold: threshold,
-            headline: leverDraws.count < draws.count
-                ? (summary.mean, gains.reduce(0) { $0 + max($1.policyValue, $1.uniformValue) } / Double(gains.count))
+            headline: leverDraws.count < ownDraws.count
+                ? (
+                    summary.mean,
+                    ownGains.reduce(0) { $0 + max($1.policyValue, $1.uniformValue) } / Double(ownGains.count)
+                )
                 : nil
         )
         try checkpoint()
