@@ -117,24 +117,10 @@ struct PredictionErrorStudyTests {
                 binary: row.binary
             )
             let data = truth.generate(units: row.units, seed: 40 + UInt64(index))
-            let split = Stage.split(data, settings: settings)
-            let model = BoostedTreesOutcomeModel()
-            let fit = try #require(try Stage.fitOutcomeModels(split: split, models: [("xgboost", model)]).first)
-            let variance = try Stage.modelVariance(data: data, split: split, model: model)
-            let estimates = Stage.estimate(data: data, fit: fit, settings: settings, modelVariance: variance)
-            let results = Stage.evaluate(
+            let (split, fit, estimates, _, predicted) = try Stage.predictOne(
                 data: data,
-                split: split,
-                candidates: Stage.policies(data: data, fits: [fit]),
-                covariateNames: [],
-                settings: settings
-            )
-            let predicted = try Stage.predictedGain(
-                data: data,
-                split: split,
-                estimates: estimates,
-                realized: Stage.realizedGain(results[0], confidence: 0.95),
-                policy: "xgboost",
+                model: BoostedTreesOutcomeModel(),
+                name: "xgboost",
                 settings: settings
             )
             // The true error of the models the policy uses: every arm's model at every holdout unit.

@@ -358,6 +358,43 @@ public enum PostExperimentAnalysis {
         return try Predictor(settings: prediction).predict(proposal)
     }
 
+    /// The stages from the split to the prediction for one outcome model, as the σ_ε study and
+    /// the interval benchmark run them against known truth (the analyzer adds the other
+    /// candidates, the choice and the verdict around the same calls).
+    public static func predictOne(
+        data: ExperimentData,
+        model: any OutcomeModel,
+        name: String,
+        settings: AnalysisSettings
+    ) throws -> (
+        split: TLearnerSplit, fit: TLearnerFit, estimates: ParameterEstimates,
+        realized: PostExperimentVerdict.RealizedGain, predicted: PostExperimentVerdict.PredictedGain
+    ) {
+        let split = split(data, settings: settings)
+        guard let fit = try fitOutcomeModels(split: split, models: [(name, model)]).first else {
+            throw ModelError.inconsistent("no outcome model was fitted")
+        }
+        let variance = try modelVariance(data: data, split: split, model: model)
+        let estimates = estimate(data: data, fit: fit, settings: settings, modelVariance: variance)
+        let results = evaluate(
+            data: data,
+            split: split,
+            candidates: policies(data: data, fits: [fit]),
+            covariateNames: [],
+            settings: settings
+        )
+        let realized = realizedGain(results[0], confidence: settings.confidence)
+        let predicted = try predictedGain(
+            data: data,
+            split: split,
+            estimates: estimates,
+            realized: realized,
+            policy: name,
+            settings: settings
+        )
+        return (split, fit, estimates, realized, predicted)
+    }
+
     /// The levers with one figure for "now": the verdict's predicted gain, each lever's gain after
     /// the change moved by the same amount (the difference the lever makes is the predictor's;
     /// the two engines agree to their Monte Carlo error, and a report must not show two values).

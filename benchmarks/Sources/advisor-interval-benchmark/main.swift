@@ -39,24 +39,10 @@ for design in designs {
     for seed in 1...seeds {
         settings.seed = UInt64(seed)
         let data = design.truth.generate(units: design.units, seed: 1_000 + UInt64(seed))
-        let split = Stage.split(data, settings: settings)
-        let model = BoostedTreesOutcomeModel()
-        let fit = try Stage.fitOutcomeModels(split: split, models: [("xgboost", model)])[0]
-        let variance = try Stage.modelVariance(data: data, split: split, model: model)
-        let estimates = Stage.estimate(data: data, fit: fit, settings: settings, modelVariance: variance)
-        let results = Stage.evaluate(
+        let (_, fit, _, _, predicted) = try Stage.predictOne(
             data: data,
-            split: split,
-            candidates: Stage.policies(data: data, fits: [fit]),
-            covariateNames: [],
-            settings: settings
-        )
-        let predicted = try Stage.predictedGain(
-            data: data,
-            split: split,
-            estimates: estimates,
-            realized: Stage.realizedGain(results[0], confidence: 0.95),
-            policy: "xgboost",
+            model: BoostedTreesOutcomeModel(),
+            name: "xgboost",
             settings: settings
         )
         let truth = design.truth.trueGain(data, fit: fit)
