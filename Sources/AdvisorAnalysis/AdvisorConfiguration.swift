@@ -15,6 +15,9 @@ public struct AdvisorConfiguration: Sendable, Hashable {
     /// A file that a rescan finds, rather than an inotify close or rename, is taken only once it
     /// has not changed for this long, so a file still being written in place is not read half-done.
     public var settleSeconds: Double = 2
+    /// A manifest whose data file has not arrived after this long is rejected, so it is answered
+    /// rather than left in incoming/ to be applied to a later drop of the same name.
+    public var manifestWaitSeconds: Double = 3600
     /// Larger inputs are rejected unread.
     public var maxInputBytes: Int = 1_048_576
     /// An input still being processed after this long is rejected as too slow, so one runaway

@@ -42,6 +42,7 @@ public enum ConfigurationFile {
             .init("log_level", .logLevel),
             .init("rescan_interval_seconds", .number(\.rescanIntervalSeconds, 1...86_400)),
             .init("settle_seconds", .number(\.settleSeconds, 0...3600)),
+            .init("manifest_wait_seconds", .number(\.manifestWaitSeconds, 1...604_800)),
             .init("max_input_bytes", .whole(\.maxInputBytes, 1...(1 << 36))),
             .init("job_time_limit_seconds", .number(\.jobTimeLimitSeconds, 1...86_400)),
             .init("max_attempts", .whole(\.maxAttempts, 1...10)),

@@ -56,7 +56,7 @@ public enum CSVDataFile {
                     file: path,
                     field: nil,
                     problem: "cannot be read to the end (\(error.message))",
-                    fix: "check that the file is complete; a .gz file must be a whole gzip stream"
+                    fix: "check that the file is complete and really gzip-compressed (gzip FILE.csv makes FILE.csv.gz)"
                 )
             }
         }

@@ -405,6 +405,27 @@ struct SpoolProcessingTests {
         #expect(files(in: spool.rejected).isEmpty)
     }
 
+    @Test("A manifest whose data never arrive is rejected after manifest_wait_seconds, naming the data file")
+    func orphanManifest() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        try place("experiment: gone\n", as: "gone.manifest.yaml", into: spool.incoming, age: 7_200)
+        try place("experiment: soon\n", as: "soon.manifest.yaml", into: spool.incoming, age: 60)
+        try await service.runOnce()
+        #expect(files(in: spool.incoming) == ["soon.manifest.yaml"])
+        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix("gone.manifest.yaml.error.txt") })
+        let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
+        #expect(
+            text.contains(
+                "its data file (gone.csv or gone.csv.gz) has not arrived within manifest_wait_seconds (3600 s)"
+            )
+        )
+        #expect(log.events("rejected").count == 1)
+    }
+
     @Test("A spool that cannot be created is an error naming the path and the fix")
     func unusableSpool() async throws {
         let root = try makeTemporaryDirectory()

@@ -377,6 +377,35 @@ struct CSVDataFileTests {
         }
     }
 
+    @Test("A gzip cut short, a corrupted one and plain text named .gz are errors that say so, never a smaller sample")
+    func brokenGzip() throws {
+        let path = try Self.file(Self.simple(perArm: 2_000))
+        try Self.gzipCopy(path)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
+        let directory = (path as NSString).deletingLastPathComponent
+        func problem(_ bytes: Data, _ name: String) throws -> String {
+            let file = directory + "/" + name
+            try bytes.write(to: URL(fileURLWithPath: file))
+            do {
+                _ = try CSVDataFile.read(path: file, manifest: DataManifest(), limits: Self.limits())
+                return "read without an error"
+            } catch {
+                return error.problem
+            }
+        }
+        #expect(try problem(whole.prefix(whole.count / 2), "cut.csv.gz").contains("the gzip stream ends early"))
+        var corrupt = whole
+        corrupt[corrupt.count - 6] ^= 0xFF  // the CRC in the trailer
+        #expect(try problem(corrupt, "crc.csv.gz").contains("cannot be read to the end"))
+        #expect(
+            try problem(Data(Self.simple().utf8), "plain.csv.gz").contains("named .gz but is not gzip-compressed")
+        )
+        #expect(
+            try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: Self.limits()).data.units
+                == 4_000
+        )
+    }
+
     @Test("Text past max_uncompressed_bytes is not read further")
     func uncompressedLimit() throws {
         var limits = Self.limits()

@@ -86,7 +86,10 @@ struct SpoolLoop {
         for entry in entries {
             // A manifest waits in incoming/ for its data file, which takes it along (one that is
             // not a regular file is rejected like any other odd entry).
-            if entry.kind == .regular && entry.name.hasSuffix(DataDropAnalysis.manifestSuffix) { continue }
+            if entry.kind == .regular && entry.name.hasSuffix(DataDropAnalysis.manifestSuffix) {
+                try rejectIfOrphaned(entry, among: entries)
+                continue
+            }
             if queuedAnalyses.contains(entry.name) { continue }
             let age = Date().timeIntervalSince(entry.modified)
             if !announced.contains(entry.name) && age < configuration.settleSeconds {
@@ -105,6 +108,25 @@ struct SpoolLoop {
             if watchdogEnabled { notifier.watchdog() }
         }
         return retry
+    }
+
+    /// A manifest whose data file (`NAME.csv` or `NAME.csv.gz`) has not arrived within
+    /// `manifest_wait_seconds` is rejected, naming the data file it waited for.
+    mutating func rejectIfOrphaned(_ entry: SpoolDirectory.Entry, among entries: [SpoolDirectory.Entry]) throws {
+        let stem = String(entry.name.dropLast(DataDropAnalysis.manifestSuffix.count))
+        let data = [stem + ".csv", stem + ".csv.gz"]
+        guard !entries.contains(where: { data.contains($0.name) }),
+            Date().timeIntervalSince(entry.modified) > configuration.manifestWaitSeconds
+        else { return }
+        let error = InputError(
+            file: spool.incoming + "/" + entry.name,
+            field: nil,
+            problem:
+                "its data file (\(data[0]) or \(data[1])) has not arrived within manifest_wait_seconds (\(NumberText.significant(configuration.manifestWaitSeconds)) s)",
+            fix: "drop the data file with its manifest (the manifest first, then the data), or remove the manifest"
+        )
+        let processor = InputProcessor(spool: spool, configuration: configuration)
+        log(try processor.reject(entry.name, experiment: nil, error, stamp: Stamp.now()), name: entry.name)
     }
 
     /// One proposal (or, with `--once`, one data drop), from claim to log entry.
