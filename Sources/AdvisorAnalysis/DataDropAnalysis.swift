@@ -53,6 +53,7 @@ public enum DataDropAnalysis {
                 covariateNames: drop.covariateNames,
                 binaryOutcome: drop.binaryOutcome,
                 rowsDropped: drop.rowsDropped,
+                duplicateUnitIDs: drop.duplicateUnitIDs,
                 threshold: manifest.threshold,
                 models: [
                     ("xgboost-t-learner", BoostedTreesOutcomeModel(parameters: boosting)),

@@ -22,7 +22,7 @@ extension CSVColumnParser {
         for column in 0..<columns {
             let kind = kinds[column]
             let fieldStart = i
-            if kind == FieldSpans.armRole || kind == FieldSpans.skipRole {
+            if kind == FieldSpans.armRole || kind == FieldSpans.skipRole || kind == FieldSpans.unitRole {
                 while true {
                     let c = b[i]
                     if c == comma || c == newline || c == ret { break }
@@ -33,6 +33,9 @@ extension CSVColumnParser {
                     guard i > fieldStart else { return nil }
                     row.armStart = fieldStart
                     row.armEnd = i
+                } else if kind == FieldSpans.unitRole {
+                    row.idStart = fieldStart
+                    row.idEnd = i
                 }
             } else {
                 let c = b[i]

@@ -30,6 +30,11 @@ struct CSVColumnParser {
     var propensities: [Double] = []
     var rowsRead = 0
     var rowsDropped = 0
+    /// The unit-id column (−1 without one) and a 64-bit FNV-1a hash of every id read, in an
+    /// array (an append per row; sorted once at the end to count repeats, cheaper than a set's
+    /// insert per row). Two distinct ids share a hash with probability about n²/2⁶⁵.
+    var unitIDColumn = -1
+    var unitIDHashes: [UInt64] = []
     var droppedLines: [Int] = []
     /// Whether any quote character was seen (a split at a newline is then not safe).
     var sawQuote = false
@@ -103,6 +108,7 @@ struct CSVColumnParser {
                 outcomes.append(parsed.outcome)
                 propensities.append(parsed.propensity)
                 raw.append(contentsOf: UnsafeBufferPointer(start: values, count: covariateColumns.count))
+                if unitIDColumn >= 0 { noteUnitID(b, parsed.idStart, parsed.idEnd) }
                 rowStart = parsed.end
                 continue
             }
@@ -210,6 +216,8 @@ struct CSVColumnParser {
         var armEnd = 0
         var outcome = 0.0
         var propensity = 0.0
+        var idStart = 0
+        var idEnd = 0
     }
 
     /// The text of field k, quotes removed and doubled quotes undone.
@@ -309,6 +317,28 @@ struct CSVColumnParser {
         outcomes.append(y)
         propensities.append(propensity)
         raw.append(contentsOf: rowValues)
+        if unitIDColumn >= 0 {
+            let (start, end) = fields.content(unitIDColumn)
+            noteUnitID(b, start, end)
+        }
+    }
+
+    /// Records a row's (non-empty) unit id.
+    @inline(__always)
+    mutating func noteUnitID(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        guard end > start else { return }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for k in start..<end { hash = (hash ^ UInt64(b[k])) &* 0x100_0000_01b3 }
+        unitIDHashes.append(hash)
+    }
+
+    /// Rows whose unit id repeats one read before them.
+    var duplicateUnitIDs: Int {
+        guard unitIDHashes.count > 1 else { return 0 }
+        let sorted = unitIDHashes.sorted()
+        var repeats = 0
+        for k in 1..<sorted.count where sorted[k] == sorted[k - 1] { repeats += 1 }
+        return repeats
     }
 
     /// A covariate turns categorical at its first text value; the numbers seen before become
@@ -378,6 +408,7 @@ struct CSVColumnParser {
         outcomeColumn = try role(manifest.outcomeColumn, "outcome", required: true)
         propensityColumn = try role(manifest.propensityColumn, "propensity", required: false)
         let unitID = try role(manifest.unitIDColumn, "unit_id", required: false)
+        unitIDColumn = unitID
         for name in manifest.ignoredColumns where !header.contains(name) {
             throw error(
                 name,
@@ -398,9 +429,11 @@ struct CSVColumnParser {
         fields.kinds[armColumn] = FieldSpans.armRole
         fields.kinds[outcomeColumn] = FieldSpans.outcomeRole
         if propensityColumn >= 0 { fields.kinds[propensityColumn] = FieldSpans.propensityRole }
+        if unitID >= 0 && unitID < FieldSpans.capacity { fields.kinds[unitID] = FieldSpans.unitRole }
         if expectedRows > 0 {
             raw.reserveCapacity(expectedRows * covariateColumns.count)
             arms.reserveCapacity(expectedRows)
+            if unitIDColumn >= 0 { unitIDHashes.reserveCapacity(expectedRows) }
             outcomes.reserveCapacity(expectedRows)
             propensities.reserveCapacity(expectedRows)
         }
@@ -435,6 +468,7 @@ struct CSVColumnParser {
                 rowsRead: rowsRead,
                 rowsDropped: rowsDropped,
                 droppedLines: droppedLines,
+                duplicateUnitIDs: duplicateUnitIDs,
                 bytesRead: bytesRead
             ),
             manifest: manifest,

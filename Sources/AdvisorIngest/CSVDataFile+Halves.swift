@@ -115,6 +115,7 @@ extension CSVColumnParser {
     /// Appends the rows another parser read from the rest of the same file: arm labels and
     /// text categories are matched by name and recoded; line numbers move by `lineOffset`.
     mutating func append(_ other: CSVColumnParser, lineOffset: Int) throws(InputError) {
+        unitIDHashes += other.unitIDHashes
         let armMap = other.armTable.names.map { name -> Int in
             if let index = armTable.names.firstIndex(of: name) { return index }
             let bytes = Array(name.utf8)

@@ -14,6 +14,9 @@ public struct DataDrop: Sendable {
     /// Rows dropped for a missing arm or outcome, and the first few of their line numbers.
     public var rowsDropped: Int
     public var droppedLines: [Int]
+    /// Rows whose unit_id repeats one read earlier (0 without a unit_id column): a unit logged
+    /// twice counts twice in every figure, so the verdict warns.
+    public var duplicateUnitIDs: Int
     public var bytesRead: Int
     /// Index of the control arm in `data.armNames`, if the manifest names one.
     public var controlArm: Int?

@@ -19,6 +19,7 @@ struct DataDropColumns {
     var rowsRead: Int
     var rowsDropped: Int
     var droppedLines: [Int]
+    var duplicateUnitIDs = 0
     var bytesRead: Int
 }
 
@@ -101,7 +102,30 @@ enum DataDropValidation {
             }
             propensities = c.arms.map { given[armNames[$0]] ?? 0 }
         } else {
-            propensities = Array(repeating: 1 / Double(armNames.count), count: c.arms.count)
+            // Equal chances, unless the counts rule them out: more than 6 SDs from an equal split
+            // (p < 1e-8 per arm) is an unequal design whose probabilities the drop does not give,
+            // and equal weights would bias every IPW and AIPW figure.
+            let n = Double(c.arms.count)
+            let share = 1 / Double(armNames.count)
+            let sd = (n * share * (1 - share)).squareRoot()
+            if let worst = counts.indices.max(by: {
+                abs(Double(counts[$0]) - n * share) < abs(Double(counts[$1]) - n * share)
+            }),
+                abs(Double(counts[worst]) - n * share) > 6 * sd
+            {
+                let sizes = counts.indices.sorted { counts[$0] > counts[$1] }.prefix(6)
+                    .map { "'\(armNames[$0])' \(counts[$0])" }.joined(separator: ", ")
+                throw InputError(
+                    file: path,
+                    field: "column '\(c.armColumn)'",
+                    line: nil,
+                    problem:
+                        "the arms' sizes (\(sizes)) are far from equal, but no propensity column or assignment_probabilities says how units were assigned, and equal chances cannot give these counts",
+                    fix:
+                        "give assignment_probabilities in \((ManifestFile.path(forData: path) as NSString).lastPathComponent) (each arm's share, if that was the design) or a propensity column"
+                )
+            }
+            propensities = Array(repeating: share, count: c.arms.count)
         }
         var controlArm: Int?
         if let control = manifest.controlArm {
@@ -135,6 +159,7 @@ enum DataDropValidation {
             rowsRead: c.rowsRead,
             rowsDropped: c.rowsDropped,
             droppedLines: c.droppedLines,
+            duplicateUnitIDs: c.duplicateUnitIDs,
             bytesRead: c.bytesRead,
             controlArm: controlArm
         )

@@ -15,7 +15,7 @@ final class FieldSpans {
     let values = UnsafeMutablePointer<Float>.allocate(capacity: FieldSpans.capacity)
     /// 10⁰ … 10²² in raw storage: a global array costs a lazy-initialization check per number.
     let powersOfTen = UnsafeMutablePointer<Double>.allocate(capacity: 23)
-    static let skipRole = -1, armRole = -2, outcomeRole = -3, propensityRole = -4
+    static let skipRole = -1, armRole = -2, outcomeRole = -3, propensityRole = -4, unitRole = -5
 
     init() {
         kinds.initialize(repeating: FieldSpans.skipRole, count: FieldSpans.capacity)

@@ -133,7 +133,9 @@ public enum VerdictReport {
         out.append(
             row(
                 "units",
-                "\(d.units) (\(d.trainingUnits) training, \(d.holdoutUnits) holdout; \(d.rowsDropped) rows dropped)"
+                "\(d.units) (\(d.trainingUnits) training, \(d.holdoutUnits) holdout; \(d.rowsDropped) rows dropped"
+                    + (d.duplicateUnitIds > 0
+                        ? "; \(d.duplicateUnitIds) rows repeat a unit_id, see the note below)" : ")")
             )
         )
         out.append(row("outcome", "\(d.binaryOutcome ? "binary (0/1)" : "continuous"), SD \(num(d.outcomeSD))"))

@@ -120,6 +120,9 @@ public enum VerdictWording {
         case .sparseCells(let smallest):
             return
                 "Some quantile cells hold only \(smallest) holdout units: σ̂ and ρ̂ are noisy (see their standard errors)."
+        case .duplicateUnitIDs(let rows):
+            return
+                "\(rows) rows repeat a unit_id read earlier: if a unit was logged twice, its outcome counts twice in every figure here. Check the export before acting on the verdict."
         case .split(let training, let holdout):
             return
                 "The best uniform arm was chosen on the training split (\(training) units) and every policy evaluated on the holdout (\(holdout) units) only."

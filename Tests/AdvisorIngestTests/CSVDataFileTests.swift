@@ -80,9 +80,10 @@ struct CSVDataFileTests {
         var lines = ["arm,outcome,x,kind"]
         lines.reserveCapacity(rows + 2)
         for i in 0..<rows {
-            // Arm "late" and the text value "big" only appear in the second half; "kind" is
-            // numeric in the first half and text in the second.
-            let arm = i > rows * 3 / 4 && i % 5 == 0 ? "late" : "arm-\(i % 3)"
+            // Arm "late" (the last quarter: four arms of equal size, as equal chances give) and
+            // the text value "big" only appear in the second half; "kind" is numeric in the
+            // first half and text in the second.
+            let arm = i >= rows * 3 / 4 ? "late" : "arm-\(i % 3)"
             let kind = i < rows / 2 ? "\(i % 2)" : (i % 7 == 0 ? "big" : "\(i % 2)")
             lines.append("\(arm),\(Double(i % 10) / 10),\(i % 97),\(kind)")
         }
@@ -360,6 +361,51 @@ struct CSVDataFileTests {
         let ages = (0..<drop.data.units).map { drop.data.features[$0, 0] }
         #expect(ages.filter(\.isNaN).count == 12, "\(ages.filter(\.isNaN).count)")
         #expect(ages.filter { !$0.isNaN }.allSatisfy { $0 >= 20 && $0 < 70 })
+    }
+
+    @Test("Repeated unit ids are counted, on the fast path, the general path and across the two halves")
+    func duplicateUnitIDs() throws {
+        // Rows 0–119 with ids 0–119, then ids 5, 6 and 7 again (one of them quoted: the general path).
+        let text = Self.simple() + "5,control,1,20,north\n6,nudge,1,21,south\n\"7\",control,1,22,east\n"
+        let drop = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: Self.limits())
+        #expect(drop.duplicateUnitIDs == 3 && drop.data.units == 123)
+        #expect(
+            try CSVDataFile.read(path: try Self.file(Self.simple()), manifest: DataManifest(), limits: Self.limits())
+                .duplicateUnitIDs == 0
+        )
+        // A file large enough to be read as two halves, whose second half repeats ids of the first.
+        var big = "unit_id,arm,outcome,x\n"
+        for i in 0..<450_000 { big += "\(i % 300_000),\(i % 2 == 0 ? "a" : "b"),\(i % 3),\(i % 7)\n" }
+        #expect(big.utf8.count >= 4 << 20, "the two-halves reader starts at 4 MiB")
+        let halves = try CSVDataFile.read(path: try Self.file(big), manifest: DataManifest(), limits: Self.limits())
+        #expect(halves.duplicateUnitIDs == 150_000)
+    }
+
+    @Test("Arms far from equal without assignment probabilities are an error; with them, or near equal, fine")
+    func unequalArmsNeedProbabilities() throws {
+        // 600 'control', 120 'nudge': equal chances cannot give that (z ≈ 18).
+        var text = "arm,outcome,x\n"
+        for i in 0..<720 { text += "\(i < 600 ? "control" : "nudge"),\(i % 3),\(i % 11)\n" }
+        let path = try Self.file(text)
+        #expect {
+            _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        } throws: { error in
+            let e = error as? InputError
+            return e?.field == "column 'arm'" && e?.problem.contains("'control' 600, 'nudge' 120") == true
+                && e?.fix.contains("assignment_probabilities in drop.manifest.yaml") == true
+        }
+        var manifest = DataManifest()
+        manifest.assignmentProbabilities = ["control": 5.0 / 6, "nudge": 1.0 / 6]
+        let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: Self.limits())
+        #expect(abs(drop.data.propensity[0] - 5.0 / 6) < 1e-12)
+        // 130 vs 110 is within chance of an equal split.
+        #expect(
+            try CSVDataFile.read(
+                path: try Self.file(Self.simple(perArm: 60)),
+                manifest: DataManifest(),
+                limits: Self.limits()
+            ).data.units == 120
+        )
     }
 
     @Test("A line with no end is stopped at max_row_bytes, naming the line, in one pass and in two halves")

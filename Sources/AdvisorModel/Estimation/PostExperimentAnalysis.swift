@@ -540,6 +540,7 @@ public struct PostExperimentAnalyzer {
         covariateNames: [String],
         binaryOutcome: Bool,
         rowsDropped: Int = 0,
+        duplicateUnitIDs: Int = 0,
         threshold manifestThreshold: Double? = nil,
         models: [PostExperimentAnalysis.NamedModel],
         earlierPriors: ModelParameters? = nil,
@@ -650,6 +651,7 @@ public struct PostExperimentAnalyzer {
         if kind == .personalize && !fragility.isEmpty { kind = .inconclusive }
         var notes: [PostExperimentVerdict.VerdictNote] = []
         if estimates.smallestCell < 30 { notes.append(.sparseCells(smallest: estimates.smallestCell)) }
+        if duplicateUnitIDs > 0 { notes.append(.duplicateUnitIDs(rows: duplicateUnitIDs)) }
         notes.append(.split(training: split.training.count, holdout: split.holdout.count))
         let verdict = PostExperimentVerdict(
             experiment: experiment,
@@ -667,7 +669,13 @@ public struct PostExperimentAnalyzer {
             nextTest: Stage.anchored(next, now: predicted.gain),
             nextProposal: followUp,
             priorComparison: earlierPriors.map { Stage.compare(prior: $0, estimates: estimates) } ?? [],
-            data: Self.summary(data, split: split, rowsDropped: rowsDropped, binaryOutcome: binaryOutcome),
+            data: Self.summary(
+                data,
+                split: split,
+                rowsDropped: rowsDropped,
+                duplicateUnitIDs: duplicateUnitIDs,
+                binaryOutcome: binaryOutcome
+            ),
             notes: notes,
             timings: timings
         )
@@ -679,6 +687,7 @@ public struct PostExperimentAnalyzer {
         _ data: ExperimentData,
         split: TLearnerSplit,
         rowsDropped: Int,
+        duplicateUnitIDs: Int = 0,
         binaryOutcome: Bool
     )
         -> PostExperimentVerdict.DataSummary
@@ -689,6 +698,7 @@ public struct PostExperimentAnalyzer {
             trainingUnits: split.training.count,
             holdoutUnits: split.holdout.count,
             rowsDropped: rowsDropped,
+            duplicateUnitIds: duplicateUnitIDs,
             binaryOutcome: binaryOutcome,
             outcomeSD: Self.standardDeviation(data.outcome),
             arms: (0..<data.arms).map {

@@ -110,6 +110,8 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         case sparseCells(smallest: Int)
         /// The benchmark arm was chosen on the training split, the policies judged on the holdout.
         case split(training: Int, holdout: Int)
+        /// Rows repeated a unit_id read earlier.
+        case duplicateUnitIDs(rows: Int)
     }
 
     /// The recommended policy's choice: the candidates' AIPW values on the training split's
@@ -214,6 +216,8 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         public var trainingUnits: Int
         public var holdoutUnits: Int
         public var rowsDropped: Int
+        /// Rows whose unit_id repeats an earlier one.
+        public var duplicateUnitIds: Int
         public var binaryOutcome: Bool
         public var outcomeSD: Double
         public var arms: [ArmSummary]
