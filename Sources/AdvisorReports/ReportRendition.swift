@@ -31,7 +31,9 @@ extension PredictionReport {
 extension VerdictReport {
     /// How the names of a verdict's renditions end, in `renditions`' order (the policy file's
     /// last, when there is one).
-    public static let suffixes = ["-verdict.json", "-verdict.txt", "-next-proposal.yaml", "-policy.json"]
+    public static let suffixes = ["-verdict.json", "-verdict.txt", "-next-proposal.yaml", policyFileSuffix]
+    /// The policy file's: the JSON names its path, so the caller builds it before rendering.
+    public static let policyFileSuffix = "-policy.json"
 
     /// Every rendering of a verdict, the JSON first, the next test's proposal, and the policy
     /// file (`policyFile`: its contents and the path the JSON names). Fails rather than write a NaN.
@@ -45,6 +47,6 @@ extension VerdictReport {
             ReportRendition(suffix: suffixes[0], contents: try json(verdict, policyFile: policyFile?.path)),
             ReportRendition(suffix: suffixes[1], contents: text(verdict)),
             ReportRendition(suffix: suffixes[2], contents: NextProposalFile.yaml(verdict)),
-        ] + (policyFile.map { [ReportRendition(suffix: suffixes[3], contents: $0.contents)] } ?? [])
+        ] + (policyFile.map { [ReportRendition(suffix: policyFileSuffix, contents: $0.contents)] } ?? [])
     }
 }

@@ -58,7 +58,7 @@ public enum VerdictWording {
 
     /// One sentence per reason the evidence is fragile.
     public static func fragility(_ f: Fragility) -> String {
-        let x = { (key: String) in n(f.figures[key] ?? .nan) }
+        let x = { (key: String) in f.figures[key].map(n) ?? "–" }
         switch f.reason {
         case .estimatorsDisagree:
             return

@@ -97,7 +97,7 @@ public struct InputProcessor: Sendable {
             renditions: { directory, base in
                 try VerdictReport.renditions(
                     verdict,
-                    policyFile: (try result.policy.json(), directory + "/" + base + VerdictReport.suffixes[3])
+                    policyFile: (try result.policy.json(), directory + "/" + base + VerdictReport.policyFileSuffix)
                 )
             }
         )

@@ -185,7 +185,7 @@ struct SpoolLoop {
             metadata[MetadataKey.predictedGain] = "\(v.predicted.gain)"
             metadata[MetadataKey.policy] = "\(v.policy)"
             metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
-            if let policyFile = reports.first(where: { $0.hasSuffix("-policy.json") }) {
+            if let policyFile = reports.first(where: { $0.hasSuffix(VerdictReport.policyFileSuffix) }) {
                 metadata[MetadataKey.policyFile] = "\(policyFile)"
             }
             logger.info(

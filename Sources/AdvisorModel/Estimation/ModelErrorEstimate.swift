@@ -3,8 +3,9 @@
 /// exact (EstimatingParameters.md, "An honest σ_ε"). Two parts:
 ///
 /// - **variance**, V: how much the model moves with its training sample. Each arm's model is fitted
-///   again on two disjoint halves of its training units; on the holdout, E[(f₁ − f₂)²]/2 is the
-///   variance of a half-size model, and half of that the full-size one's (variance ∝ 1/n).
+///   again on two disjoint halves of (a sample of at most `2 · halfUnits` of) its fitting units; on
+///   the holdout, E[(f₁ − f₂)²]/2 is the variance of a half-size model, scaled by n_half/n to the
+///   full-size one's (variance ∝ 1/n).
 /// - **bias**, from the holdout units of each arm: with Q = Var ŷ_a, C = Cov(y, ŷ_a) (outcome noise
 ///   is independent of the covariates, so it drops out of C) and a model that is a shrunk signal
 ///   plus its variance, ŷ = c + λμ + v, the error is

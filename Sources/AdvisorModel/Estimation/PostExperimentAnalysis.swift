@@ -182,9 +182,10 @@ public enum PostExperimentAnalysis {
         let features = data.features.rows(units)
         let predictions = try primary.models.map { try $0.predict(features) }
         let scores = DoublyRobustScores(data: data, units: units, predictions: predictions)
-        let values = try candidates.enumerated().map { index, candidate in
+        let values = try candidates.map { candidate in
+            // The primary's own policy is the argmax of the predictions already made here.
             let assignment =
-                index == 0
+                candidate.policy.name == primary.name
                 ? TLearnerPolicy.argmax(predictions, count: units.count)
                 : try candidate.policy.assign(features)
             return assignment.enumerated().reduce(0.0) { $0 + scores.aipw($1.offset, arm: $1.element) }
@@ -639,7 +640,7 @@ public struct PostExperimentAnalyzer {
             data: data,
             split: split,
             chosen: results[chosen],
-            scores: DoublyRobustScores(data: data, fit: primary),
+            scores: candidates[0].scores,
             estimates: estimates
         )
         var kind = Stage.decide(
