@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The numerical core: no I/O, no C libraries, no logging, no sentences. Everything here is a
@@ -87,6 +88,16 @@ let package = Package(
             dependencies: ["AdvisorModel", "AdvisorFormats", "AdvisorReports", "AdvisorIngest", "AdvisorXGBoost"],
             swiftSettings: strictSettings
         ),
+        // The ledger: one row per input in a SQLite file (GRDB) outside the spool, which makes
+        // processing exactly-once and answers `history`.
+        .target(
+            name: "AdvisorLedger",
+            dependencies: [
+                "AdvisorModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The Linux service around the use cases: spool, journal, systemd protocol, lifecycle.
         .target(
             name: "AdvisorDaemon",
@@ -95,6 +106,8 @@ let package = Package(
                 "AdvisorFormats",
                 "AdvisorReports",
                 "AdvisorAnalysis",
+                "AdvisorIngest",
+                "AdvisorLedger",
                 "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +123,7 @@ let package = Package(
                 "AdvisorReports",
                 "AdvisorAnalysis",
                 "AdvisorDaemon",
+                "AdvisorLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -154,6 +168,8 @@ let package = Package(
                 "AdvisorFormats",
                 "AdvisorReports",
                 "AdvisorModel",
+                "AdvisorLedger",
+                "AdvisorIngest",
                 "experiment-advisor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

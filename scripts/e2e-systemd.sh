@@ -267,6 +267,8 @@ sys.exit(0 if any(all(str(json.loads(l).get(k)) == v for k, v in want.items()) f
 }
 prop() { inside systemctl show -P "$2" "$1"; }
 prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
+status_says() { prop "$UNIT" StatusText | grep -q "$1"; }
+restarted() { [ "$(prop "$UNIT" NRestarts)" = "$1" ] && prop_is "$UNIT" ActiveState active; }
 drop() {  # drop NAME TEXT: write elsewhere, rename in (as producers are told to)
     printf '%s\n' "$2" > "$RUN/spool/incoming/.$1.part"
     chmod 0644 "$RUN/spool/incoming/.$1.part"
@@ -372,6 +374,42 @@ arms: 1"
     inside cp /etc/experiment-advisor/good.yaml /etc/experiment-advisor/experiment-advisor.yaml
     drop again.yaml "$(sed "s/^experiment: flu-nudges-2027/experiment: $experiment-2/" config/proposals/example-minimal.yaml)"
     check "still answering proposals after the bad reload" wait_for 60 reports_exist "$experiment-2"
+
+    # Worker processes: an input past its memory limit is rejected with the reason, and the
+    # daemon (the same main process) carries on.
+    inside sed -i 's/^  memory_limit_bytes: .*/  memory_limit_bytes: 67108864/' /etc/experiment-advisor/experiment-advisor.yaml
+    check "reload with worker.memory_limit_bytes at 64 MiB" inside systemctl reload "$UNIT"
+    main_pid=$(prop "$UNIT" MainPID)
+    "$BINARY" synthesize --units 1000000 --arms 4 --output "$RUN/big.csv" > /dev/null
+    cp "$RUN/big.csv" "$RUN/spool/incoming/.big.csv.part"
+    chmod 0644 "$RUN/spool/incoming/.big.csv.part"
+    mv "$RUN/spool/incoming/.big.csv.part" "$RUN/spool/incoming/big.csv"
+    check "a drop past the worker's memory limit is rejected with that reason" wait_for 60 bash -c \
+        'grep -q "ran out of its 64 MiB memory limit" "$1"/*big.csv.error.txt 2>/dev/null' _ "$RUN/spool/rejected"
+    check "the service kept running: same main process, NRestarts=0" \
+        bash -c '[ "$1" = "$2" ] && [ "$3" = 0 ]' _ "$(prop "$UNIT" MainPID)" "$main_pid" "$(prop "$UNIT" NRestarts)"
+    inside sed -i 's/^  memory_limit_bytes: .*/  memory_limit_bytes: 4294967296/' /etc/experiment-advisor/experiment-advisor.yaml
+    inside systemctl reload "$UNIT"
+
+    # systemctl kill -s KILL mid-analysis: daemon and worker die together; the restarted service
+    # takes the drop again from its ledger and answers it once.
+    "$BINARY" synthesize --units 300000 --arms 4 --sigma 0.3 --rho 0.2 --s 0.02 --output "$RUN/killed.csv" > /dev/null
+    printf 'experiment: %s-killed\n' "$experiment" > "$RUN/spool/incoming/.killed.manifest.yaml.part"
+    chmod 0644 "$RUN/spool/incoming/.killed.manifest.yaml.part"
+    mv "$RUN/spool/incoming/.killed.manifest.yaml.part" "$RUN/spool/incoming/killed.manifest.yaml"
+    cp "$RUN/killed.csv" "$RUN/spool/incoming/.killed.csv.part"
+    chmod 0644 "$RUN/spool/incoming/.killed.csv.part"
+    mv "$RUN/spool/incoming/.killed.csv.part" "$RUN/spool/incoming/killed.csv"
+    check "the drop is being analyzed (StatusText names it)" wait_for 30 status_says "analyzing killed.csv"
+    sleep 1
+    check "systemctl kill -s KILL returns 0" inside systemctl kill -s KILL "$UNIT"
+    check "the service is restarted (NRestarts=1) and active" wait_for 30 restarted 1
+    check "the killed drop is answered once after the restart (one verdict, archived, nothing rejected)" wait_for 180 \
+        bash -c '[ "$(ls "$1/reports/$2"/*-verdict.json 2>/dev/null | wc -l)" = 1 ] && ls "$1/archive" | grep -q killed.csv && ! ls "$1/rejected" | grep -q killed' \
+        _ "$RUN/spool" "$experiment-killed"
+    check "the ledger survived the kill: history lists the first proposal and the retried drop (2 attempts)" bash -c \
+        'grep -q "good.yaml  prediction $2" <<< "$1" && grep -q "killed.csv  verdict $2-killed (2 attempts)" <<< "$1"' \
+        _ "$(inside /usr/local/bin/experiment-advisor history --config /etc/experiment-advisor/experiment-advisor.yaml)" "$experiment"
 
     check "systemctl stop returns 0" inside systemctl stop "$UNIT"
     check "stopped cleanly (Result=success, exit 0)" \

@@ -2,7 +2,7 @@
 # The README's run command: builds the daemon, seeds a local spool (./spool) with the bundled
 # example proposals and a synthetic data drop (a finished test with known truth), and runs it in
 # the foreground on the bundled configuration. Prediction and verdict reports appear in
-# ./spool/reports/; it keeps watching ./spool/incoming/ until Ctrl-C.
+# ./spool/reports/, the ledger in ./state/; it keeps watching ./spool/incoming/ until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
@@ -10,6 +10,9 @@ ensure_swift
 ensure_packages
 swift build -c release --product experiment-advisor
 spool="${SPOOL:-$PWD/spool}"
+# The ledger (one row per input; `experiment-advisor history --state-dir ./state`) lives beside
+# the spool, never inside it.
+state="${STATE_DIR:-$PWD/state}"
 mkdir -p "$spool/incoming"
 for proposal in config/proposals/*.yaml; do
     name=$(basename "$proposal")
@@ -26,4 +29,4 @@ mv "$spool/incoming/.example-results.manifest.yaml.part" "$spool/incoming/exampl
 mv "$spool/incoming/.example-results.csv.part" "$spool/incoming/example-results.csv"
 echo "spool: $spool (drop more proposals or data into $spool/incoming/; Ctrl-C stops)" >&2
 exec "$bin" serve \
-    --config config/experiment-advisor.yaml --spool "$spool" --log-target stderr
+    --config config/experiment-advisor.yaml --spool "$spool" --state-dir "$state" --log-target stderr

@@ -5,9 +5,10 @@
 #   systemd          journald, journalctl, systemd-analyze, sysusers, tmpfiles (tests)
 #   libxgboost-dev   XGBoost's C API for the outcome models (CXGBoost)
 #   zlib1g-dev       gzip data drops (CZlib)
+#   libsqlite3-dev   the ledger's SQLite (GRDB links the system library)
 #   strace           the durability test reads the spool's fsyncs from the system calls
 
-ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev zlib1g-dev pkg-config systemd strace)
+ADVISOR_PACKAGES=(libsystemd-dev libxgboost-dev zlib1g-dev libsqlite3-dev pkg-config systemd strace)
 
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1; then

@@ -8,6 +8,9 @@ import AdvisorModel
 public struct AdvisorConfiguration: Sendable, Hashable {
     /// The spool root: `incoming/`, `reports/`, `archive/` and `rejected/` live under it.
     public var spool: String = "/var/spool/experiment-advisor"
+    /// Where the ledger lives (`ledger.sqlite`): the unit's StateDirectory=, never the
+    /// group-writable spool. `serve --state-dir` overrides it.
+    public var stateDirectory: String = "/var/lib/experiment-advisor"
     public var logLevel: LogLevel = .info
     /// Seconds between rescans of `incoming/` when no inotify event arrives. inotify is only a
     /// wake-up; the rescan catches anything it missed (overflow, network filesystems).
@@ -26,6 +29,7 @@ public struct AdvisorConfiguration: Sendable, Hashable {
     /// Starts of one input in all: one that was in flight every time the daemon died (a crash it
     /// caused, or a kill) is rejected after this many; fewer deaths and it is tried again.
     public var maxAttempts = 2
+    public var worker = WorkerLimits()
     public var prediction = PredictionSettings()
     /// Post-experiment analysis of data drops.
     public var analysis = AnalysisSettings()
@@ -33,6 +37,19 @@ public struct AdvisorConfiguration: Sendable, Hashable {
     public var boosting = BoostingParameters()
 
     public init() {}
+
+    /// Limits of the child process each input is processed in: a file that makes it run out of
+    /// memory or CPU kills the worker, not the daemon, and is rejected with that reason.
+    public struct WorkerLimits: Sendable, Hashable {
+        /// Address space (RLIMIT_AS). Virtual, so above the resident peak: a 700k-row drop peaks
+        /// near 0.35 GiB resident, 4 GiB leaves room for XGBoost's threads and the allocator.
+        public var memoryLimitBytes = 4 << 30
+        /// CPU time (RLIMIT_CPU), a backstop behind the wall-clock time limits.
+        public var cpuSeconds = 7200
+        /// Largest file a worker may write (RLIMIT_FSIZE): a report or policy file.
+        public var outputLimitBytes = 1 << 30
+        public init() {}
+    }
 
     /// Log levels by name, so this module needs no logging dependency.
     public enum LogLevel: String, Sendable, Hashable, CaseIterable {

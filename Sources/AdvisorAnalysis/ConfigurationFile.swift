@@ -13,7 +13,8 @@ public struct ConfigurationKey {
         case whole(WritableKeyPath<AdvisorConfiguration, Int>, ClosedRange<Int>)
         case seed(WritableKeyPath<AdvisorConfiguration, UInt64>)
         case flag(WritableKeyPath<AdvisorConfiguration, Bool>)
-        case spool
+        /// A directory path (the spool, the state directory), with an example for the error.
+        case directory(WritableKeyPath<AdvisorConfiguration, String>, example: String)
         case logLevel
     }
 
@@ -38,7 +39,8 @@ public enum ConfigurationFile {
     /// Every setting, section by section. Computed (key paths are not `Sendable`); cheap.
     public static var keys: [ConfigurationKey] {
         [
-            .init("spool", .spool),
+            .init("spool", .directory(\.spool, example: "/var/spool/experiment-advisor")),
+            .init("state_directory", .directory(\.stateDirectory, example: "/var/lib/experiment-advisor")),
             .init("log_level", .logLevel),
             .init("rescan_interval_seconds", .number(\.rescanIntervalSeconds, 1...86_400)),
             .init("settle_seconds", .number(\.settleSeconds, 0...3600)),
@@ -46,6 +48,10 @@ public enum ConfigurationFile {
             .init("max_input_bytes", .whole(\.maxInputBytes, 1...(1 << 36))),
             .init("job_time_limit_seconds", .number(\.jobTimeLimitSeconds, 1...86_400)),
             .init("max_attempts", .whole(\.maxAttempts, 1...10)),
+
+            .init("worker.memory_limit_bytes", .whole(\.worker.memoryLimitBytes, (64 << 20)...(1 << 44))),
+            .init("worker.cpu_seconds", .whole(\.worker.cpuSeconds, 1...2_592_000)),
+            .init("worker.output_limit_bytes", .whole(\.worker.outputLimitBytes, (1 << 20)...(1 << 42))),
 
             .init("prediction.prior_draws", .whole(\.prediction.priorDraws, 100...10_000_000)),
             .init("prediction.lever_draws", .whole(\.prediction.leverDraws, 50...1_000_000)),
@@ -96,7 +102,7 @@ public enum ConfigurationFile {
     }
 
     /// The sections, parents first.
-    static let sections = ["", "prediction", "analysis", "analysis.policy_tree", "analysis.boosting"]
+    static let sections = ["", "worker", "prediction", "analysis", "analysis.policy_tree", "analysis.boosting"]
 
     /// Reads and validates the configuration at `path`.
     public static func load(path: String) throws(InputError) -> AdvisorConfiguration {
@@ -166,21 +172,18 @@ public enum ConfigurationFile {
             config[keyPath: path] = UInt64(try whole(reader, name, Int(config[keyPath: path]), in: 0...Int.max))
         case .flag(let path):
             config[keyPath: path] = try reader.flag(name, fix: "write true or false") ?? config[keyPath: path]
-        case .spool:
-            guard
-                let spool = try reader.string(
-                    name,
-                    fix: "give an absolute directory, e.g. /var/spool/experiment-advisor"
-                )
-            else { return }
-            guard spool.hasPrefix("/") || spool.hasPrefix(".") else {
+        case .directory(let path, let example):
+            guard let directory = try reader.string(name, fix: "give an absolute directory, e.g. \(example)") else {
+                return
+            }
+            guard directory.hasPrefix("/") || directory.hasPrefix(".") else {
                 throw reader.error(
                     name,
-                    "'\(spool)' is not a directory path",
-                    fix: "give an absolute path such as /var/spool/experiment-advisor (or ./spool for a local run)"
+                    "'\(directory)' is not a directory path",
+                    fix: "give an absolute path such as \(example) (or a path starting with ./ for a local run)"
                 )
             }
-            config.spool = spool
+            config[keyPath: path] = directory
         case .logLevel:
             guard let text = try reader.string(name, fix: "use one of \(levelNames)") else { return }
             guard let level = AdvisorConfiguration.LogLevel(rawValue: text) else {

@@ -24,13 +24,14 @@ public enum DataDropAnalysis {
     }
 
     /// Reads and analyzes `path`. `manifestPath`: explicit manifest, else `NAME.manifest.yaml`
-    /// beside the data if it exists. `reports`: the spool's reports directory, searched for an
-    /// earlier prediction for the same experiment. `shouldStop` is polled between the models.
+    /// beside the data if it exists. `earlierPrediction`: the JSON report of the newest prediction
+    /// for an experiment, if any (the daemon asks its ledger). `shouldStop` is polled between the
+    /// models.
     public static func run(
         path: String,
         manifestPath: String?,
         configuration: AdvisorConfiguration,
-        reports: String? = nil,
+        earlierPrediction: @Sendable (_ experiment: String) -> String? = { _ in nil },
         shouldStop: @Sendable () -> Bool = { false }
     ) throws(InputError) -> Result {
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
@@ -43,7 +44,7 @@ public enum DataDropAnalysis {
         boosting.objective = drop.binaryOutcome ? .logistic : .squaredError
         boosting.seed = configuration.analysis.seed
         let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
-        let earlier = reports.flatMap { latestPriors(for: drop.experiment, in: $0) }
+        let earlier = earlierPrediction(drop.experiment).flatMap(latestPriors(inReport:))
         let verdict: PostExperimentVerdict
         let recommended: any Policy
         do {
@@ -88,13 +89,17 @@ public enum DataDropAnalysis {
         }
         // Apart from the analysis, so a failure here is not blamed on fitting the models.
         do {
-            let policy = try PolicyFile.make(
+            var policy = try PolicyFile.make(
                 policy: recommended,
                 verdict: verdict,
                 arms: drop.data.armNames,
                 covariates: drop.covariateEncoding,
                 dataHash: PolicyFile.dataHash(path: path)
             )
+            // `assign` reads new units as this drop was read: the manifest's tokens are missing too.
+            for token in manifest.missingValues where !policy.missingValues.contains(token) {
+                policy.missingValues.append(token)
+            }
             return Result(verdict: verdict, policy: policy)
         } catch {
             throw InputError(
@@ -118,14 +123,9 @@ public enum DataDropAnalysis {
         )
     }
 
-    /// The central priors in the newest `*-prediction.json` for `experiment`, if any. Only
-    /// `parameters.central` is read, so reports from older versions still count.
-    static func latestPriors(for experiment: String, in reports: String) -> ModelParameters? {
-        let directory = reports + "/" + experiment
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory),
-            let newest = names.filter({ $0.hasSuffix("-prediction.json") }).sorted().last,
-            let data = FileManager.default.contents(atPath: directory + "/" + newest)
-        else { return nil }
-        return PredictionReport.centralParameters(fromJSON: data)
+    /// The central priors of the prediction report at `path`. Only `parameters.central` is
+    /// read, so reports from older versions still count.
+    static func latestPriors(inReport path: String) -> ModelParameters? {
+        FileManager.default.contents(atPath: path).flatMap(PredictionReport.centralParameters(fromJSON:))
     }
 }

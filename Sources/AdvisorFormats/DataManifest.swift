@@ -13,6 +13,9 @@ public struct DataManifest: Sendable, Hashable {
     public var propensityColumn = "propensity"
     /// Columns that are neither roles nor covariates (e.g. timestamps).
     public var ignoredColumns: [String] = []
+    /// Cells that mean "missing" in this export besides the built-in ones (empty, NA, NaN, null,
+    /// N/A, None, #N/A): `.`, `-999`, `missing`.
+    public var missingValues: [String] = []
     public var controlArm: String?
     /// Assignment probability per arm label; nil: from the propensity column, else equal.
     public var assignmentProbabilities: [String: Double]?
@@ -27,7 +30,8 @@ public struct DataManifest: Sendable, Hashable {
 /// Reads `NAME.manifest.yaml`. Errors name the file, line, field and fix, as for proposals.
 public enum ManifestFile {
     static let keys = [
-        "experiment", "columns", "ignore_columns", "control_arm", "assignment_probabilities", "larger_is_better",
+        "experiment", "columns", "ignore_columns", "missing_values", "control_arm", "assignment_probabilities",
+        "larger_is_better",
         "threshold", "description",
     ]
     static let columnKeys = ["arm", "outcome", "unit_id", "propensity"]
@@ -104,6 +108,24 @@ public enum ManifestFile {
                 )
             }
             manifest.ignoredColumns = items.compactMap(\.string)
+        }
+        if let node = root.value("missing_values") {
+            guard case .sequence(let items) = node, !items.isEmpty, items.allSatisfy({ $0.string != nil }) else {
+                throw root.error(
+                    "missing_values",
+                    "expected a list of the cells that mean missing",
+                    fix: "write e.g. [\".\", \"-999\", missing] (quote tokens YAML would read otherwise)"
+                )
+            }
+            let tokens = items.compactMap(\.string).map { $0.trimmingCharacters(in: .whitespaces) }
+            if let bad = tokens.first(where: { $0.isEmpty || $0.utf8.count > 64 }) {
+                throw root.error(
+                    "missing_values",
+                    "'\(bad)' is \(bad.isEmpty ? "empty (empty cells are missing already)" : "longer than 64 bytes")",
+                    fix: "list short tokens such as \".\" or -999"
+                )
+            }
+            manifest.missingValues = tokens
         }
         manifest.controlArm = try root.string("control_arm", fix: "give the control arm's label as in the arm column")
         if let node = root.value("assignment_probabilities") {

@@ -106,8 +106,14 @@ public enum ProposalFile {
             guard names.count == values.count, names.count >= 2 else {
                 throw root.error("arms", "a list of arms needs at least 2 names", fix: fix)
             }
-            guard Set(names).count == names.count else {
-                throw root.error("arms", "arm names repeat", fix: "give each arm a distinct name")
+            var seen: Set<String> = []
+            let repeated = names.filter { !seen.insert($0).inserted }
+            if let first = repeated.first {
+                throw root.error(
+                    "arms",
+                    "the arm name '\(first)' appears more than once",
+                    fix: "give each arm a distinct name (or rename the second '\(first)')"
+                )
             }
             return ([names.count], names)
         default:
@@ -217,6 +223,15 @@ public enum ProposalFile {
                 fix: "write 'binary: {base_rate: 0.3}' (or 'binary: true' to use the baseline as the rate)"
             )
         }
+        // A 0/1 outcome's typical arm level is a rate too.
+        guard (0...1).contains(baseline) else {
+            throw root.error(
+                "baseline",
+                "\(NumberText.significant(baseline)) is not a rate, but the outcome is binary",
+                fix:
+                    "give the typical arm's share of 1s, in [0, 1] (e.g. 'baseline: 0.31'), or describe the outcome by its sd"
+            )
+        }
         return (p * (1 - p)).squareRoot()
     }
 
@@ -229,9 +244,24 @@ public enum ProposalFile {
             }
             return n
         }
+        /// Units are counted: 75000.5 is a typo, not a design.
+        func whole(_ n: Double, _ field: String) throws(InputError) -> Double {
+            guard n == n.rounded() else {
+                throw root.error(
+                    field,
+                    "\(n) is not a whole number of units",
+                    fix: "give a whole number of units, e.g. \(Int(n.rounded(.down)))"
+                )
+            }
+            return n
+        }
         switch node {
         case .scalar(_):
-            guard let n = try root.number("sample_size", fix: fix) else {
+            guard
+                let n = try root.number("sample_size", fix: fix).map({ (n: Double) throws(InputError) in
+                    try whole(n, "sample_size")
+                })
+            else {
                 throw root.error("sample_size", "missing", fix: fix)
             }
             guard n >= 2 * Double(arms.max() ?? 2) else {
@@ -246,16 +276,19 @@ public enum ProposalFile {
             guard let block = try root.child("sample_size") else { return nil }
             try block.rejectUnknownKeys(["total", "per_arm"])
             if let n = try block.number("total", fix: fix) {
+                _ = try whole(n, "sample_size.total")
                 return .total(try checked(n / Double(arms.max() ?? 2), "sample_size.total") * Double(arms.max() ?? 2))
             }
-            if let n = try block.number("per_arm", fix: fix) { return .perArm(try checked(n, "sample_size.per_arm")) }
+            if let n = try block.number("per_arm", fix: fix) {
+                return .perArm(try checked(try whole(n, "sample_size.per_arm"), "sample_size.per_arm"))
+            }
             throw root.error("sample_size", "needs 'total' or 'per_arm'", fix: fix)
         case .sequence(let items):
             let sizes = items.compactMap(\.float)
             guard sizes.count == items.count, arms.count == 1, sizes.count == arms[0] else {
                 throw root.error("sample_size", "a list must give one size per arm (\(arms[0]) arms)", fix: fix)
             }
-            for n in sizes { _ = try checked(n, "sample_size") }
+            for n in sizes { _ = try checked(try whole(n, "sample_size"), "sample_size") }
             if let smallest = sizes.min(), let largest = sizes.max(), largest > SampleDesign.maximumSizeRatio * smallest
             {
                 throw root.error(

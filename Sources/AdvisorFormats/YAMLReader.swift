@@ -91,7 +91,38 @@ public struct YAMLReader {
                 fix: "write a proposal (see config/proposals/example-minimal.yaml)"
             )
         }
+        try rejectTags(root, file: file, path: "")
         return try YAMLReader(file: file, path: "", node: root)
+    }
+
+    /// The core schema's tags; anything else (`!!python/object`, `!custom`) is refused by name
+    /// rather than read as whatever shape it happens to have.
+    static let coreTags: Set<String> = ["str", "int", "float", "bool", "null", "map", "seq"].reduce(into: []) {
+        $0.insert("tag:yaml.org,2002:" + $1)
+    }
+
+    static func rejectTags(_ node: Node, file: String, path: String) throws(InputError) {
+        let name = node.tag.rawValue
+        if !coreTags.contains(name) && name != "?" && name != "!" && !name.isEmpty {
+            let shown = name.hasPrefix("tag:yaml.org,2002:") ? "!!" + name.dropFirst("tag:yaml.org,2002:".count) : name
+            throw InputError(
+                file: file,
+                field: path.isEmpty ? nil : path,
+                line: node.mark.map { $0.line },
+                problem: "the YAML tag '\(shown)' is not allowed",
+                fix: "remove the tag: these files hold plain numbers, text, lists and mappings"
+            )
+        }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                try rejectTags(value, file: file, path: join(path, key.string ?? "?"))
+            }
+        case .sequence(let sequence):
+            for (index, item) in sequence.enumerated() { try rejectTags(item, file: file, path: "\(path)[\(index)]") }
+        case .scalar, .alias:
+            break
+        }
     }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

@@ -85,7 +85,11 @@ struct CSVColumnParser {
         // header, and covariates that are all numeric so far (a row on the general path may
         // change either, so it is decided again after each one).
         let sentinel = count + DecimalParser.slack <= b.count && b[count] == 0
-        var fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
+        // A manifest's own missing-value tokens may look like numbers (-999): the fast path,
+        // which takes any number as a value, is off for such drops.
+        let plain = manifest.missingValues.isEmpty
+        var fast =
+            plain && sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
         let kinds = fields.kinds
         let values = fields.values
         let powers = fields.powersOfTen
@@ -101,7 +105,16 @@ struct CSVColumnParser {
                 )
             {
                 var arm = armTable.find(b, parsed.armStart, parsed.armEnd)
-                if arm < 0 { arm = armTable.add(b, parsed.armStart, parsed.armEnd, name: nil) }
+                if arm < 0 {
+                    // A new label that is not UTF-8: the general path reads the row again and
+                    // names its line and column.
+                    let label = UnsafeBufferPointer(rebasing: b[parsed.armStart..<parsed.armEnd])
+                    guard String(validating: label, as: UTF8.self) != nil else {
+                        fast = false
+                        continue
+                    }
+                    arm = armTable.add(b, parsed.armStart, parsed.armEnd, name: nil)
+                }
                 line += 1
                 rowsRead += 1
                 arms.append(arm)
@@ -204,7 +217,8 @@ struct CSVColumnParser {
             line += 1
             try row(b)
             rowStart = rowEnd
-            fast = sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
+            fast =
+                plain && sentinel && header.count <= capacity && !header.isEmpty && !categories.contains { $0 != nil }
         }
         return rowStart
     }
@@ -235,6 +249,44 @@ struct CSVColumnParser {
         return String(decoding: unescaped, as: UTF8.self)
     }
 
+    /// Field k's text, which must be UTF-8: a Latin-1 export's "é" (one byte, 0xE9) would
+    /// otherwise become a replacement character in a category or an arm's name, silently
+    /// merging labels that differ only there.
+    mutating func checkedText(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) throws(InputError) -> String {
+        let (start, end) = (fields.starts[k], fields.ends[k])
+        var ascii = true
+        for i in start..<end where b[i] >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return text(b, k) }
+        let bytes = UnsafeBufferPointer(rebasing: b[start..<end])
+        if String(validating: bytes, as: UTF8.self) != nil { return text(b, k) }
+        // The first byte at which decoding fails, for the message.
+        var offset = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var consumed = 0
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                consumed += UTF8.width(scalar)
+            case .emptyInput:
+                break decoding
+            case .error:
+                offset = consumed
+                break decoding
+            }
+        }
+        let name = k < header.count ? header[k] : nil
+        let byte = String(format: "0x%02X", b[start + min(offset, max(0, end - start - 1))])
+        throw error(
+            name,
+            "column \(k + 1)\(name.map { " ('\($0)')" } ?? ""): the text is not valid UTF-8 (byte \(byte) at byte \(offset + 1) of the field)",
+            fix: "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'); a Latin-1 or Windows-1252 export shows this"
+        )
+    }
+
     mutating func row(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
         if header.isEmpty {
             try readHeader(b)
@@ -252,7 +304,7 @@ struct CSVColumnParser {
         rowsRead += 1
         let (armStart, armEnd) = fields.content(armColumn)
         let (outcomeStart, outcomeEnd) = fields.content(outcomeColumn)
-        if armStart == armEnd || outcomeStart == outcomeEnd || Self.isMissingToken(b, outcomeStart, outcomeEnd) {
+        if armStart == armEnd || outcomeStart == outcomeEnd || isMissingToken(b, outcomeStart, outcomeEnd) {
             rowsDropped += 1
             if droppedLines.count < 5 { droppedLines.append(line) }
             return
@@ -285,11 +337,11 @@ struct CSVColumnParser {
         }
         var arm = armTable.find(b, armStart, armEnd)
         if arm < 0 {
-            arm = armTable.add(b, armStart, armEnd, name: fields.quoted[armColumn] ? text(b, armColumn) : nil)
+            arm = armTable.add(b, armStart, armEnd, name: try checkedText(b, armColumn))
         }
         for (slot, column) in covariateColumns.enumerated() {
             let (start, end) = fields.content(column)
-            if start == end || Self.isMissingToken(b, start, end) {
+            if start == end || isMissingToken(b, start, end) {
                 rowValues[slot] = .nan
             } else if categories[slot] == nil, let x = DecimalParser.number(b, start, end, powers: fields.powersOfTen) {
                 guard x.isFinite else {
@@ -302,7 +354,7 @@ struct CSVColumnParser {
                 rowValues[slot] = Float(x)
             } else {
                 if categories[slot] == nil { makeCategorical(slot) }
-                let value = text(b, column)
+                let value = try checkedText(b, column)
                 guard let code = categories[slot]?.code(for: value), code < limits.maxCategories else {
                     throw error(
                         header[column],
@@ -370,8 +422,18 @@ struct CSVColumnParser {
         return missingTokens.contains(String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self))
     }
 
+    /// The built-in tokens, and the manifest's `missing_values` (whitespace around a cell ignored).
+    @inline(__always)
+    func isMissingToken(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        if Self.isMissingToken(b, start, end) { return true }
+        guard !manifest.missingValues.isEmpty, end - start <= 64 else { return false }
+        let cell = String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        return manifest.missingValues.contains(cell.trimmingCharacters(in: .whitespaces))
+    }
+
     mutating func readHeader(_ b: UnsafeBufferPointer<UInt8>) throws(InputError) {
-        header = (0..<fields.count).map { text(b, $0).trimmingCharacters(in: .whitespaces) }
+        header = []
+        for k in 0..<fields.count { header.append(try checkedText(b, k).trimmingCharacters(in: .whitespaces)) }
         // A spreadsheet export starts with a UTF-8 byte-order mark: not part of the first name.
         if let first = header.first, first.hasPrefix("\u{FEFF}") {
             header[0] = String(first.dropFirst()).trimmingCharacters(in: .whitespaces)

@@ -8,7 +8,7 @@ struct ExperimentAdvisor: AsyncParsableCommand {
         abstract: "Tells experimentation teams whether personalization will beat shipping the best arm.",
         subcommands: [
             ServeCommand.self, PredictCommand.self, AnalyzeCommand.self, CheckConfigCommand.self, SimulateCommand.self,
-            SynthesizeCommand.self, AssignCommand.self,
+            SynthesizeCommand.self, AssignCommand.self, HistoryCommand.self, WorkCommand.self,
         ]
     )
 }

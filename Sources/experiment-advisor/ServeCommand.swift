@@ -25,6 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Spool directory; overrides the configuration's 'spool'.")
     var spool: String?
 
+    @Option(help: "State directory for the ledger; overrides the configuration's 'state_directory'.")
+    var stateDir: String?
+
+    @Flag(help: "Process each input in this process instead of a worker process (for debugging).")
+    var inProcess = false
+
     @Flag(help: "Process what is in incoming/ now, then exit 0.")
     var once = false
 
@@ -48,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = SpoolService(
             configuration: configuration,
-            options: .init(configurationPath: path, spoolOverride: spool),
+            options: options(configurationPath: path),
             logger: logger,
             notifier: SystemdNotifier()
         )
@@ -63,5 +69,29 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    func options(configurationPath: String?) -> SpoolService.Options {
+        var options = SpoolService.Options(
+            configurationPath: configurationPath,
+            spoolOverride: spool,
+            stateDirectoryOverride: stateDir,
+            workerExecutable: inProcess ? nil : Self.executablePath
+        )
+        options.workerLogTarget = logTarget.rawValue
+        // Workers are given absolute paths: the daemon's working directory is not theirs to rely on.
+        if let spool { options.spoolOverride = Self.absolute(spool) }
+        if let stateDir { options.stateDirectoryOverride = Self.absolute(stateDir) }
+        if let configurationPath { options.configurationPath = Self.absolute(configurationPath) }
+        return options
+    }
+
+    /// This binary, by /proc/self/exe (a worker runs the same build as the daemon).
+    static var executablePath: String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }

@@ -43,7 +43,7 @@ struct ConfigurationFileTests {
             case .whole(_, let range): text += "\(Double(range.upperBound) + 1.5)"
             case .seed: text += "-1"
             case .flag: text += "maybe"
-            case .spool: text += "relative/path"
+            case .directory: text += "relative/path"
             case .logLevel: text += "loud"
             }
             #expect(throws: InputError.self, "\(key.path) accepted \(text)") {

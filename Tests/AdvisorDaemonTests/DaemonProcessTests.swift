@@ -23,7 +23,10 @@ struct DaemonProcessTests {
         try Self.quickConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
         let notify = try NotifySocket(directory: root)
         let daemon = try AdvisorProcess(
-            arguments: ["serve", "--config", configPath, "--spool", root + "/spool", "--log-target", "stderr"],
+            arguments: [
+                "serve", "--config", configPath, "--spool", root + "/spool", "--state-dir", root + "/state",
+                "--log-target", "stderr",
+            ],
             environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"],
             directory: root
         )
@@ -83,7 +86,10 @@ struct DaemonProcessTests {
         try "prediction:\n  prior_draws: 40000\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         let notify = try NotifySocket(directory: root)
         let daemon = try AdvisorProcess(
-            arguments: ["serve", "--config", configPath, "--spool", root + "/spool", "--log-target", "stderr"],
+            arguments: [
+                "serve", "--config", configPath, "--spool", root + "/spool", "--state-dir", root + "/state",
+                "--log-target", "stderr",
+            ],
             environment: ["NOTIFY_SOCKET": notify.path],
             directory: root
         )
@@ -126,7 +132,8 @@ struct DaemonProcessTests {
         let start = Date()
         let daemon = try AdvisorProcess(
             arguments: [
-                "serve", "--once", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target",
+                "serve", "--once", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--state-dir",
+                root + "/state", "--log-target",
                 "stderr",
             ],
             directory: root
@@ -158,7 +165,8 @@ struct DaemonProcessTests {
         let notify = try NotifySocket(directory: root)
         let daemon = try AdvisorProcess(
             arguments: [
-                "serve", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--log-target", "stderr",
+                "serve", "--config", root + "/advisor.yaml", "--spool", root + "/spool", "--state-dir", root + "/state",
+                "--log-target", "stderr",
             ],
             environment: ["NOTIFY_SOCKET": notify.path],
             directory: root
@@ -238,7 +246,8 @@ struct DaemonProcessTests {
 
         let daemon = try AdvisorProcess(
             arguments: [
-                "serve", "--once", "--config", configPath, "--spool", root + "/spool", "--log-target", "journal",
+                "serve", "--once", "--config", configPath, "--spool", root + "/spool", "--state-dir", root + "/state",
+                "--log-target", "journal",
             ],
             directory: root
         )
@@ -325,7 +334,10 @@ struct DaemonProcessTests {
         defer { removeDirectory(root) }
         try "spooll: /tmp/x\n".write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
         let daemon = try AdvisorProcess(
-            arguments: ["serve", "--config", root + "/bad.yaml", "--spool", root + "/spool", "--log-target", "stderr"],
+            arguments: [
+                "serve", "--config", root + "/bad.yaml", "--spool", root + "/spool", "--state-dir", root + "/state",
+                "--log-target", "stderr",
+            ],
             directory: root
         )
         #expect(daemon.waitForExit(30) == 2)

@@ -29,7 +29,8 @@ struct DurabilityTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
         process.arguments = [
             "-f", "-qq", "-o", trace, "-e", "trace=openat,fsync,rename,renameat,renameat2,mkdir,mkdirat",
-            try advisorBinary(), "serve", "--once", "--spool", spool, "--log-target", "stderr",
+            try advisorBinary(), "serve", "--once", "--spool", spool, "--state-dir", root + "/state", "--log-target",
+            "stderr",
         ]
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -2,6 +2,8 @@ import AdvisorAnalysis
 @testable import AdvisorDaemon
 import AdvisorModel
 import AdvisorFormats
+import AdvisorIngest
+import AdvisorLedger
 import AdvisorReports
 import Foundation
 import InMemoryLogging
@@ -25,7 +27,7 @@ struct SpoolProcessingTests {
         let logger = Logger(label: "test") { _ in store }
         let service = SpoolService(
             configuration: configuration,
-            options: .init(configurationPath: nil, spoolOverride: spool),
+            options: .init(configurationPath: nil, spoolOverride: spool, stateDirectoryOverride: spool + "/.state"),
             logger: logger,
             notifier: SystemdNotifier()
         )
@@ -144,24 +146,126 @@ struct SpoolProcessingTests {
         let (service, log) = Self.service(spool: root)
         let spool = service.spool
         try spool.create()
-        // One death with it in flight (a kill, say): taken again and answered.
-        try place(try exampleProposal(experiment: "spool-killed"), as: " killed once.yaml", into: spool.incoming)
-        try spool.markInProgress(" killed once.yaml", attempt: 1)
+        let ledger = try Ledger(directory: service.stateDirectory)
+        // One death with it in flight (a kill, say): taken again and answered. The ledger keeps
+        // the name exactly, leading space and all.
+        let killed = " killed once.yaml"
+        try place(try exampleProposal(experiment: "spool-killed"), as: killed, into: spool.incoming)
+        _ = try ledger.begin(name: killed, lane: "proposals", size: 1, contentHash: try hash(spool, killed))
         try await service.runOnce()
         #expect(hasReport(in: spool.reports + "/spool-killed"), "a good input is not misfiled by one kill")
         #expect(files(in: spool.rejected).isEmpty && files(in: spool.incoming).isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: root + "/.in-progress"))
+        let answered = try ledger.history(experiment: "spool-killed")
+        #expect(answered.count == 1 && answered[0].attempts == 2 && answered[0].state == .archived)
 
         // In flight at both of its starts (max_attempts = 2): rejected, naming the attempts.
-        try place(try exampleProposal(experiment: "spool-crash"), as: "crashed.yaml", into: spool.incoming)
-        try spool.markInProgress("crashed.yaml", attempt: 2)
+        let crashed = "new\nline.yaml"
+        try place(try exampleProposal(experiment: "spool-crash"), as: crashed, into: spool.incoming)
+        for _ in 0..<2 {
+            _ = try ledger.begin(name: crashed, lane: "proposals", size: 1, contentHash: try hash(spool, crashed))
+        }
         try await service.runOnce()
         #expect(files(in: spool.incoming).isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: root + "/.in-progress"))
-        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix("crashed.yaml.error.txt") })
+        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix("line.yaml.error.txt") })
         let text = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
         #expect(text.contains("stopped unexpectedly") && text.contains("each of its 2 attempts"))
         #expect(log.events("rejected").count == 1)
+        #expect(try ledger.unfinished().isEmpty)
+    }
+
+    @Test("A kill after the report was durable archives the input at the next start instead of answering it twice")
+    func killBetweenReportAndArchive() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        let ledger = try Ledger(directory: service.stateDirectory)
+        let name = "answered.yaml"
+        try place(try exampleProposal(experiment: "spool-once"), as: name, into: spool.incoming)
+        // What a worker killed between the report set and the move leaves: the set, the row `written`.
+        let row = try ledger.begin(name: name, lane: "proposals", size: 1, contentHash: try hash(spool, name))
+        let id = try #require(row.id)
+        let directory = spool.reports + "/spool-once"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let set = [directory + "/STAMP-prediction.json", directory + "/STAMP-prediction.txt"]
+        for file in set { try "{}".write(toFile: file, atomically: true, encoding: .utf8) }
+        let destination = spool.archive + "/STAMP-" + name
+        try ledger.planned(
+            id,
+            outcome: .prediction,
+            stamp: "STAMP",
+            experiment: "spool-once",
+            files: set,
+            destination: destination
+        )
+        try ledger.written(id)
+
+        try await service.runOnce()
+        #expect(files(in: directory).count == 2, "a second report was written: \(files(in: directory))")
+        #expect(files(in: spool.archive) == ["STAMP-" + name] && files(in: spool.incoming).isEmpty)
+        #expect(log.events("prediction").isEmpty)
+        #expect(try ledger.entry(id)?.state == .archived)
+    }
+
+    @Test("A kill in the middle of a report set removes the half set at the next start and answers the input once")
+    func killInsideReportSet() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root)
+        let spool = service.spool
+        try spool.create()
+        let ledger = try Ledger(directory: service.stateDirectory)
+        let name = "half.yaml"
+        try place(try exampleProposal(experiment: "spool-half"), as: name, into: spool.incoming)
+        let id = try #require(
+            try ledger.begin(name: name, lane: "proposals", size: 1, contentHash: try hash(spool, name)).id
+        )
+        let directory = spool.reports + "/spool-half"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let set = [directory + "/OLD-prediction.json", directory + "/OLD-prediction.txt"]
+        try "{}".write(toFile: set[0], atomically: true, encoding: .utf8)  // the JSON made it, the text did not
+        try ledger.planned(
+            id,
+            outcome: .prediction,
+            stamp: "OLD",
+            experiment: "spool-half",
+            files: set,
+            destination: spool.archive + "/OLD-" + name
+        )
+
+        try await service.runOnce()
+        let reports = files(in: directory)
+        #expect(reports.count == 2 && !reports.contains { $0.hasPrefix("OLD") }, "\(reports)")
+        #expect(files(in: spool.archive).count == 1 && files(in: spool.incoming).isEmpty)
+        #expect(try ledger.entry(id)?.state == .archived)
+    }
+
+    @Test("A ledger that is not a database is a clear error at start, naming the file and the fix")
+    func corruptLedger() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root)
+        try FileManager.default.createDirectory(atPath: service.stateDirectory, withIntermediateDirectories: true)
+        try String(repeating: "not a database ", count: 400).write(
+            toFile: service.stateDirectory + "/ledger.sqlite",
+            atomically: true,
+            encoding: .utf8
+        )
+        do {
+            try await service.runOnce()
+            Issue.record("started on a corrupt ledger")
+        } catch {
+            let text = "\(error)"
+            #expect(
+                text.contains(service.stateDirectory + "/ledger.sqlite") && text.contains("move it aside"),
+                "\(text)"
+            )
+        }
+    }
+
+    func hash(_ spool: SpoolDirectory, _ name: String) throws -> String {
+        try #require(ContentHash.ofFile(atPath: spool.incoming + "/" + name))
     }
 
     @Test("A name of 250 bytes is answered once and archived under a name that fits, a bad one rejected once")
@@ -181,23 +285,6 @@ struct SpoolProcessingTests {
         #expect(files(in: spool.reports + "/spool-long").count == 2, "one report, not one per scan")
         #expect(files(in: spool.archive).count == 1 && files(in: spool.archive).allSatisfy { $0.utf8.count <= 255 })
         #expect(files(in: spool.rejected).count == 2 && files(in: spool.rejected).allSatisfy { $0.utf8.count <= 255 })
-    }
-
-    @Test("The marker reads a name back exactly: spaces and newlines are part of it, and the attempt with it")
-    func markerKeepsTheName() throws {
-        let root = try makeTemporaryDirectory()
-        defer { removeDirectory(root) }
-        let spool = SpoolDirectory(root: root)
-        try spool.create()
-        for name in [" leading space.yaml", "trailing space.yaml ", "new\nline.yaml"] {
-            try place("x", as: name, into: spool.incoming)
-            try spool.markInProgress(name, attempt: 3)
-            let leftover = try #require(spool.leftoverInProgress())
-            #expect(leftover.name == name && leftover.attempt == 3)
-        }
-        // The older marker (the name alone) counts as one attempt.
-        try "trailing space.yaml \n".write(toFile: root + "/.in-progress", atomically: true, encoding: .utf8)
-        #expect(spool.leftoverInProgress()?.attempt == 1)
     }
 
     @Test("A data drop with its manifest becomes a verdict pair; both inputs are archived; one verdict entry is logged")

@@ -217,6 +217,42 @@ struct ProposalFileTests {
             mentions: ["experiment", "not a usable id"]
         ),
         BadCase(
+            label: "a repeated arm name, named",
+            replace: "arms: 4",
+            with: "arms: [control, reminder, discount, reminder]",
+            mentions: ["arms", "'reminder' appears more than once"]
+        ),
+        BadCase(
+            label: "a binary outcome's baseline that is not a rate",
+            replace: "baseline: 0.3",
+            with: "baseline: 1.7\noutcome: {binary: {base_rate: 0.3}}",
+            mentions: ["baseline", "1.7 is not a rate", "[0, 1]"]
+        ),
+        BadCase(
+            label: "a sample size that is not a whole number",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\noutcome: {sd: 1}\nsample_size: 75000.5",
+            mentions: ["sample_size", "75000.5 is not a whole number", "75000"]
+        ),
+        BadCase(
+            label: "a per-arm sample size that is not a whole number",
+            replace: "baseline: 0.3",
+            with: "baseline: 0.3\noutcome: {sd: 1}\nsample_size: {per_arm: 1000.25}",
+            mentions: ["sample_size.per_arm", "not a whole number"]
+        ),
+        BadCase(
+            label: "a Python object tag",
+            replace: "baseline: 0.3",
+            with: "baseline: !!python/object:os.system 0.3",
+            mentions: ["baseline", "the YAML tag '!!python/object:os.system' is not allowed"]
+        ),
+        BadCase(
+            label: "a local tag",
+            replace: "threshold: 0.01",
+            with: "threshold: !custom 0.01",
+            mentions: ["threshold", "the YAML tag '!custom' is not allowed"]
+        ),
+        BadCase(
             label: "infinite number",
             replace: "baseline: 0.3",
             with: "baseline: .inf",

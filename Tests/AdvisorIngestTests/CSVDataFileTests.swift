@@ -363,6 +363,52 @@ struct CSVDataFileTests {
         #expect(ages.filter { !$0.isNaN }.allSatisfy { $0 >= 20 && $0 < 70 })
     }
 
+    @Test("A manifest's own missing-value tokens are missing cells, even ones that look like numbers")
+    func manifestMissingValues() throws {
+        var text = "arm,outcome,age,score\n"
+        for i in 0..<100 {
+            let age = i % 10 == 0 ? "." : "\(20 + i % 30)"
+            let score = i % 5 == 0 ? "-999" : "\(Double(i % 7) / 10)"
+            text += "\(i % 2 == 0 ? "a" : "b"),\(i % 3),\(age),\(score)\n"
+        }
+        let path = try Self.file(text)
+        var manifest = DataManifest()
+        manifest.missingValues = [".", "-999"]
+        let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: Self.limits())
+        #expect(drop.covariateNames == ["age", "score"], "numbers stay numbers: \(drop.covariateNames)")
+        let ages = (0..<drop.data.units).map { drop.data.features[$0, 0] }
+        let scores = (0..<drop.data.units).map { drop.data.features[$0, 1] }
+        #expect(ages.filter(\.isNaN).count == 10 && scores.filter(\.isNaN).count == 20)
+        #expect(!scores.contains(-999))
+        // Without them, "." is text: the column turns into categories.
+        let plain = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        #expect(plain.covariateNames.contains { $0.hasPrefix("age=") })
+    }
+
+    @Test("Text that is not UTF-8 is an error naming the line, the column and the byte, on every path")
+    func invalidUTF8() throws {
+        // A Latin-1 "é" (0xE9) in a category, in an arm's label (fast path) and in the header.
+        let cases: [(bytes: [UInt8], line: Int, column: String)] = [
+            (Array("arm,outcome,city\na,1,Paris\nb,0,Li".utf8) + [0xE9] + Array("ge\n".utf8), 3, "column 3 ('city')"),
+            (Array("arm,outcome,x\na,1,2\ncaf".utf8) + [0xE9] + Array(",0,3\n".utf8), 3, "column 1 ('arm')"),
+            (Array("arm,outcome,r".utf8) + [0xE9, 0x67] + Array("ion\na,1,2\nb,0,3\n".utf8), 1, "column 3"),
+        ]
+        for c in cases {
+            let path = try Self.file(String(decoding: [], as: UTF8.self))
+            try Data(c.bytes).write(to: URL(fileURLWithPath: path))
+            #expect {
+                _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+            } throws: { error in
+                let e = try #require(error as? InputError)
+                let ok =
+                    e.line == c.line && e.problem.contains(c.column) && e.problem.contains("not valid UTF-8")
+                    && e.problem.contains("0xE9") && e.fix.contains("UTF-8")
+                if !ok { Issue.record("\(e)") }
+                return ok
+            }
+        }
+    }
+
     @Test("Repeated unit ids are counted, on the fast path, the general path and across the two halves")
     func duplicateUnitIDs() throws {
         // Rows 0–119 with ids 0–119, then ids 5, 6 and 7 again (one of them quoted: the general path).

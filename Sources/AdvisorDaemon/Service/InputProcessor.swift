@@ -1,6 +1,7 @@
 import AdvisorAnalysis
 import AdvisorModel
 import AdvisorFormats
+import AdvisorLedger
 import AdvisorReports
 import Foundation
 
@@ -13,30 +14,35 @@ public enum InputOutcome: Sendable {
 }
 
 /// Turns one file in `incoming/` into a report (and an archived input) or a rejection (and an
-/// error file). Parsing is quick and runs inline; the prediction runs in `BackgroundWork`, so
-/// cancelling the caller abandons the input cleanly: nothing written, the file still in `incoming/`.
+/// error file), recording each step in the ledger before it happens, so a kill anywhere leaves a
+/// row that says how to finish. Parsing is quick and runs inline; the prediction runs in
+/// `BackgroundWork`, so cancelling the caller abandons the input cleanly: nothing written, the
+/// file still in `incoming/`.
 public struct InputProcessor: Sendable {
     public var spool: SpoolDirectory
     public var configuration: AdvisorConfiguration
+    public var ledger: Ledger
 
-    public init(spool: SpoolDirectory, configuration: AdvisorConfiguration) {
+    public init(spool: SpoolDirectory, configuration: AdvisorConfiguration, ledger: Ledger) {
         self.spool = spool
         self.configuration = configuration
+        self.ledger = ledger
     }
 
     /// File name endings read as proposals. JSON is YAML, so one parser reads both.
     public static let proposalExtensions = [".yaml", ".yml", ".json"]
 
-    /// Processes `entry`. Throws `CancellationError` when abandoned (nothing written, the input
-    /// left in place) and `SpoolError` when the spool itself fails (the input also stays).
-    public func process(_ entry: SpoolDirectory.Entry, stamp: String) async throws -> InputOutcome {
+    /// Processes `entry` (ledger row `id`). Throws `CancellationError` when abandoned (nothing
+    /// written, the input left in place) and `SpoolError` when the spool or the ledger fails (the
+    /// input also stays).
+    public func process(_ entry: SpoolDirectory.Entry, id: Int64, stamp: String) async throws -> InputOutcome {
         let path = spool.incoming + "/" + entry.name
         let proposal: Proposal
         do {
             proposal = try read(entry, path: path)
         } catch {
             let hint = entry.size <= configuration.maxInputBytes ? ProposalFile.experimentHint(atPath: path) : nil
-            return try reject(entry.name, experiment: hint, error, stamp: stamp)
+            return try reject(entry.name, id: id, experiment: hint, error, stamp: stamp)
         }
 
         let settings = configuration.prediction
@@ -46,14 +52,17 @@ public struct InputProcessor: Sendable {
                 try ProposalPrediction.predict(proposal, path: path, settings: settings, shouldStop: isCancelled)
             }
         } catch let error as InputError {
-            return try reject(entry.name, experiment: proposal.experiment, error, stamp: stamp)
+            return try reject(entry.name, id: id, experiment: proposal.experiment, error, stamp: stamp)
         }
         try Task.checkCancellation()
         switch try writeReport(
             entry.name,
+            id: id,
             path: path,
             experiment: prediction.experiment,
             stamp: stamp,
+            outcome: .prediction,
+            figures: DecisionLog.fields(prediction),
             suffixes: PredictionReport.suffixes,
             renditions: { _, _ in try PredictionReport.renditions(prediction) }
         )
@@ -65,11 +74,11 @@ public struct InputProcessor: Sendable {
     }
 
     /// Analyzes a data drop (and its manifest, if one waits beside it) into a verdict report.
-    public func processData(_ entry: SpoolDirectory.Entry, stamp: String) async throws -> InputOutcome {
+    public func processData(_ entry: SpoolDirectory.Entry, id: Int64, stamp: String) async throws -> InputOutcome {
         let path = spool.incoming + "/" + entry.name
-        let manifestName = (ManifestFile.path(forData: path) as NSString).lastPathComponent
+        let manifestName = Self.manifestName(forData: entry.name)
         let configuration = configuration
-        let reports = spool.reports
+        let ledger = ledger
         let result: DataDropAnalysis.Result
         do {
             result = try await BackgroundWork.run { isCancelled throws(InputError) -> DataDropAnalysis.Result in
@@ -77,22 +86,24 @@ public struct InputProcessor: Sendable {
                     path: path,
                     manifestPath: nil,
                     configuration: configuration,
-                    reports: reports,
+                    earlierPrediction: { experiment in try? ledger.latestPredictionReport(experiment: experiment) },
                     shouldStop: isCancelled
                 )
             }
         } catch let error as InputError {
-            let outcome = try reject(entry.name, experiment: nil, error, stamp: stamp)
-            try spool.moveCompanion(manifestName, to: spool.rejected, stamp: stamp)
-            return outcome
+            return try reject(entry.name, id: id, experiment: nil, error, stamp: stamp, companion: manifestName)
         }
         try Task.checkCancellation()
         let verdict = result.verdict
         switch try writeReport(
             entry.name,
+            id: id,
             path: path,
             experiment: verdict.experiment,
             stamp: stamp,
+            outcome: .verdict,
+            figures: DecisionLog.fields(verdict),
+            companion: manifestName,
             suffixes: VerdictReport.suffixes,
             renditions: { directory, base in
                 try VerdictReport.renditions(
@@ -102,13 +113,15 @@ public struct InputProcessor: Sendable {
             }
         )
         {
-        case .rejected(let outcome):
-            try spool.moveCompanion(manifestName, to: spool.rejected, stamp: stamp)
-            return outcome
+        case .rejected(let outcome): return outcome
         case .written(let reports, let archived):
-            try spool.moveCompanion(manifestName, to: spool.archive, stamp: stamp)
             return .verdict(verdict, reports: reports, archived: archived)
         }
+    }
+
+    /// `NAME.manifest.yaml` for the data drop `NAME.csv` or `NAME.csv.gz`.
+    static func manifestName(forData name: String) -> String {
+        (ManifestFile.path(forData: name) as NSString).lastPathComponent
     }
 
     enum Written {
@@ -116,13 +129,18 @@ public struct InputProcessor: Sendable {
         case rejected(InputOutcome)
     }
 
-    /// Writes the report's renditions as one set, then archives the input. A report that cannot
-    /// be rendered (a bug: the encoder refuses NaN) rejects the input instead, saying so.
+    /// Writes the report's renditions as one set, then archives the input (and its companion),
+    /// in the ledger's order: planned → files durable → written → moved → finished. A report
+    /// that cannot be rendered (a bug: the encoder refuses NaN) rejects the input instead.
     func writeReport(
         _ name: String,
+        id: Int64,
         path: String,
         experiment: String,
         stamp: String,
+        outcome: LedgerEntry.Outcome,
+        figures: [String: String],
+        companion: String? = nil,
         suffixes: [String],
         renditions: (_ directory: String, _ base: String) throws -> [ReportRendition]
     ) throws(SpoolError) -> Written {
@@ -138,11 +156,86 @@ public struct InputProcessor: Sendable {
                 problem: "the report could not be encoded (\(error))",
                 fix: "report this as a bug with the input attached"
             )
-            return .rejected(try reject(name, experiment: experiment, inputError, stamp: stamp))
+            return .rejected(
+                try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
+            )
+        }
+        let destination = spool.archiveTarget(name, stamp: stamp)
+        let companionDestination = companion.flatMap { spool.companionTarget($0, in: spool.archive, stamp: stamp) }
+        try recorded {
+            try ledger.planned(
+                id,
+                outcome: outcome,
+                stamp: stamp,
+                experiment: experiment,
+                files: rendered.map { directory + "/" + base + $0.suffix },
+                destination: destination,
+                companion: companionDestination == nil ? nil : companion,
+                companionDestination: companionDestination,
+                figures: figures
+            )
         }
         let paths = try spool.writeReport(directory: directory, base: base, renditions: rendered)
-        let archived = try spool.archiveInput(name, stamp: stamp)
-        return .written(reports: paths, archived: archived)
+        try recorded { try ledger.written(id) }
+        try finishMoves(name, to: destination, companion: companion, companionDestination: companionDestination)
+        try recorded { try ledger.finished(id) }
+        return .written(reports: paths, archived: destination)
+    }
+
+    /// Writes the error file, then moves the input (and its companion) to `rejected/`, in the
+    /// ledger's order. The error file comes first so a rejected input is never without it.
+    func reject(
+        _ name: String,
+        id: Int64,
+        experiment: String?,
+        _ error: InputError,
+        stamp: String,
+        companion: String? = nil
+    ) throws(SpoolError) -> InputOutcome {
+        let (destination, errorPath) = spool.rejectTargets(name, stamp: stamp)
+        let companionDestination = companion.flatMap { spool.companionTarget($0, in: spool.rejected, stamp: stamp) }
+        try recorded {
+            try ledger.planned(
+                id,
+                outcome: .rejected,
+                stamp: stamp,
+                experiment: experiment,
+                files: [errorPath],
+                destination: destination,
+                companion: companionDestination == nil ? nil : companion,
+                companionDestination: companionDestination,
+                error: error.description
+            )
+        }
+        try spool.writeErrorFile(Self.explanation(error, name: name), to: errorPath)
+        try recorded { try ledger.written(id) }
+        try finishMoves(name, to: destination, companion: companion, companionDestination: companionDestination)
+        try recorded { try ledger.finished(id) }
+        return .rejected(experiment: experiment, error: error, input: destination, errorFile: errorPath)
+    }
+
+    /// The input, then its companion. Also what a restart runs for a row left `written`.
+    func finishMoves(
+        _ name: String,
+        to destination: String,
+        companion: String?,
+        companionDestination: String?
+    ) throws(SpoolError) {
+        if spool.isWaiting(name) { try spool.moveInput(name, to: destination) }
+        if let companion, let companionDestination, spool.isWaiting(companion) {
+            try spool.moveInput(companion, to: companionDestination)
+        }
+    }
+
+    /// A ledger step; its failure is the spool's kind (the input stays in incoming/).
+    func recorded(_ body: () throws -> Void) throws(SpoolError) {
+        do {
+            try body()
+        } catch let error as LedgerError {
+            throw SpoolError(error)
+        } catch {
+            throw SpoolError(LedgerError(path: ledger.path, problem: "failed (\(error))", fix: Ledger.diskFix))
+        }
     }
 
     /// Checks size and kind before reading, so a huge or binary drop is never parsed.
@@ -165,16 +258,6 @@ public struct InputProcessor: Sendable {
             )
         }
         return try ProposalFile.load(path: path)
-    }
-
-    func reject(
-        _ name: String,
-        experiment: String?,
-        _ error: InputError,
-        stamp: String
-    ) throws(SpoolError) -> InputOutcome {
-        let moved = try spool.rejectInput(name, stamp: stamp, explanation: Self.explanation(error, name: name))
-        return .rejected(experiment: experiment, error: error, input: moved.input, errorFile: moved.error)
     }
 
     /// The text of `NAME.error.txt`: the file, the field, the problem, the fix, and what to do next.

@@ -1,6 +1,7 @@
 import AdvisorAnalysis
 import AdvisorModel
 import AdvisorFormats
+import AdvisorLedger
 import AdvisorReports
 import Foundation
 import Logging
@@ -11,11 +12,14 @@ import Synchronization
 /// log, report status, reload. Owned by `SpoolService.run()`; never shared between tasks.
 struct SpoolLoop {
     let options: SpoolService.Options
+    let worker: WorkerLaunch?
     let notifier: SystemdNotifier
     let watchdogEnabled: Bool
     var logger: Logger
     var configuration: AdvisorConfiguration
     let spool: SpoolDirectory
+    /// One row per input; outside the spool (`--state-dir`, the unit's StateDirectory=).
+    let ledger: Ledger
     /// Names inotify reported closed or renamed in: finished, no need to wait for them to settle.
     var announced: Set<String> = []
     /// Read by the periodic rescan task; a reload may change it.
@@ -27,8 +31,6 @@ struct SpoolLoop {
     var analysisLane: AsyncStream<(SpoolDirectory.Entry, InputRunner)>.Continuation?
     /// Data drops handed to the lane and not finished yet, so a rescan does not queue them twice.
     var queuedAnalyses: Set<String> = []
-    /// Inputs that were in flight when the daemon died, with how often they had been started.
-    var retries: [String: Int] = [:]
 
     struct Counts: CustomStringConvertible {
         var reports = 0
@@ -40,6 +42,7 @@ struct SpoolLoop {
     /// Creates the spool and deals with an input a crash left half-processed.
     init(service: SpoolService) throws(SpoolError) {
         options = service.options
+        worker = service.worker
         notifier = service.notifier
         watchdogEnabled = service.notifier.watchdogInterval != nil
         logger = service.logger
@@ -47,10 +50,29 @@ struct SpoolLoop {
         spool = service.spool
         rescanInterval = SharedSetting(.seconds(configuration.rescanIntervalSeconds))
         try spool.create()
+        do { ledger = try Ledger(directory: service.stateDirectory) } catch { throw SpoolError(error) }
         for path in spool.removeStaleTemporaries() {
             logger.notice("removed \(path): a temporary an interrupted write left behind")
         }
-        try rejectLeftover()
+        try recover()
+        if let path = options.configurationPath {
+            let text: String
+            do {
+                text = try YAMLReader.text(atPath: path, fix: "check the file given with --config")
+                _ = try ConfigurationFile.parse(text, file: path)
+            } catch {
+                throw SpoolError("read the configuration again (\(error))", path: path, code: EINVAL)
+            }
+            try snapshotConfiguration(text)
+        }
+    }
+
+    /// Workers read the configuration the daemon runs on, not the file it came from: a file
+    /// edited into something invalid (kept out by reload) must not stop every input's worker.
+    /// The snapshot lives in the state directory, written when the daemon takes a configuration.
+    func snapshotConfiguration(_ text: String) throws(SpoolError) {
+        guard let worker else { return }
+        try SpoolDirectory.writeAtomically(text, to: worker.configurationSnapshot)
     }
 
     var status: String {
@@ -59,11 +81,10 @@ struct SpoolLoop {
     }
 
     /// The lane finished `name`: count and log its outcome, and let a rescan see it again.
-    mutating func analysisFinished(_ name: String, _ outcome: InputOutcome?) {
+    mutating func analysisFinished(_ name: String, _ finished: InputRunner.Finished?) {
         queuedAnalyses.remove(name)
-        retries[name] = nil
         announced.remove(name)
-        if let outcome { log(outcome, name: name) }
+        if let finished { count(finished, name: name) }
         notifier.status(status)
     }
 
@@ -125,16 +146,13 @@ struct SpoolLoop {
                 "its data file (\(data[0]) or \(data[1])) has not arrived within manifest_wait_seconds (\(NumberText.significant(configuration.manifestWaitSeconds)) s)",
             fix: "drop the data file with its manifest (the manifest first, then the data), or remove the manifest"
         )
-        let processor = InputProcessor(spool: spool, configuration: configuration)
-        log(try processor.reject(entry.name, experiment: nil, error, stamp: Stamp.now()), name: entry.name)
+        if let finished = try runner.reject(entry, error) { count(finished, name: entry.name) }
     }
 
     /// One proposal (or, with `--once`, one data drop), from claim to log entry.
     mutating func process(_ entry: SpoolDirectory.Entry) async throws {
         notifier.status("processing \(entry.name); since start: \(counts)")
-        let outcome = try await runner.run(entry)
-        retries[entry.name] = nil
-        if let outcome { log(outcome, name: entry.name) }
+        if let finished = try await runner.run(entry) { count(finished, name: entry.name) }
         notifier.status(status)
     }
 
@@ -142,59 +160,57 @@ struct SpoolLoop {
         InputRunner(
             spool: spool,
             configuration: configuration,
-            previousAttempts: retries,
+            ledger: ledger,
+            worker: worker,
             notifier: notifier,
             logger: logger
         )
     }
 
-    /// One journal entry per input, readable in one line, with the fields teams filter on.
-    mutating func log(_ outcome: InputOutcome, name: String) {
-        switch outcome {
-        case .predicted(let p, let reports, let archived):
-            counts.reports += 1
-            last = "\(p.experiment) \(p.verdict.rawValue)"
-            var metadata = Self.decisionMetadata(
-                .prediction,
-                experiment: p.experiment,
-                verdict: p.verdict.rawValue,
-                relativeGain: p.relativeGain,
-                action: PredictionWording.action(p),
-                report: reports.first ?? "",
-                archived: archived
-            )
-            metadata[MetadataKey.predictedGain] = "\(p.gain.mean)"
-            logger.info(
-                "\(PredictionWording.journalMessage(p))",
-                metadata: metadata
-            )
-        case .verdict(let v, let reports, let archived):
-            counts.verdicts += 1
-            last = "\(v.experiment) \(v.verdict.rawValue)"
-            var metadata = Self.decisionMetadata(
-                .verdict,
-                experiment: v.experiment,
-                verdict: v.verdict.rawValue,
-                relativeGain: v.realized.relativeGain,
-                action: VerdictWording.action(v),
-                report: reports.first ?? "",
-                archived: archived
-            )
-            metadata[MetadataKey.realizedGain] = "\(v.realized.gain)"
-            metadata[MetadataKey.realizedGainSE] = "\(v.realized.standardError)"
-            metadata[MetadataKey.predictedGain] = "\(v.predicted.gain)"
-            metadata[MetadataKey.policy] = "\(v.policy)"
-            metadata[MetadataKey.bestUniformArm] = "\(v.bestUniformArm)"
+    /// Counts what became of an input, for the status line.
+    mutating func count(_ finished: InputRunner.Finished, name: String) {
+        switch finished.outcome {
+        case .prediction: counts.reports += 1
+        case .verdict: counts.verdicts += 1
+        case .rejected: counts.rejected += 1
+        }
+        last =
+            finished.outcome == .rejected
+            ? "\(name) rejected" : "\(finished.experiment ?? name) \(finished.verdict ?? "")"
+    }
+
+    /// The journal entry of one outcome, one line with the fields teams filter on; written where
+    /// the input was processed (a worker process, or this one).
+    static func journal(_ outcome: InputOutcome, name: String, logger: Logger) {
+        func decision(
+            _ event: AdvisorEvent,
+            _ fields: [String: String],
+            _ reports: [String],
+            _ archived: String
+        )
+            -> Logger.Metadata
+        {
+            var metadata = event.metadata
+            for (key, value) in fields { metadata[key] = "\(value)" }
+            metadata[MetadataKey.reportPath] = "\(reports.first ?? "")"
+            metadata[MetadataKey.inputPath] = "\(archived)"
             if let policyFile = reports.first(where: { $0.hasSuffix(VerdictReport.policyFileSuffix) }) {
                 metadata[MetadataKey.policyFile] = "\(policyFile)"
             }
+            return metadata
+        }
+        switch outcome {
+        case .predicted(let p, let reports, let archived):
+            logger.info(
+                "\(PredictionWording.journalMessage(p))",
+                metadata: decision(.prediction, DecisionLog.fields(p), reports, archived)
+            )
+        case .verdict(let v, let reports, let archived):
             logger.info(
                 "\(VerdictWording.journalMessage(v))",
-                metadata: metadata
+                metadata: decision(.verdict, DecisionLog.fields(v), reports, archived)
             )
         case .rejected(let experiment, let error, let input, let errorFile):
-            counts.rejected += 1
-            last = "\(name) rejected"
             var metadata = AdvisorEvent.rejected.metadata
             if let experiment { metadata[MetadataKey.experimentID] = "\(experiment)" }
             metadata[MetadataKey.inputPath] = "\(input)"
@@ -203,27 +219,6 @@ struct SpoolLoop {
             if let field = error.field { metadata[MetadataKey.field] = "\(field)" }
             logger.warning("\(name) rejected: \(error)", metadata: metadata)
         }
-    }
-
-    /// The fields every decision's journal entry carries, prediction or verdict, so
-    /// `journalctl EXPERIMENT_ID=… VERDICT=…` finds both kinds the same way.
-    static func decisionMetadata(
-        _ event: AdvisorEvent,
-        experiment: String,
-        verdict: String,
-        relativeGain: Double?,
-        action: String,
-        report: String,
-        archived: String
-    ) -> Logger.Metadata {
-        var metadata = event.metadata
-        metadata[MetadataKey.experimentID] = "\(experiment)"
-        metadata[MetadataKey.verdict] = "\(verdict)"
-        if let relativeGain { metadata[MetadataKey.relativeGain] = "\(relativeGain)" }
-        metadata[MetadataKey.recommendation] = "\(action)"
-        metadata[MetadataKey.reportPath] = "\(report)"
-        metadata[MetadataKey.inputPath] = "\(archived)"
-        return metadata
     }
 
     /// SIGHUP: re-read the configuration; keep the old one if the new one is invalid.
@@ -238,8 +233,10 @@ struct SpoolLoop {
             return
         }
         let updated: AdvisorConfiguration
+        let text: String
         do {
-            updated = try ConfigurationFile.load(path: path)
+            text = try YAMLReader.text(atPath: path, fix: "check the file given with --config")
+            updated = try ConfigurationFile.parse(text, file: path)
         } catch {
             logger.error(
                 "reload failed, still running on the previous configuration: \(error)",
@@ -251,50 +248,98 @@ struct SpoolLoop {
         if options.spoolOverride == nil && SpoolDirectory(root: updated.spool).root != spool.root {
             logger.warning("reload: a new spool (\(updated.spool)) takes a restart; still watching \(spool.root)")
         }
+        do {
+            try snapshotConfiguration(text)
+        } catch {
+            logger.error("reload failed, still running on the previous configuration: \(error)")
+            return
+        }
         configuration = updated
         logger.logLevel = Logger.Level(updated.logLevel)
         rescanInterval.value = .seconds(updated.rescanIntervalSeconds)
         logger.notice("configuration reloaded from \(path)", metadata: AdvisorEvent.reloaded.metadata)
     }
 
-    /// An input named by an in-progress marker was in flight when the daemon died: a crash it
-    /// caused, or a kill, an out-of-memory kill or a stop timeout that had nothing to do with it.
-    /// One cannot be told from the other here, so it is tried again, up to `max_attempts` starts
-    /// in all; an input that was in flight at every one of them is rejected, naming the attempts,
-    /// so a file that crashes the daemon cannot crash-loop it.
-    mutating func rejectLeftover() throws(SpoolError) {
-        for lane in [InputRunner.Lane.proposals, .analyses] {
-            guard let (name, attempts) = spool.leftoverInProgress(marker: lane.marker) else { continue }
-            if attempts < configuration.maxAttempts {
-                retries[name] = attempts
+    /// Finishes or retries what the ledger says was under way when the daemon last stopped:
+    ///
+    /// - `written` (the report set or error file is durable): the input is moved to where the row
+    ///   says, instead of being answered a second time;
+    /// - `writing` (a set half written): its files are removed and the input is tried again;
+    /// - `started` (in flight when the daemon died: a crash it caused, or a kill, an out-of-memory
+    ///   kill, a stop timeout): tried again, up to `max_attempts` starts in all; an input in flight
+    ///   at every one of them is rejected, naming the attempts, so a file that crashes the daemon
+    ///   cannot crash-loop it. (With worker processes, an input that kills its worker is rejected
+    ///   at once; this bound is what is left for a daemon that dies.)
+    mutating func recover() throws(SpoolError) {
+        // The markers of earlier versions: the ledger replaces them.
+        for marker in [".in-progress", ".in-progress-analysis"] { unlink(spool.root + "/" + marker) }
+        let unfinished: [LedgerEntry]
+        do { unfinished = try ledger.unfinished() } catch { throw SpoolError(error) }
+        let processor = InputProcessor(spool: spool, configuration: configuration, ledger: ledger)
+        for entry in unfinished {
+            guard let id = entry.id else { continue }
+            let path = spool.incoming + "/" + entry.name
+            switch entry.state {
+            case .written:
+                if let destination = entry.destination {
+                    try processor.finishMoves(
+                        entry.name,
+                        to: destination,
+                        companion: entry.companion,
+                        companionDestination: entry.companionDestination
+                    )
+                }
+                try processor.recorded { try ledger.finished(id) }
                 logger.notice(
-                    "\(name): in flight when the advisor last stopped; trying it again (attempt \(attempts + 1) of \(configuration.maxAttempts))",
-                    metadata: AdvisorEvent.abandoned.metadata.merging([
-                        MetadataKey.inputPath: "\(spool.incoming)/\(name)"
-                    ]) { $1 }
+                    "\(entry.name): its \(entry.outcome == .rejected ? "error file" : "report") was written before the advisor last stopped; moved it to \(entry.destination ?? "its place") instead of answering it again",
+                    metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 }
+                )
+                continue
+            case .writing:
+                for file in entry.files { unlink(file) }
+                try processor.recorded { try ledger.restart(id) }
+                logger.notice(
+                    "\(entry.name): removed the half-written \(entry.files.count)-file set of an interrupted write"
+                )
+            case .abandoned, .started:
+                break
+            default:
+                continue
+            }
+            guard spool.isWaiting(entry.name) else {
+                try processor.recorded { try ledger.vanished(id) }
+                continue
+            }
+            guard entry.state != .abandoned else { continue }
+            let attempts = entry.attempts
+            if attempts < configuration.maxAttempts {
+                logger.notice(
+                    "\(entry.name): in flight when the advisor last stopped; trying it again (attempt \(attempts + 1) of \(configuration.maxAttempts))",
+                    metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 }
                 )
                 continue
             }
             let error = InputError(
-                file: spool.incoming + "/" + name,
+                file: path,
                 field: nil,
                 problem:
                     "the advisor stopped unexpectedly (crash, kill or out of memory) while processing this file, \(attempts == 1 ? "on its only attempt" : "on each of its \(attempts) attempts")",
                 fix:
                     "see `journalctl -u experiment-advisor` around those times; if the file looks right, drop it again, and if it fails again report a bug with the file attached"
             )
-            let stamp = Stamp.now()
-            let moved = try spool.rejectInput(
-                name,
-                stamp: stamp,
-                explanation: InputProcessor.explanation(error, name: name)
+            let companion =
+                entry.lane == InputRunner.Lane.analyses.rawValue
+                ? InputProcessor.manifestName(forData: entry.name) : nil
+            let outcome = try processor.reject(
+                entry.name,
+                id: id,
+                experiment: nil,
+                error,
+                stamp: Stamp.now(),
+                companion: companion
             )
-            if lane == .analyses {
-                let manifest = (ManifestFile.path(forData: name) as NSString).lastPathComponent
-                try spool.moveCompanion(manifest, to: spool.rejected, stamp: stamp)
-            }
-            spool.clearInProgress(marker: lane.marker)
-            log(.rejected(experiment: nil, error: error, input: moved.input, errorFile: moved.error), name: name)
+            Self.journal(outcome, name: entry.name, logger: logger)
+            count(InputRunner.Finished(outcome), name: entry.name)
         }
     }
 }

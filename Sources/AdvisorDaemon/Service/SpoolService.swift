@@ -20,10 +20,23 @@ public struct SpoolService: Service {
         public var configurationPath: String?
         /// `--spool`: overrides the configuration's spool (for local runs and tests).
         public var spoolOverride: String?
+        /// `--state-dir`: overrides the configuration's state directory (the ledger).
+        public var stateDirectoryOverride: String?
+        /// The binary to run each input in (`work`); nil processes inputs in this process.
+        public var workerExecutable: String?
+        /// The log target a worker is given (`--log-target`).
+        public var workerLogTarget = "auto"
 
-        public init(configurationPath: String?, spoolOverride: String?) {
+        public init(
+            configurationPath: String?,
+            spoolOverride: String?,
+            stateDirectoryOverride: String? = nil,
+            workerExecutable: String? = nil
+        ) {
             self.configurationPath = configurationPath
             self.spoolOverride = spoolOverride
+            self.stateDirectoryOverride = stateDirectoryOverride
+            self.workerExecutable = workerExecutable
         }
     }
 
@@ -42,6 +55,20 @@ public struct SpoolService: Service {
     }
 
     public var spool: SpoolDirectory { SpoolDirectory(root: options.spoolOverride ?? configuration.spool) }
+    public var stateDirectory: String { options.stateDirectoryOverride ?? configuration.stateDirectory }
+
+    /// How this service starts its workers, if it does.
+    var worker: WorkerLaunch? {
+        options.workerExecutable.map {
+            WorkerLaunch(
+                executable: $0,
+                configurationPath: options.configurationPath,
+                spool: spool.root,
+                stateDirectory: stateDirectory,
+                logTarget: options.workerLogTarget
+            )
+        }
+    }
 
     /// Runs this service in a service group until SIGTERM or SIGINT starts a graceful shutdown.
     public func runUntilStopped() async throws {
@@ -90,8 +117,8 @@ public struct SpoolService: Service {
                 group.addTask {
                     for await (entry, runner) in analyses {
                         do {
-                            let outcome = try await runner.run(entry)
-                            wake.yield(.analysisFinished(entry.name, outcome))
+                            let finished = try await runner.run(entry)
+                            wake.yield(.analysisFinished(entry.name, finished))
                         } catch {
                             return  // abandoned on shutdown (logged by the runner)
                         }
@@ -146,7 +173,7 @@ public struct SpoolService: Service {
 
     enum Wake: Sendable {
         case inotify(SpoolWatcher.Event)
-        case analysisFinished(String, InputOutcome?)
+        case analysisFinished(String, InputRunner.Finished?)
         case rescan
         case watchdogTick
         case reload

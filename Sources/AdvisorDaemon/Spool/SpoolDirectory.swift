@@ -9,11 +9,10 @@ import Glibc
 /// SPOOL/reports/EXPERIMENT/  STAMP-prediction.{json,txt} and STAMP-verdict.{json,txt} (one set per report)
 /// SPOOL/archive/             inputs that produced a report, kept as STAMP-NAME
 /// SPOOL/rejected/            bad inputs (STAMP-NAME) and STAMP-NAME.error.txt beside each
-/// SPOOL/.in-progress         the input being processed; left behind only by a crash
 /// ```
 /// Reports are written atomically (temporary file, fsync, rename, fsync of the directory) and
-/// an input is moved out of `incoming/` only after its report is durable, so a crash at any
-/// point loses nothing and leaves no half-written report.
+/// an input is moved out of `incoming/` only after its report is durable; the ledger (outside the
+/// spool) records each step, so a restart after a crash at any point finishes or undoes it.
 public struct SpoolDirectory: Sendable {
     public let root: String
     public var incoming: String { root + "/incoming" }
@@ -105,23 +104,20 @@ public struct SpoolDirectory: Sendable {
     /// anything else (links, pipes, directories) with its kind, to be rejected.
     public func pendingEntries() throws(SpoolError) -> [Entry] {
         let names = try Self.names(in: incoming)
-        var entries: [Entry] = []
-        for name in names where !Self.isInProgressName(name) {
-            var info = stat()
-            guard lstat(incoming + "/" + name, &info) == 0 else { continue }
-            let modified = Date(
-                timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-            )
-            entries.append(
-                Entry(
-                    name: name,
-                    size: Int(info.st_size),
-                    modified: modified,
-                    kind: Entry.Kind(mode: info.st_mode, links: Int(info.st_nlink))
-                )
-            )
-        }
+        let entries = names.filter { !Self.isInProgressName($0) }.compactMap(entry(named:))
         return entries.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
+    }
+
+    /// The entry `name` of `incoming/` by lstat, nil when it is gone.
+    public func entry(named name: String) -> Entry? {
+        var info = stat()
+        guard lstat(incoming + "/" + name, &info) == 0 else { return nil }
+        return Entry(
+            name: name,
+            size: Int(info.st_size),
+            modified: Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9),
+            kind: Entry.Kind(mode: info.st_mode, links: Int(info.st_nlink))
+        )
     }
 
     /// Directory entries by readdir(3), so a failure keeps its errno for the error message.
@@ -170,65 +166,37 @@ public struct SpoolDirectory: Sendable {
         return paths
     }
 
-    /// Moves a processed input to `archive/`; returns its new path.
-    public func archiveInput(_ name: String, stamp: String) throws(SpoolError) -> String {
-        let target = archive + "/" + uniqueBase(in: archive, "\(stamp)-\(name)", extensions: [""])
-        try Self.move(incoming + "/" + name, to: target, directory: archive)
-        return target
+    /// Where a processed input goes in `archive/` (an unused name that fits).
+    public func archiveTarget(_ name: String, stamp: String) -> String {
+        archive + "/" + uniqueBase(in: archive, "\(stamp)-\(name)", extensions: [""])
     }
 
-    /// Writes the error file, then moves the input to `rejected/`; returns both paths.
-    /// The error file comes first so a rejected input is never without its explanation.
-    public func rejectInput(
-        _ name: String,
-        stamp: String,
-        explanation: String
-    ) throws(SpoolError) -> (input: String, error: String) {
-        let base = uniqueBase(in: rejected, "\(stamp)-\(name)", extensions: ["", ".error.txt"])
-        let errorPath = rejected + "/" + base + ".error.txt"
-        try Self.writeAtomically(explanation, to: errorPath)
-        let target = rejected + "/" + base
-        try Self.move(incoming + "/" + name, to: target, directory: rejected)
-        return (target, errorPath)
+    /// Where a rejected input and its error file go in `rejected/`.
+    public func rejectTargets(_ name: String, stamp: String) -> (input: String, error: String) {
+        let base = rejected + "/" + uniqueBase(in: rejected, "\(stamp)-\(name)", extensions: ["", ".error.txt"])
+        return (base, base + ".error.txt")
     }
 
-    /// Records that `name` is being processed, for the `attempt`-th time, so the next start knows
-    /// which input was in flight if the daemon dies; `marker` names the lane's marker file. The
-    /// name is written exactly (after the attempt's line), so a name with spaces or newlines reads
-    /// back as itself. Not fsynced: it guards against a crash of the process, which the page cache
-    /// survives; after a machine crash the input is simply retried.
-    public func markInProgress(_ name: String, attempt: Int = 1, marker: String = ".in-progress") throws(SpoolError) {
-        try Self.writeAtomically("\(attempt)\n\(name)\n", to: root + "/" + marker, durable: false)
+    /// Writes an error file (durably; never through a link).
+    public func writeErrorFile(_ explanation: String, to path: String) throws(SpoolError) {
+        try Self.writeAtomically(explanation, to: path)
     }
 
-    public func clearInProgress(marker: String = ".in-progress") {
-        unlink(root + "/" + marker)
+    /// Moves `name` from `incoming/` to `target` (in archive/ or rejected/), durably on both sides.
+    public func moveInput(_ name: String, to target: String) throws(SpoolError) {
+        try Self.move(incoming + "/" + name, to: target, directory: (target as NSString).deletingLastPathComponent)
     }
 
-    /// The input that was being processed when the daemon last died, and how many times it had
-    /// been started, if it is still in `incoming/`. A marker of the older form (the name alone)
-    /// counts as one attempt.
-    public func leftoverInProgress(marker: String = ".in-progress") -> (name: String, attempt: Int)? {
-        guard var text = try? String(contentsOfFile: root + "/" + marker, encoding: .utf8) else { return nil }
-        if text.hasSuffix("\n") { text.removeLast() }
-        var attempt = 1
-        if let newline = text.firstIndex(of: "\n"), let count = Int(text[..<newline]) {
-            attempt = count
-            text = String(text[text.index(after: newline)...])
-        }
-        let name = text
-        guard !name.isEmpty, !name.contains("/"), FileManager.default.fileExists(atPath: incoming + "/" + name) else {
-            clearInProgress(marker: marker)
-            return nil
-        }
-        return (name, attempt)
+    /// Where a companion (a data drop's manifest) goes beside its drop, if it is still in incoming/.
+    public func companionTarget(_ name: String, in directory: String, stamp: String) -> String? {
+        guard FileManager.default.fileExists(atPath: incoming + "/" + name) else { return nil }
+        return directory + "/" + uniqueBase(in: directory, "\(stamp)-\(name)", extensions: [""])
     }
 
-    /// Moves a companion file (a data drop's manifest) next to where its data went.
-    public func moveCompanion(_ name: String, to directory: String, stamp: String) throws(SpoolError) {
-        guard FileManager.default.fileExists(atPath: incoming + "/" + name) else { return }
-        let target = directory + "/" + uniqueBase(in: directory, "\(stamp)-\(name)", extensions: [""])
-        try Self.move(incoming + "/" + name, to: target, directory: directory)
+    /// Whether `name` is still in `incoming/` (by lstat: a link counts as itself).
+    public func isWaiting(_ name: String) -> Bool {
+        var info = stat()
+        return lstat(incoming + "/" + name, &info) == 0
     }
 
     /// `base`, or `base-2`, `base-3`, … so that no existing file is ever replaced.

@@ -1,3 +1,4 @@
+import AdvisorLedger
 import Glibc
 
 /// A failure of the spool itself (not of an input): a directory that cannot be created, a
@@ -7,6 +8,8 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var operation: String
     public var code: Int32
+    /// A failure that is not an errno (the ledger's): its own words and fix.
+    var ledger: LedgerError?
 
     init(_ operation: String, path: String, code: Int32 = errno) {
         self.operation = operation
@@ -14,7 +17,13 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         self.code = code
     }
 
+    init(_ error: LedgerError) {
+        self.init("use the ledger", path: error.path, code: 0)
+        ledger = error
+    }
+
     public var description: String {
+        if let ledger { return "\(ledger.path) \(ledger.problem). Fix: \(ledger.fix)" }
         let reason = String(cString: strerror(code))
         let fix: String
         switch code {

@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+
+/// The daemon's memory of every input: one row per input in a SQLite file (WAL, synchronous=FULL)
+/// in the state directory, never in the group-writable spool.
+///
+/// An input's row moves through its states in the order its files become durable:
+///
+/// ```
+/// started ──▶ writing ──▶ written ──▶ archived | rejected
+///   (a worker    (the report set or     (every file of the set    (the input moved
+///   has it)       error file is being    is durable; only the      to its destination)
+///                 written: paths known)  move is left)
+/// ```
+///
+/// so a restart after a kill at any point knows what to do: `written` completes the move
+/// instead of writing a second report, `writing` removes the half set and tries again, `started`
+/// tries again (up to `max_attempts` starts in all). That is what makes processing exactly-once.
+public struct Ledger: Sendable {
+    public let path: String
+    let database: DatabasePool
+
+    /// Opens (or creates) `DIRECTORY/ledger.sqlite` and brings its schema up to date.
+    public init(directory: String) throws(LedgerError) {
+        path = directory + "/ledger.sqlite"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw LedgerError(
+                path: directory,
+                problem: "the state directory could not be created (\(error.localizedDescription))",
+                fix: "create it writable by the service's user, or point --state-dir / state_directory elsewhere"
+            )
+        }
+        var configuration = Configuration()
+        // Two processes write (the daemon and, with workers, its worker of the moment).
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            // A row the daemon acts on must survive a power cut, like the report it points to.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+            // A damaged file can open and migrate (the schema is already there) yet fail on read.
+            _ = try database.read { db in try Row.fetchOne(db, sql: "PRAGMA quick_check") }
+        } catch {
+            throw LedgerError(
+                path: path,
+                problem: "is not a usable ledger (\(Self.describe(error)))",
+                fix:
+                    "move it aside (mv \(path) \(path).broken) and start again: a new ledger is created, the spool keeps every input and report, and only `history` forgets the past"
+            )
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: inputs") { db in
+            try db.create(table: LedgerEntry.databaseTableName) { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("lane", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("firstSeen", .datetime).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("state", .text).notNull()
+                t.column("stamp", .text)
+                t.column("experiment", .text)
+                t.column("outcome", .text)
+                t.column("files", .text).notNull()
+                t.column("destination", .text)
+                t.column("companion", .text)
+                t.column("companionDestination", .text)
+                t.column("figures", .text).notNull()
+                t.column("error", .text)
+                t.column("finishedAt", .datetime)
+            }
+            try db.create(index: "inputs_by_name", on: LedgerEntry.databaseTableName, columns: ["name", "state"])
+            try db.create(index: "inputs_by_experiment", on: LedgerEntry.databaseTableName, columns: ["experiment"])
+        }
+        return migrator
+    }
+
+    /// The row for an input about to be started: its unfinished row (same name and content), one
+    /// more attempt; else a new row. An unfinished row of the same name with other content (the
+    /// producer replaced the file) is closed as `replaced`.
+    public func begin(
+        name: String,
+        lane: String,
+        size: Int64,
+        contentHash: String,
+        now: Date = Date()
+    )
+        throws(LedgerError) -> LedgerEntry
+    {
+        try write { db in
+            var existing = try LedgerEntry.filter(Column("name") == name)
+                .filter(LedgerEntry.State.unfinished.map(\.rawValue).contains(Column("state")))
+                .order(Column("id").desc).fetchOne(db)
+            if var old = existing, old.contentHash != contentHash {
+                old.state = .replaced
+                old.finishedAt = now
+                try old.update(db)
+                existing = nil
+            }
+            if var entry = existing {
+                entry.attempts += 1
+                entry.state = .started
+                try entry.update(db)
+                return entry
+            }
+            var entry = LedgerEntry(name: name, lane: lane, size: size, contentHash: contentHash, firstSeen: now)
+            try entry.insert(db)
+            return entry
+        }
+    }
+
+    /// The files about to be written for `id` (a report set, or an error file) and where the input
+    /// goes once they are durable.
+    public func planned(
+        _ id: Int64,
+        outcome: LedgerEntry.Outcome,
+        stamp: String,
+        experiment: String?,
+        files: [String],
+        destination: String,
+        companion: String? = nil,
+        companionDestination: String? = nil,
+        figures: [String: String] = [:],
+        error: String? = nil
+    ) throws(LedgerError) {
+        try update(id) { entry in
+            entry.state = .writing
+            entry.outcome = outcome
+            entry.stamp = stamp
+            entry.experiment = experiment
+            entry.files = files
+            entry.destination = destination
+            entry.companion = companion
+            entry.companionDestination = companionDestination
+            entry.figures = figures
+            entry.error = error
+        }
+    }
+
+    /// Every planned file of `id` is durable; only the move is left.
+    public func written(_ id: Int64) throws(LedgerError) {
+        try update(id) { $0.state = .written }
+    }
+
+    /// The input of `id` is at its destination: the row's last state.
+    public func finished(_ id: Int64, now: Date = Date()) throws(LedgerError) {
+        try update(id) { entry in
+            entry.state = entry.outcome == .rejected ? .rejected : .archived
+            entry.finishedAt = now
+        }
+    }
+
+    /// Back to `started` (the half-written files removed by the caller), to be tried again.
+    public func restart(_ id: Int64) throws(LedgerError) {
+        try update(id) { entry in
+            entry.state = .started
+            entry.files = []
+            entry.destination = nil
+            entry.companionDestination = nil
+        }
+    }
+
+    /// Left in incoming/ on a graceful stop: this start does not count as an attempt.
+    public func abandoned(_ id: Int64) throws(LedgerError) {
+        try update(id) { entry in
+            entry.state = .abandoned
+            entry.attempts = max(0, entry.attempts - 1)
+        }
+    }
+
+    /// The input left incoming/ by another hand (the producer removed it) before it was answered.
+    public func vanished(_ id: Int64, now: Date = Date()) throws(LedgerError) {
+        try update(id) { entry in
+            entry.state = .vanished
+            entry.finishedAt = now
+        }
+    }
+
+    /// Rows not in a final state, oldest first: what a start must finish or retry.
+    public func unfinished() throws(LedgerError) -> [LedgerEntry] {
+        try read { db in
+            try LedgerEntry.filter(LedgerEntry.State.unfinished.map(\.rawValue).contains(Column("state")))
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func entry(_ id: Int64) throws(LedgerError) -> LedgerEntry? {
+        try read { db in try LedgerEntry.fetchOne(db, key: id) }
+    }
+
+    /// The JSON report of the newest answered proposal for `experiment`: "was there a prediction
+    /// for this experiment", without scanning reports/.
+    public func latestPredictionReport(experiment: String) throws(LedgerError) -> String? {
+        try read { db in
+            try LedgerEntry.filter(Column("experiment") == experiment)
+                .filter(Column("outcome") == LedgerEntry.Outcome.prediction.rawValue)
+                .filter(Column("state") == LedgerEntry.State.archived.rawValue)
+                .order(Column("id").desc).fetchOne(db)
+        }?.files.first { $0.hasSuffix(".json") }
+    }
+
+    /// Every input (of `experiment`, when given), oldest first.
+    public func history(experiment: String? = nil) throws(LedgerError) -> [LedgerEntry] {
+        try read { db in
+            var request = LedgerEntry.order(Column("id"))
+            if let experiment { request = request.filter(Column("experiment") == experiment) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    func update(_ id: Int64, _ change: @escaping @Sendable (inout LedgerEntry) -> Void) throws(LedgerError) {
+        try write { db in
+            guard var entry = try LedgerEntry.fetchOne(db, key: id) else { return }
+            change(&entry)
+            try entry.update(db)
+        }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            return try database.write(body)
+        } catch {
+            throw LedgerError(path: path, problem: "could not be written (\(Self.describe(error)))", fix: Self.diskFix)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            return try database.read(body)
+        } catch {
+            throw LedgerError(path: path, problem: "could not be read (\(Self.describe(error)))", fix: Self.diskFix)
+        }
+    }
+
+    public static let diskFix = "check the state directory's free space and permissions; the input stays in incoming/"
+}
+
+/// A ledger that cannot be opened, read or written: the file, what went wrong, what to do.
+public struct LedgerError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var problem: String
+    public var fix: String
+
+    public init(path: String, problem: String, fix: String) {
+        self.path = path
+        self.problem = problem
+        self.fix = fix
+    }
+
+    public var description: String { "\(path) \(problem); \(fix)" }
+}
