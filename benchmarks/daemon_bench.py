@@ -16,7 +16,9 @@ import json, os, resource, shutil, socket, statistics, subprocess, sys, tempfile
 BIN = sys.argv[1]
 PROPOSAL = open("config/proposals/example-minimal.yaml").read()
 LATENCY_DROPS = int(os.environ.get("LATENCY_DROPS", "200"))
-MEMORY_DROPS = int(os.environ.get("MEMORY_DROPS", "1000"))
+MEMORY_DROPS = int(os.environ.get("MEMORY_DROPS", "2000"))
+# A data drop of this many rows (23 arms) analyzed while 20 proposals arrive one by one behind it.
+LOAD_ROWS = int(os.environ.get("LOAD_ROWS", "700000"))
 IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "60"))
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -88,7 +90,7 @@ def main():
     log = open(os.path.join(work, "daemon.log"), "w")
     daemon = subprocess.Popen(
         [BIN, "serve", "--config", os.environ.get("ADVISOR_CONFIG", "config/experiment-advisor.yaml"), "--spool", spool,
-         "--log-target", "stderr"],
+         "--state-dir", os.path.join(work, "state"), "--log-target", "stderr"],
         env=env, stderr=log, stdout=subprocess.DEVNULL)
     while b"READY=1" not in notify.recv(4096):
         pass
@@ -126,6 +128,32 @@ def main():
     processed = LATENCY_DROPS + MEMORY_DROPS
     rss_after = rss_kib(daemon.pid)
 
+    # A large drop in the analysis lane, and proposals behind it in theirs.
+    load_latencies, analysis_seconds = [], 0.0
+    if LOAD_ROWS:
+        load = os.path.join(work, "load.csv")
+        subprocess.run([BIN, "synthesize", "--units", str(LOAD_ROWS), "--arms", "23", "--sigma", "0.3", "--rho", "0.3",
+                        "--s", "0.02", "--output", load], check=True, stdout=subprocess.DEVNULL)
+        t_drop = time.perf_counter()
+        os.rename(load, os.path.join(incoming, "load.csv"))
+        time.sleep(1)
+        for i in range(20):
+            experiment = f"load-{i}"
+            start = drop(incoming, f"l{i}.yaml", experiment)
+            load_latencies.append(wait_report(reports, experiment) - start)
+            time.sleep(0.02)
+        def answered():
+            directory = os.path.join(reports, "load")
+            return os.path.isdir(directory) and any(n.endswith("-verdict.json") for n in os.listdir(directory))
+
+        deadline = time.time() + 3600
+        while not answered():
+            if time.time() > deadline:
+                raise SystemExit("the load drop was not answered within an hour")
+            time.sleep(0.2)
+        analysis_seconds = time.perf_counter() - t_drop
+        processed += 21
+
     daemon.terminate()
     exit_code = daemon.wait(timeout=30)
     archived = len(os.listdir(os.path.join(spool, "archive")))
@@ -147,6 +175,10 @@ def main():
         "memory_drops": MEMORY_DROPS,
         "burst_seconds": burst_seconds,
         "processed": processed,
+        "load_rows": LOAD_ROWS,
+        "load_latency_p50_ms": percentile(load_latencies, 0.5) * 1e3 if load_latencies else 0,
+        "load_latency_max_ms": max(load_latencies) * 1e3 if load_latencies else 0,
+        "analysis_seconds": analysis_seconds,
         "archived": archived,
         "exit_code": exit_code,
     }))

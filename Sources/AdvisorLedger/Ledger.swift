@@ -7,15 +7,16 @@ import GRDB
 /// An input's row moves through its states in the order its files become durable:
 ///
 /// ```
-/// started ──▶ writing ──▶ written ──▶ archived | rejected
-///   (a worker    (the report set or     (every file of the set    (the input moved
-///   has it)       error file is being    is durable; only the      to its destination)
-///                 written: paths known)  move is left)
+/// started | working ──▶ writing ──▶ written ──▶ archived | rejected
+///   (the daemon or      (the report set or     (every file of the set    (the input moved
+///   a worker has it)     error file is being    is durable; only the      to its destination)
+///                        written: paths known)  move is left)
 /// ```
 ///
 /// so a restart after a kill at any point knows what to do: `written` completes the move
-/// instead of writing a second report, `writing` removes the half set and tries again, `started`
-/// tries again (up to `max_attempts` starts in all). That is what makes processing exactly-once.
+/// instead of writing a second report, `writing` removes the half set and tries again, `working`
+/// tries again, `started` tries again up to `max_attempts` starts in all (the daemon itself died
+/// with the input in hand). That is what makes processing exactly-once.
 public struct Ledger: Sendable {
     public let path: String
     let database: DatabasePool
@@ -91,16 +92,17 @@ public struct Ledger: Sendable {
     /// The row for an input about to be started: its unfinished row (same name and content), one
     /// more attempt; else a new row. An unfinished row of the same name with other content (the
     /// producer replaced the file) is closed as `replaced`.
+    /// `inWorker`: the input goes to a worker process (state `working`).
     public func begin(
         name: String,
         lane: String,
         size: Int64,
         contentHash: String,
+        inWorker: Bool = false,
         now: Date = Date()
-    )
-        throws(LedgerError) -> LedgerEntry
-    {
-        try write { db in
+    ) throws(LedgerError) -> LedgerEntry {
+        let state: LedgerEntry.State = inWorker ? .working : .started
+        return try write { db in
             var existing = try LedgerEntry.filter(Column("name") == name)
                 .filter(LedgerEntry.State.unfinished.map(\.rawValue).contains(Column("state")))
                 .order(Column("id").desc).fetchOne(db)
@@ -112,11 +114,12 @@ public struct Ledger: Sendable {
             }
             if var entry = existing {
                 entry.attempts += 1
-                entry.state = .started
+                entry.state = state
                 try entry.update(db)
                 return entry
             }
             var entry = LedgerEntry(name: name, lane: lane, size: size, contentHash: contentHash, firstSeen: now)
+            entry.state = state
             try entry.insert(db)
             return entry
         }
@@ -163,19 +166,22 @@ public struct Ledger: Sendable {
         }
     }
 
-    /// Back to `started` (the half-written files removed by the caller), to be tried again.
-    public func restart(_ id: Int64) throws(LedgerError) {
+    /// Back to `started` (`working` with `inWorker`), the half-written files removed by the
+    /// caller, to be tried again.
+    public func restart(_ id: Int64, inWorker: Bool = false) throws(LedgerError) {
         try update(id) { entry in
-            entry.state = .started
+            entry.state = inWorker ? .working : .started
             entry.files = []
             entry.destination = nil
             entry.companionDestination = nil
         }
     }
 
-    /// Left in incoming/ on a graceful stop: this start does not count as an attempt.
+    /// Left in incoming/ on a graceful stop (or a spool failure): this start does not count as
+    /// an attempt. Only a row still `started`: one already finished stays finished.
     public func abandoned(_ id: Int64) throws(LedgerError) {
         try update(id) { entry in
+            guard entry.state == .started || entry.state == .working else { return }
             entry.state = .abandoned
             entry.attempts = max(0, entry.attempts - 1)
         }

@@ -6,11 +6,13 @@ public struct LedgerEntry: Codable, Sendable, Hashable, FetchableRecord, Mutable
     public static let databaseTableName = "inputs"
 
     public enum State: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
-        case started, writing, written, abandoned
+        /// `started`: the daemon has it; `working`: a worker process has it (a death of the daemon
+        /// then is not the input's doing, and is not counted against it).
+        case started, working, writing, written, abandoned
         case archived, rejected, replaced, vanished
 
         /// States a start must look at again.
-        public static let unfinished: [State] = [.started, .writing, .written, .abandoned]
+        public static let unfinished: [State] = [.started, .working, .writing, .written, .abandoned]
     }
 
     public enum Outcome: String, Codable, Sendable, DatabaseValueConvertible {

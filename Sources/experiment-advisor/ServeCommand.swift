@@ -78,7 +78,6 @@ struct ServeCommand: AsyncParsableCommand {
             stateDirectoryOverride: stateDir,
             workerExecutable: inProcess ? nil : Self.executablePath
         )
-        options.workerLogTarget = logTarget.rawValue
         // Workers are given absolute paths: the daemon's working directory is not theirs to rely on.
         if let spool { options.spoolOverride = Self.absolute(spool) }
         if let stateDir { options.stateDirectoryOverride = Self.absolute(stateDir) }

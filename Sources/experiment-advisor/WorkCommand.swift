@@ -28,9 +28,6 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: "State directory (the ledger).")
     var stateDir: String
 
-    @Option(help: "Where logs go: auto, journal or stderr.")
-    var logTarget: LogTarget = .auto
-
     func run() async throws {
         let configuration: AdvisorConfiguration
         do {
@@ -46,8 +43,7 @@ struct WorkCommand: AsyncParsableCommand {
             stamp: stamp,
             configuration: configuration,
             spool: spool,
-            stateDirectory: stateDir,
-            logger: logTarget.makeLogger()
+            stateDirectory: stateDir
         )
         throw ExitCode(code)
     }

@@ -130,6 +130,37 @@ struct WorkerProcessTests {
         #expect(files(in: root + "/spool/reports/killed").count == 2, "one report set")
         #expect(files(in: root + "/spool/archive").count == 1 && files(in: root + "/spool/rejected").isEmpty)
         let rows = try Ledger(directory: root + "/state").history(experiment: "killed")
-        #expect(rows.count == 1 && rows[0].attempts == 2 && rows[0].state == .archived)
+        // The kill was the service's, not the input's: not counted against it.
+        #expect(rows.count == 1 && rows[0].attempts == 1 && rows[0].state == .archived, "\(rows)")
+    }
+
+    @Test("A file written in place whose writer pauses longer than settle_seconds is taken only after its close")
+    func pausedWriter() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let incoming = root + "/spool/incoming"
+        let daemon = try Self.serve(
+            root,
+            config:
+                "settle_seconds: 1\nrescan_interval_seconds: 1\nprediction:\n  prior_draws: 400\n  lever_draws: 100\n"
+        )
+        // Logged once the inotify watch is in place.
+        #expect(waitFor(20) { daemon.stderr.contains("advisor_event=started") })
+        let text = try exampleProposal(experiment: "paused-writer")
+        let cut = text.index(text.startIndex, offsetBy: text.count / 2)
+        // Created and written through one descriptor: no close until the end (a create-then-open
+        // would announce an empty file with its first close).
+        let fd = open(incoming + "/paused.yaml", O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        try #require(fd >= 0)
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        handle.write(Data(text[..<cut].utf8))
+        sleep(3)  // three rescans and more than settle_seconds with half a file
+        #expect(files(in: root + "/spool/rejected").isEmpty, "a half-written file was taken: \(daemon.stderr)")
+        handle.write(Data(text[cut...].utf8))
+        try handle.close()
+        #expect(waitFor(20) { hasReport(in: root + "/spool/reports/paused-writer") }, "stderr:\n\(daemon.stderr)")
+        #expect(files(in: root + "/spool/rejected").isEmpty)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(10) == 0)
     }
 }

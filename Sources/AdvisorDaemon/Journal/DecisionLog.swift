@@ -1,5 +1,7 @@
+import AdvisorFormats
 import AdvisorModel
 import AdvisorReports
+import Logging
 
 /// The key figures of a decision, keyed by `MetadataKey`: the journal entry's fields and the
 /// ledger's `figures` (so `history` shows what `journalctl` shows), from one place.
@@ -28,5 +30,64 @@ enum DecisionLog {
         ]
         if let relative = v.realized.relativeGain { fields[MetadataKey.relativeGain] = "\(relative)" }
         return fields
+    }
+}
+
+/// The journal entry of one outcome as a value: one line with the fields teams filter on. A
+/// worker hands it to the daemon, which logs it: journald attributes an entry to the unit by the
+/// sender's cgroup, read when the entry arrives, so an entry from a worker that has just exited
+/// could lose `_SYSTEMD_UNIT` and vanish from `journalctl -u experiment-advisor`.
+struct JournalEntry: Codable, Sendable {
+    var warning: Bool
+    var message: String
+    var fields: [String: String]
+
+    init(_ outcome: InputOutcome, name: String) {
+        func decision(
+            _ event: AdvisorEvent,
+            _ figures: [String: String],
+            _ reports: [String],
+            _ archived: String
+        )
+            -> [String: String]
+        {
+            var fields = figures
+            for (key, value) in event.metadata { fields[key] = "\(value)" }
+            fields[MetadataKey.reportPath] = reports.first ?? ""
+            fields[MetadataKey.inputPath] = archived
+            if let policyFile = reports.first(where: { $0.hasSuffix(VerdictReport.policyFileSuffix) }) {
+                fields[MetadataKey.policyFile] = policyFile
+            }
+            return fields
+        }
+        switch outcome {
+        case .predicted(let p, let reports, let archived):
+            warning = false
+            message = PredictionWording.journalMessage(p)
+            fields = decision(.prediction, DecisionLog.fields(p), reports, archived)
+        case .verdict(let v, let reports, let archived):
+            warning = false
+            message = VerdictWording.journalMessage(v)
+            fields = decision(.verdict, DecisionLog.fields(v), reports, archived)
+        case .rejected(let experiment, let error, let input, let errorFile):
+            warning = true
+            message = "\(name) rejected: \(error)"
+            fields = [:]
+            for (key, value) in AdvisorEvent.rejected.metadata { fields[key] = "\(value)" }
+            if let experiment { fields[MetadataKey.experimentID] = experiment }
+            fields[MetadataKey.inputPath] = input
+            fields[MetadataKey.errorPath] = errorFile
+            fields[MetadataKey.error] = "\(error)"
+            if let field = error.field { fields[MetadataKey.field] = field }
+        }
+    }
+
+    func log(to logger: Logger) {
+        let metadata = fields.mapValues { Logger.MetadataValue.string($0) }
+        if warning {
+            logger.warning("\(message)", metadata: metadata)
+        } else {
+            logger.info("\(message)", metadata: metadata)
+        }
     }
 }

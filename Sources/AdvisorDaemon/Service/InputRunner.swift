@@ -37,6 +37,8 @@ struct InputRunner: Sendable {
         var outcome: LedgerEntry.Outcome
         var experiment: String?
         var verdict: String?
+        /// From a worker: its journal entry, for the daemon to log.
+        var journal: JournalEntry?
 
         init(outcome: LedgerEntry.Outcome, experiment: String?, verdict: String?) {
             self.outcome = outcome
@@ -76,7 +78,13 @@ struct InputRunner: Sendable {
         guard let hash = ContentHash.ofFile(atPath: path) else { return nil }
         let row: LedgerEntry
         do {
-            row = try ledger.begin(name: entry.name, lane: lane.rawValue, size: Int64(entry.size), contentHash: hash)
+            row = try ledger.begin(
+                name: entry.name,
+                lane: lane.rawValue,
+                size: Int64(entry.size),
+                contentHash: hash,
+                inWorker: worker != nil
+            )
         } catch {
             return spoolFailure(entry.name, SpoolError(error))
         }
@@ -92,16 +100,17 @@ struct InputRunner: Sendable {
                     ? try await processor.process(entry, id: id, stamp: stamp)
                     : try await processor.processData(entry, id: id, stamp: stamp)
             }
-            SpoolLoop.journal(outcome, name: entry.name, logger: logger)
+            JournalEntry(outcome, name: entry.name).log(to: logger)
             return Finished(outcome)
         } catch is CancellationError {
-            try? settle(id)
+            _ = try? settle(id)
             try? ledger.abandoned(id)
             logAbandoned(entry.name)
             throw CancellationError()
         } catch is JobTimeout {
             return try rejectAfterWorker(entry, id: id, timeLimit(lane, limit, path: path), stamp: stamp)
         } catch let error as SpoolError {
+            _ = try? settle(id)
             try? ledger.abandoned(id)
             return spoolFailure(entry.name, error)
         }
@@ -118,7 +127,7 @@ struct InputRunner: Sendable {
             )
             guard let id = row.id else { return nil }
             let outcome = try processor.reject(entry.name, id: id, experiment: nil, error, stamp: Stamp.now())
-            SpoolLoop.journal(outcome, name: entry.name, logger: logger)
+            JournalEntry(outcome, name: entry.name).log(to: logger)
             return Finished(outcome)
         } catch let error as LedgerError {
             return spoolFailure(entry.name, SpoolError(error))
@@ -153,7 +162,7 @@ struct InputRunner: Sendable {
         let timedOut = SharedSetting(false)
         let exit: WorkerProcess.Exit
         do {
-            exit = try await cancelWhenGracefulShutdown {
+            exit = await cancelWhenGracefulShutdown {
                 await withTaskGroup(of: Void.self) { group in
                     // The time limit, and the watchdog fed meanwhile: the loop is waiting, not stuck.
                     group.addTask {
@@ -182,7 +191,7 @@ struct InputRunner: Sendable {
             // Killed by the daemon, not by its time limit: the shutdown got there first.
             if exit.killedByDaemon && !timedOut.value { throw CancellationError() }
         } catch {
-            try? settle(id)
+            _ = try? settle(id)
             try? ledger.abandoned(id)
             logAbandoned(entry.name)
             throw CancellationError()
@@ -194,9 +203,13 @@ struct InputRunner: Sendable {
         switch exit.code {
         case WorkerProcess.Code.done?:
             let line = exit.standardOutput.split(separator: UInt8(ascii: "\n")).last.map { Array($0) } ?? []
-            return try? JSONDecoder().decode(Finished.self, from: Data(line))
+            let finished = try? JSONDecoder().decode(Finished.self, from: Data(line))
+            finished?.journal?.log(to: logger)
+            return finished
         case WorkerProcess.Code.spoolFailure?, WorkerProcess.Code.badArguments?:
-            // The spool, the ledger or the configuration failed, not the input: it stays.
+            // The spool, the ledger or the configuration failed, not the input: it stays, and
+            // what the worker had half written goes (a full disk can fail the second file of a set).
+            _ = try? settle(id)
             try? ledger.abandoned(id)
             logger.error(
                 "\(entry.name): its worker could not finish (\(exit.lastLine)); the input stays in incoming/ and is tried again at the next scan",
@@ -213,7 +226,7 @@ struct InputRunner: Sendable {
             // A SIGKILL from outside with no sign of memory: the service itself is being killed
             // (`systemctl kill`), not the input's doing. Left for the next start, attempt counted.
             logger.notice("\(entry.name): its worker was killed from outside; left in incoming/ for the next start")
-            try? settle(id)
+            _ = try? settle(id)
             return nil
         }
         let error = InputError(
@@ -246,9 +259,9 @@ struct InputRunner: Sendable {
                 stamp: stamp,
                 companion: companion
             )
-            SpoolLoop.journal(outcome, name: entry.name, logger: logger)
+            JournalEntry(outcome, name: entry.name).log(to: logger)
             return Finished(outcome)
-        } catch let error as SpoolError {
+        } catch {
             return spoolFailure(entry.name, error)
         }
     }
@@ -276,8 +289,8 @@ struct InputRunner: Sendable {
                 Finished(outcome: $0, experiment: row.experiment, verdict: row.figures[MetadataKey.verdict])
             }
         case .writing:
-            for file in row.files { unlink(file) }
-            try processor.recorded { try ledger.restart(id) }
+            spool.removePartial(row.files)
+            try processor.recorded { try ledger.restart(id, inWorker: worker != nil) }
             return nil
         default:
             return nil

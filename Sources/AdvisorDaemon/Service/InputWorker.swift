@@ -1,19 +1,17 @@
 import AdvisorAnalysis
 import AdvisorLedger
 import Foundation
-import Logging
 
 /// The worker process's side (`experiment-advisor work`): processes the one input its ledger row
-/// names, writes the journal entry, prints the outcome's summary on standard output for the
-/// daemon, and returns the exit code (`WorkerProcess.Code`).
+/// names, prints the outcome's summary and journal entry on standard output for the daemon to
+/// count and log, and returns the exit code (`WorkerProcess.Code`).
 public enum InputWorker {
     public static func run(
         entry id: Int64,
         stamp: String,
         configuration: AdvisorConfiguration,
         spool root: String,
-        stateDirectory: String,
-        logger: Logger
+        stateDirectory: String
     ) async -> Int32 {
         // A stop or a Ctrl-C reaches the whole service or terminal group; the daemon alone decides
         // what becomes of the input, and kills its worker itself (or the worker sees it gone).
@@ -47,8 +45,9 @@ public enum InputWorker {
                 InputRunner.lane(for: row.name) == .proposals
                 ? try await processor.process(entry, id: id, stamp: stamp)
                 : try await processor.processData(entry, id: id, stamp: stamp)
-            SpoolLoop.journal(outcome, name: row.name, logger: logger)
-            let summary = try JSONEncoder().encode(InputRunner.Finished(outcome))
+            var finished = InputRunner.Finished(outcome)
+            finished.journal = JournalEntry(outcome, name: row.name)
+            let summary = try JSONEncoder().encode(finished)
             FileHandle.standardOutput.write(summary + Data("\n".utf8))
             return WorkerProcess.Code.done
         } catch {

@@ -22,6 +22,8 @@ struct SpoolLoop {
     let ledger: Ledger
     /// Names inotify reported closed or renamed in: finished, no need to wait for them to settle.
     var announced: Set<String> = []
+    /// Names inotify saw written to and not closed since: open for writing, never taken.
+    var beingWritten: Set<String> = []
     /// Read by the periodic rescan task; a reload may change it.
     let rescanInterval: SharedSetting<Duration>
     var counts = Counts()
@@ -103,6 +105,7 @@ struct SpoolLoop {
     mutating func scan() async throws -> Duration? {
         let entries = try spool.pendingEntries()
         announced.formIntersection(entries.map(\.name))
+        beingWritten.formIntersection(entries.map(\.name))
         var retry: Duration?
         for entry in entries {
             // A manifest waits in incoming/ for its data file, which takes it along (one that is
@@ -112,6 +115,8 @@ struct SpoolLoop {
                 continue
             }
             if queuedAnalyses.contains(entry.name) { continue }
+            // Still open for writing (its close will announce it): not taken, whatever its age.
+            if beingWritten.contains(entry.name) { continue }
             let age = Date().timeIntervalSince(entry.modified)
             if !announced.contains(entry.name) && age < configuration.settleSeconds {
                 let wait = Duration.seconds(configuration.settleSeconds - age) + .milliseconds(20)
@@ -179,48 +184,6 @@ struct SpoolLoop {
             ? "\(name) rejected" : "\(finished.experiment ?? name) \(finished.verdict ?? "")"
     }
 
-    /// The journal entry of one outcome, one line with the fields teams filter on; written where
-    /// the input was processed (a worker process, or this one).
-    static func journal(_ outcome: InputOutcome, name: String, logger: Logger) {
-        func decision(
-            _ event: AdvisorEvent,
-            _ fields: [String: String],
-            _ reports: [String],
-            _ archived: String
-        )
-            -> Logger.Metadata
-        {
-            var metadata = event.metadata
-            for (key, value) in fields { metadata[key] = "\(value)" }
-            metadata[MetadataKey.reportPath] = "\(reports.first ?? "")"
-            metadata[MetadataKey.inputPath] = "\(archived)"
-            if let policyFile = reports.first(where: { $0.hasSuffix(VerdictReport.policyFileSuffix) }) {
-                metadata[MetadataKey.policyFile] = "\(policyFile)"
-            }
-            return metadata
-        }
-        switch outcome {
-        case .predicted(let p, let reports, let archived):
-            logger.info(
-                "\(PredictionWording.journalMessage(p))",
-                metadata: decision(.prediction, DecisionLog.fields(p), reports, archived)
-            )
-        case .verdict(let v, let reports, let archived):
-            logger.info(
-                "\(VerdictWording.journalMessage(v))",
-                metadata: decision(.verdict, DecisionLog.fields(v), reports, archived)
-            )
-        case .rejected(let experiment, let error, let input, let errorFile):
-            var metadata = AdvisorEvent.rejected.metadata
-            if let experiment { metadata[MetadataKey.experimentID] = "\(experiment)" }
-            metadata[MetadataKey.inputPath] = "\(input)"
-            metadata[MetadataKey.errorPath] = "\(errorFile)"
-            metadata[MetadataKey.error] = "\(error)"
-            if let field = error.field { metadata[MetadataKey.field] = "\(field)" }
-            logger.warning("\(name) rejected: \(error)", metadata: metadata)
-        }
-    }
-
     /// SIGHUP: re-read the configuration; keep the old one if the new one is invalid.
     mutating func reload() {
         notifier.reloading(status: "reloading the configuration")
@@ -265,11 +228,12 @@ struct SpoolLoop {
     /// - `written` (the report set or error file is durable): the input is moved to where the row
     ///   says, instead of being answered a second time;
     /// - `writing` (a set half written): its files are removed and the input is tried again;
-    /// - `started` (in flight when the daemon died: a crash it caused, or a kill, an out-of-memory
-    ///   kill, a stop timeout): tried again, up to `max_attempts` starts in all; an input in flight
-    ///   at every one of them is rejected, naming the attempts, so a file that crashes the daemon
-    ///   cannot crash-loop it. (With worker processes, an input that kills its worker is rejected
-    ///   at once; this bound is what is left for a daemon that dies.)
+    /// - `working` (a worker had it when the daemon died: a kill of the service, a power cut):
+    ///   tried again, not counted against the input — an input that kills its worker is rejected
+    ///   at once with the reason, so a daemon death is never the input's doing;
+    /// - `started` (the daemon itself had it: in-process mode): tried again, up to `max_attempts`
+    ///   starts in all; an input in flight at every one of them is rejected, naming the attempts,
+    ///   so a file that crashes the daemon cannot crash-loop it.
     mutating func recover() throws(SpoolError) {
         // The markers of earlier versions: the ledger replaces them.
         for marker in [".in-progress", ".in-progress-analysis"] { unlink(spool.root + "/" + marker) }
@@ -296,18 +260,29 @@ struct SpoolLoop {
                 )
                 continue
             case .writing:
-                for file in entry.files { unlink(file) }
-                try processor.recorded { try ledger.restart(id) }
+                spool.removePartial(entry.files)
+                // Written by a worker when this daemon runs workers: the death was not the input's.
+                try processor.recorded { try ledger.restart(id, inWorker: worker != nil) }
                 logger.notice(
                     "\(entry.name): removed the half-written \(entry.files.count)-file set of an interrupted write"
                 )
-            case .abandoned, .started:
+            case .abandoned, .started, .working:
                 break
             default:
                 continue
             }
             guard spool.isWaiting(entry.name) else {
                 try processor.recorded { try ledger.vanished(id) }
+                continue
+            }
+            if entry.state == .working || (entry.state == .writing && worker != nil) {
+                // A worker had it when the daemon died (a kill of the service, a power cut): not
+                // the input's doing, so not counted against it.
+                try processor.recorded { try ledger.abandoned(id) }
+                logger.notice(
+                    "\(entry.name): was being processed in a worker when the advisor last stopped; trying it again",
+                    metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 }
+                )
                 continue
             }
             guard entry.state != .abandoned else { continue }
@@ -338,7 +313,7 @@ struct SpoolLoop {
                 stamp: Stamp.now(),
                 companion: companion
             )
-            Self.journal(outcome, name: entry.name, logger: logger)
+            JournalEntry(outcome, name: entry.name).log(to: logger)
             count(InputRunner.Finished(outcome), name: entry.name)
         }
     }

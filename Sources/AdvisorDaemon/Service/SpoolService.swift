@@ -24,8 +24,6 @@ public struct SpoolService: Service {
         public var stateDirectoryOverride: String?
         /// The binary to run each input in (`work`); nil processes inputs in this process.
         public var workerExecutable: String?
-        /// The log target a worker is given (`--log-target`).
-        public var workerLogTarget = "auto"
 
         public init(
             configurationPath: String?,
@@ -64,8 +62,7 @@ public struct SpoolService: Service {
                 executable: $0,
                 configurationPath: options.configurationPath,
                 spool: spool.root,
-                stateDirectory: stateDirectory,
-                logTarget: options.workerLogTarget
+                stateDirectory: stateDirectory
             )
         }
     }
@@ -154,9 +151,18 @@ public struct SpoolService: Service {
                             path: loop.spool.incoming,
                             code: ENOENT
                         )
+                    case .inotify(.changing(let names)):
+                        // No scan: a large file being written sends these by the thousand.
+                        loop.announced.subtract(names)
+                        loop.beingWritten.formUnion(names)
+                        continue
                     case .inotify(.finished(let names)):
                         loop.announced.formUnion(names)
-                    case .inotify(.overflow), .rescan:
+                        loop.beingWritten.subtract(names)
+                    case .inotify(.overflow):
+                        // Closes may have been lost: fall back to settling by age for every file.
+                        loop.beingWritten.removeAll()
+                    case .rescan:
                         break
                     }
                     guard let delay = try await loop.scanUnlessShuttingDown() else { continue }

@@ -7,20 +7,12 @@ public struct WorkerLaunch: Sendable {
     public var configurationPath: String?
     public var spool: String
     public var stateDirectory: String
-    public var logTarget: String
 
-    public init(
-        executable: String,
-        configurationPath: String?,
-        spool: String,
-        stateDirectory: String,
-        logTarget: String
-    ) {
+    public init(executable: String, configurationPath: String?, spool: String, stateDirectory: String) {
         self.executable = executable
         self.configurationPath = configurationPath
         self.spool = spool
         self.stateDirectory = stateDirectory
-        self.logTarget = logTarget
     }
 
     /// `work --entry ID …`: the worker reads the input's name from the ledger row, so no file
@@ -28,7 +20,6 @@ public struct WorkerLaunch: Sendable {
     func arguments(entry: Int64, stamp: String) -> [String] {
         var arguments = [
             "work", "--entry", "\(entry)", "--stamp", stamp, "--spool", spool, "--state-dir", stateDirectory,
-            "--log-target", logTarget,
         ]
         if configurationPath != nil { arguments += ["--config", configurationSnapshot] }
         return arguments

@@ -251,6 +251,19 @@ public struct SpoolDirectory: Sendable {
         }
     }
 
+    /// Where `writeAtomically` writes `path` before renaming it into place.
+    static func temporaryPath(for path: String) -> String {
+        (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".tmp"
+    }
+
+    /// Removes what an interrupted write of `paths` may have left: the files, and their temporaries.
+    public func removePartial(_ paths: [String]) {
+        for path in paths {
+            unlink(path)
+            unlink(Self.temporaryPath(for: path))
+        }
+    }
+
     /// Temporary file in the same directory, fsync, rename over the target, fsync the directory.
     /// `durable: false` skips both syncs (still atomic for readers); `syncDirectory: false` leaves
     /// the directory sync to the caller, who batches renames.
@@ -261,7 +274,7 @@ public struct SpoolDirectory: Sendable {
         syncDirectory syncsDirectory: Bool = true
     ) throws(SpoolError) {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
+        let temporary = temporaryPath(for: path)
         // Never through whatever already has the name: a stale temporary, or a link planted in a
         // group-writable directory to make the daemon overwrite its target. unlink removes a link
         // itself; O_EXCL | O_NOFOLLOW then refuses anything planted again in between.

@@ -6,7 +6,9 @@ import Glibc
 /// inotify is only a wake-up: events coalesce and the queue can overflow, so the loop rescans
 /// the directory on every wake-up and never trusts an event to be complete (the dbus-broker
 /// dirwatch model). The names from `IN_CLOSE_WRITE` and `IN_MOVED_TO` are passed on because
-/// they tell the loop a file is finished and need not settle first.
+/// they tell the loop a file is finished and need not settle first; those from `IN_MODIFY`
+/// (without a close since) because such a file is still open for writing, and must not be taken
+/// however long its writer pauses.
 final class SpoolWatcher: @unchecked Sendable {
     // @unchecked: `descriptor` is read only on `queue` (the source's handler) and closed by the
     // source's cancel handler, which Dispatch runs after the last event handler.
@@ -17,6 +19,8 @@ final class SpoolWatcher: @unchecked Sendable {
     enum Event: Sendable, Equatable {
         /// Files closed after writing, or renamed in.
         case finished([String])
+        /// Files written to and not closed yet: a writer has them open, however long it pauses.
+        case changing([String])
         /// The kernel dropped events: anything may have arrived.
         case overflow
         /// The directory itself was removed or moved away: the watch is gone.
@@ -26,7 +30,7 @@ final class SpoolWatcher: @unchecked Sendable {
     init(directory: String, onEvent: @escaping @Sendable (Event) -> Void) throws(SpoolError) {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { throw SpoolError("start watching (inotify_init1)", path: directory) }
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF)
+        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF)
         guard inotify_add_watch(fd, directory, mask) >= 0 else {
             let code = errno
             close(fd)
@@ -47,21 +51,26 @@ final class SpoolWatcher: @unchecked Sendable {
 
     /// Reads until EAGAIN and turns the raw records into events.
     private static func drain(_ fd: Int32) -> [Event] {
-        var finished: [String] = []
+        var last: [String: Bool] = [:]  // name → finished (true) or still being written
         var events: [Event] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
-            events += parse(buffer[0..<count], into: &finished)
+            events += parse(buffer[0..<count], into: &last)
         }
+        let changing = last.filter { !$0.value }.keys.sorted()
+        let finished = last.filter(\.value).keys.sorted()
+        if !changing.isEmpty { events.insert(.changing(changing), at: 0) }
         if !finished.isEmpty { events.insert(.finished(finished), at: 0) }
         return events
     }
 
     /// `struct inotify_event { int wd; uint32_t mask, cookie, len; char name[len]; }`.
-    static func parse(_ bytes: ArraySlice<UInt8>, into finished: inout [String]) -> [Event] {
+    /// `last[name]`: whether the name's latest event said finished (a close after writing, a
+    /// rename in) rather than written to.
+    static func parse(_ bytes: ArraySlice<UInt8>, into last: inout [String: Bool]) -> [Event] {
         let header = MemoryLayout<inotify_event>.size
         var events: [Event] = []
         var offset = bytes.startIndex
@@ -75,7 +84,7 @@ final class SpoolWatcher: @unchecked Sendable {
             } else if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
                 events.append(.directoryLost)
             } else if !name.isEmpty {
-                finished.append(name)
+                last[name] = mask & UInt32(IN_MODIFY) == 0
             }
             offset += header + length
         }
