@@ -433,6 +433,55 @@ struct SpoolProcessingTests {
     }
 
     @Test(
+        "Names as file systems allow them: not UTF-8, a leading dash, a newline, shell characters; each answered once"
+    )
+    func oddNames() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root) { $0.settleSeconds = 0 }
+        let spool = service.spool
+        try spool.create()
+        // A Latin-1 "é": such a name cannot be a String, so it is renamed to caf%E9.yaml.
+        let latin1 = Array((spool.incoming + "/caf").utf8) + [0xE9] + Array(".yaml".utf8) + [0]
+        let fd = latin1.withUnsafeBufferPointer { path in
+            path.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) }
+        }
+        try #require(fd >= 0)
+        let text = Array(try exampleProposal(experiment: "name-latin1").utf8)
+        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let names = ["-rf.yaml", "new\nline.yaml", "$(touch pwned) `x`;|&.yaml"]
+        for (index, name) in names.enumerated() {
+            try place(try exampleProposal(experiment: "name-odd-\(index)"), as: name, into: spool.incoming)
+        }
+        try await service.runOnce()
+        try await service.runOnce()
+        #expect(files(in: spool.incoming).isEmpty, "\(files(in: spool.incoming))")
+        #expect(hasReport(in: spool.reports + "/name-latin1"))
+        #expect(files(in: spool.archive).contains { $0.hasSuffix("-caf%E9.yaml") }, "\(files(in: spool.archive))")
+        for index in names.indices { #expect(files(in: spool.reports + "/name-odd-\(index)").count == 2) }
+        #expect(files(in: spool.rejected).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root + "/pwned"))
+    }
+
+    @Test("A file in reports/ where an experiment's directory should be: the input is answered, naming it")
+    func reportDirectoryBlocked() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root) { $0.settleSeconds = 0 }
+        let spool = service.spool
+        try spool.create()
+        try "not a directory".write(toFile: spool.reports + "/blocked", atomically: true, encoding: .utf8)
+        try place(try exampleProposal(experiment: "blocked"), as: "blocked.yaml", into: spool.incoming)
+        try await service.runOnce()
+        try await service.runOnce()
+        #expect(files(in: spool.incoming).isEmpty)
+        let error = try #require(files(in: spool.rejected).first { $0.hasSuffix(".error.txt") })
+        let explanation = try String(contentsOfFile: spool.rejected + "/" + error, encoding: .utf8)
+        #expect(explanation.contains("reports/blocked is not a directory") && explanation.contains("move that entry"))
+    }
+
+    @Test(
         "Links, pipes, directories and hard-linked files are rejected unread, each named; a good proposal beside them is answered"
     )
     func oddEntries() async throws {

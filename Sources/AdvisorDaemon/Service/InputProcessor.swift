@@ -145,7 +145,23 @@ public struct InputProcessor: Sendable {
         renditions: (_ directory: String, _ base: String) throws -> [ReportRendition]
     ) throws(SpoolError) -> Written {
         // The name first, so a rendition can name another (the verdict names its policy file).
-        let (directory, base) = try spool.reportBase(experiment: experiment, stamp: stamp, suffixes: suffixes)
+        let directory: String
+        let base: String
+        do {
+            (directory, base) = try spool.reportBase(experiment: experiment, stamp: stamp, suffixes: suffixes)
+        } catch  where error.code == ENOTDIR {
+            // Something that is not a directory holds the experiment's name in reports/: every
+            // scan would fail the same way, so the input is answered, with what is in the way.
+            let inputError = InputError(
+                file: path,
+                field: nil,
+                problem: "its report could not be written: \(spool.reports)/\(experiment) is not a directory",
+                fix: "move that entry out of reports/ (it is not a report directory), then drop this file again"
+            )
+            return .rejected(
+                try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
+            )
+        }
         let rendered: [ReportRendition]
         do {
             rendered = try renditions(directory, base)

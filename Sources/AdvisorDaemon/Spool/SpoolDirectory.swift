@@ -103,7 +103,7 @@ public struct SpoolDirectory: Sendable {
     /// Entries in `incoming/` that are not in-progress names, oldest first: regular files, and
     /// anything else (links, pipes, directories) with its kind, to be rejected.
     public func pendingEntries() throws(SpoolError) -> [Entry] {
-        let names = try Self.names(in: incoming)
+        let names = try Self.names(in: incoming, repairing: true)
         let entries = names.filter { !Self.isInProgressName($0) }.compactMap(entry(named:))
         return entries.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
     }
@@ -121,17 +121,57 @@ public struct SpoolDirectory: Sendable {
     }
 
     /// Directory entries by readdir(3), so a failure keeps its errno for the error message.
-    static func names(in directory: String) throws(SpoolError) -> [String] {
+    /// `repairing`: names that are not UTF-8 are renamed (`repairedName`); else skipped.
+    static func names(in directory: String, repairing: Bool = false) throws(SpoolError) -> [String] {
         guard let handle = opendir(directory) else { throw SpoolError("list the directory", path: directory) }
         defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard
+                let name = String(validating: bytes, as: UTF8.self)
+                    ?? (repairing ? repairedName(bytes, in: directory) : nil)
+            else {
+                continue
             }
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    /// A name that is not UTF-8 (a Latin-1 "café.yaml") cannot be held in a String, so it could be
+    /// neither opened nor answered: it is renamed in place to its bytes with each invalid one as
+    /// `%XX` ("caf%E9.yaml"), and processed under that name. Dotfiles (in progress) are left alone.
+    static func repairedName(_ bytes: [UInt8], in directory: String) -> String? {
+        guard bytes.first != UInt8(ascii: ".") else { return nil }
+        var repaired = ""
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            var iterator = rest.makeIterator()
+            var decoder = UTF8()
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                repaired.unicodeScalars.append(scalar)
+                rest = rest.dropFirst(UTF8.width(scalar))
+            case .error, .emptyInput:
+                repaired += String(format: "%%%02X", rest[rest.startIndex])
+                rest = rest.dropFirst()
+            }
+        }
+        var candidate = repaired
+        var n = 1
+        var info = stat()
+        while lstat(directory + "/" + candidate, &info) == 0 {
+            n += 1
+            candidate = repaired + "-\(n)"
+        }
+        let source = Array((directory + "/").utf8) + bytes + [0]
+        let renamed = source.withUnsafeBufferPointer { from in
+            from.withMemoryRebound(to: CChar.self) { path in
+                path.baseAddress.map { rename($0, directory + "/" + candidate) } ?? -1
+            }
+        }
+        return renamed == 0 ? candidate : nil
     }
 
     /// The directory and an unused name (the stamp, or STAMP-2, …) for a report of
