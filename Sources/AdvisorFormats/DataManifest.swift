@@ -85,7 +85,7 @@ public enum ManifestFile {
             guard ProposalFile.isUsableExperimentID(id) else {
                 throw root.error(
                     "experiment",
-                    "'\(id)' is not a usable id",
+                    "'\(InputError.excerpt(id))' is not a usable id",
                     fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.'"
                 )
             }
@@ -121,7 +121,7 @@ public enum ManifestFile {
             if let bad = tokens.first(where: { $0.isEmpty || $0.utf8.count > 64 }) {
                 throw root.error(
                     "missing_values",
-                    "'\(bad)' is \(bad.isEmpty ? "empty (empty cells are missing already)" : "longer than 64 bytes")",
+                    "'\(InputError.excerpt(bad))' is \(bad.isEmpty ? "empty (empty cells are missing already)" : "longer than 64 bytes")",
                     fix: "list short tokens such as \".\" or -999"
                 )
             }

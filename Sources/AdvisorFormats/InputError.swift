@@ -25,6 +25,22 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension InputError {
+    /// A value from the file as an error may quote it: at most 60 characters (a 1 MiB cell must
+    /// not become a 1 MiB error file), control characters escaped (a quoted newline or escape
+    /// sequence must not forge lines in the error file or the journal).
+    public static func excerpt(_ value: String) -> String {
+        var shown = ""
+        var count = 0
+        for scalar in value.unicodeScalars {
+            if count == 60 { return shown + "…" }
+            shown += scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+            count += 1
+        }
+        return shown
+    }
+}
+
 /// Levenshtein distance, for "did you mean" suggestions on unknown field names. A dozen lines
 /// by hand: no package on this machine offers string distances.
 func editDistance(_ a: String, _ b: String) -> Int {

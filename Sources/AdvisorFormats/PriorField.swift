@@ -71,7 +71,7 @@ enum PriorField {
             let hint = nearest(name, in: kind.distributions).map { "did you mean '\($0)'? " } ?? ""
             throw spec.error(
                 "distribution",
-                "'\(name)' is not available for \(key)",
+                "'\(InputError.excerpt(name))' is not available for \(key)",
                 fix: "\(hint)use one of: \(kind.distributions.joined(separator: ", "))"
             )
         }

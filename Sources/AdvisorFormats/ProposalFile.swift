@@ -31,7 +31,7 @@ public enum ProposalFile {
         else {
             throw root.error(
                 "experiment",
-                "'\(experimentNode.string ?? "")' is not a usable id",
+                "'\(InputError.excerpt(experimentNode.string ?? ""))' is not a usable id",
                 fix:
                     "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' (it names the report folder)"
             )
@@ -86,7 +86,7 @@ public enum ProposalFile {
             guard let m = node.int, m >= 2, m <= maximumArms else {
                 throw root.error(
                     "arms",
-                    "'\(node.string ?? "")' is not an arm count from 2 to \(maximumArms)",
+                    "'\(InputError.excerpt(node.string ?? ""))' is not an arm count from 2 to \(maximumArms)",
                     fix: fix
                 )
             }
@@ -111,8 +111,8 @@ public enum ProposalFile {
             if let first = repeated.first {
                 throw root.error(
                     "arms",
-                    "the arm name '\(first)' appears more than once",
-                    fix: "give each arm a distinct name (or rename the second '\(first)')"
+                    "the arm name '\(InputError.excerpt(first))' appears more than once",
+                    fix: "give each arm a distinct name (or rename the second '\(InputError.excerpt(first))')"
                 )
             }
             return ([names.count], names)

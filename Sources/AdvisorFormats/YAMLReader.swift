@@ -129,7 +129,7 @@ public struct YAMLReader {
 
     static func kind(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): return "the value '\(s.string)'"
+        case .scalar(let s): return "the value '\(InputError.excerpt(s.string))'"
         case .mapping(_): return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"

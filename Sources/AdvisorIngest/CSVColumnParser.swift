@@ -312,14 +312,14 @@ struct CSVColumnParser {
         guard let y = DecimalParser.number(b, outcomeStart, outcomeEnd, powers: fields.powersOfTen) else {
             throw error(
                 header[outcomeColumn],
-                "'\(text(b, outcomeColumn))' is not a number",
+                "'\(InputError.excerpt(text(b, outcomeColumn)))' is not a number",
                 fix: "the outcome must be a number (0/1 for a binary outcome); leave it empty to drop the row"
             )
         }
         guard y.isFinite else {
             throw error(
                 header[outcomeColumn],
-                "'\(text(b, outcomeColumn))' is not a finite number",
+                "'\(InputError.excerpt(text(b, outcomeColumn)))' is not a finite number",
                 fix: "remove NaN and infinite values"
             )
         }
@@ -329,7 +329,7 @@ struct CSVColumnParser {
             guard let p = DecimalParser.number(b, ps, pe, powers: fields.powersOfTen), p > 0, p <= 1 else {
                 throw error(
                     header[propensityColumn],
-                    "'\(text(b, propensityColumn))' is not a probability in (0, 1]",
+                    "'\(InputError.excerpt(text(b, propensityColumn)))' is not a probability in (0, 1]",
                     fix: "give the probability the unit had of getting its arm"
                 )
             }
@@ -347,7 +347,7 @@ struct CSVColumnParser {
                 guard x.isFinite else {
                     throw error(
                         header[column],
-                        "'\(text(b, column))' is not a finite number",
+                        "'\(InputError.excerpt(text(b, column)))' is not a finite number",
                         fix: "leave the cell empty for a missing value"
                     )
                 }

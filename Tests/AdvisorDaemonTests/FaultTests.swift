@@ -173,7 +173,7 @@ struct FaultTests {
                     "-e", "inject=\(syscalls):signal=KILL:when=\(step)", try advisorBinary(),
                 ] + Self.arguments(root, once: true)
             let log = root + "/strace-run-\(step).log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            try #require(FileManager.default.createFile(atPath: log, contents: nil))
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = FileHandle.nullDevice
             try process.run()

@@ -385,6 +385,27 @@ struct CSVDataFileTests {
         #expect(plain.covariateNames.contains { $0.hasPrefix("age=") })
     }
 
+    @Test("An error quotes at most 60 characters of a cell, control characters escaped")
+    func boundedExcerpt() throws {
+        let long = String(repeating: "x", count: 5000)
+        let path = try Self.file("arm,outcome\na,\(long)\nb,\"1\u{1B}[2J\nforged line\"\n")
+        #expect {
+            _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        } throws: { error in
+            let e = try #require(error as? InputError)
+            return e.problem.count < 100 && e.problem.contains("…") && e.problem.contains("xxx")
+        }
+        let second = try Self.file("arm,outcome\na,1\nb,\"1\u{1B}[2J\nforged line\"\n")
+        #expect {
+            _ = try CSVDataFile.read(path: second, manifest: DataManifest(), limits: Self.limits())
+        } throws: { error in
+            let e = try #require(error as? InputError)
+            let ok = !e.problem.contains("\n") && !e.problem.contains("\u{1B}") && e.problem.contains("\\u{1B}")
+            if !ok { Issue.record("\(e.problem)") }
+            return ok
+        }
+    }
+
     @Test("Text that is not UTF-8 is an error naming the line, the column and the byte, on every path")
     func invalidUTF8() throws {
         // A Latin-1 "é" (0xE9) in a category, in an arm's label (fast path) and in the header.
