@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// The exact search for the policy tree that maximizes Σ_i Γ[i][arm of i's leaf] over the
 /// candidate thresholds (PolicyTrees.md derives it and its cost):
 ///
@@ -16,7 +19,7 @@
 ///   most best(L at the group's end) + best(R at its start), since with rewards ≥ 0 a subset
 ///   never earns more, and only the groups whose bound beats the best tree are swept again.
 /// - A missing value is a bin of its own, sent left or right, whichever the search prefers.
-public struct PolicyTreeSearch {
+public struct PolicyTreeSearch: Sendable {
     let units: Int
     let arms: Int
     let features: Int
@@ -385,109 +388,155 @@ public struct PolicyTreeSearch {
                 let missingUnits = gc[missingRow]
                 for a in 0..<m { c[a] = scratch.pendingSums[item.slot + a] }
                 var unitsLeft = item.unitsBefore
-                for k in groupStart[j][item.group]..<(groupStart[j][item.group + 1] - 1) {
-                    // The fine row of this side: the set's own, or the whole's minus the set's.
-                    let row = fo[j] + k
-                    for a in 0..<m {
-                        let own = s.fine[row * m + a]
-                        c[a] += whole.map { $0.fine[row * m + a] - own } ?? own
+                let range = groupStart[j][item.group]..<(groupStart[j][item.group + 1] - 1)
+                // The fine rows of this side: the set's own, or the whole's minus the set's.
+                s.fine.withUnsafeBufferPointer { own in
+                    if let whole {
+                        whole.fine.withUnsafeBufferPointer { all in
+                            for k in range {
+                                let base = (fo[j] + k) * m
+                                for a in 0..<m { c[a] += all[base + a] - own[base + a] }
+                                unitsLeft += whole.fineUnits[fo[j] + k] - s.fineUnits[fo[j] + k]
+                                evaluate(j, k, missing, missingUnits, unitsLeft)
+                            }
+                        }
+                    } else {
+                        for k in range {
+                            let base = (fo[j] + k) * m
+                            for a in 0..<m { c[a] += own[base + a] }
+                            unitsLeft += s.fineUnits[fo[j] + k]
+                            evaluate(j, k, missing, missingUnits, unitsLeft)
+                        }
                     }
-                    unitsLeft += whole.map { $0.fineUnits[row] - s.fineUnits[row] } ?? s.fineUnits[row]
-                    evaluate(j, k, missing, missingUnits, unitsLeft)
                 }
             }
         }
         return DepthOne(node: node, value: best, unconstrained: unconstrained)
     }
 
-    /// The best tree of depth ≤ 2 of a set of units. For each root feature, a first sweep
-    /// evaluates the thresholds between groups exactly; a threshold inside a group then has at
-    /// most best(L at the group's end) + best(R at its start) (rewards ≥ 0: a subset never earns
-    /// more), and a second sweep evaluates only the groups whose bound beats the best tree.
+    /// The best tree of depth ≤ 2 of a set of units. The root features are searched on every
+    /// core at once (`bestRoot`), sharing the best value found so far as a floor for pruning.
+    /// Only a bound strictly below the floor prunes, and results are merged by value, then by the
+    /// lowest feature, so the tree does not depend on which core got there first.
     func bestDepthTwo(_ members: [Int32]) -> (PolicyTree.Node, Double) {
-        let scratch = makeScratch()
         let whole = sums(members)
-        let start = depthOne(whole, minus: nil, scratch: scratch)
+        let start = depthOne(whole, minus: nil, scratch: makeScratch())
+        let wholeMax = members.reduce(0.0) { $0 + unitMax[Int($1)] }
+        let floor = SharedFloor(start.value)
+        let found = Mutex<[(feature: Int, node: PolicyTree.Node, value: Double)]>([])
+        DispatchQueue.concurrentPerform(iterations: features) { j in
+            if let best = bestRoot(feature: j, members, whole: whole, wholeMax: wholeMax, floor: floor) {
+                found.withLock { $0.append((j, best.node, best.value)) }
+            }
+        }
         var bestNode = start.node
         var best = start.value
-        let go = groupOffset
-        let fo = fineOffset
-        let wholeMax = members.reduce(0.0) { $0 + unitMax[Int($1)] }
-        for j in 0..<features {
-            // The members in the order of feature j's fine bins (a counting sort), missing apart.
-            var missingUnits: [Int32] = []
-            var byBin = [[Int32]](repeating: [], count: fineCount[j])
-            for i in members {
-                let b = fineBin[j * units + Int(i)]
-                if b < 0 { missingUnits.append(i) } else { byBin[Int(b)].append(i) }
-            }
-            let groupsHere = groupStart[j].count - 1
-            let refined = groupsHere < fineCount[j]
-            for missingLeft in missingUnits.isEmpty ? [false] : [false, true] {
-                func initialLeft() -> (Sums, Double) {
-                    var left = emptySums()
-                    var moved = 0.0
-                    if missingLeft {
-                        for i in missingUnits {
-                            add(Int(i), to: &left, groupOffset: go, fineOffset: fo)
-                            moved += unitMax[Int(i)]
-                        }
-                    }
-                    return (left, moved)
-                }
-                func consider(_ left: Sums, _ k: Int) -> (Double, Double) {
-                    let l = depthOne(left, minus: nil, scratch: scratch)
-                    let r = depthOne(left, minus: whole, scratch: scratch)
-                    if l.value + r.value > best {
-                        best = l.value + r.value
-                        bestNode = .split(
-                            feature: j,
-                            threshold: thresholds[j][k],
-                            missingGoesLeft: missingLeft,
-                            left: l.node,
-                            right: r.node
-                        )
-                    }
-                    return (l.unconstrained, r.unconstrained)
-                }
-                // First sweep: the thresholds between groups, and each boundary's bounds (the
-                // sums of max_a Γ when the boundary is not a valid split and was not evaluated).
-                var (left, leftMax) = initialLeft()
-                var upperLeft = [Double](repeating: 0, count: groupsHere + 1)
-                var upperRight = [Double](repeating: 0, count: groupsHere + 1)
-                upperLeft[0] = leftMax
-                upperRight[0] = wholeMax - leftMax
-                for group in 0..<groupsHere {
-                    for k in groupStart[j][group]..<groupStart[j][group + 1] {
-                        for i in byBin[k] {
-                            add(Int(i), to: &left, groupOffset: go, fineOffset: fo)
-                            leftMax += unitMax[Int(i)]
-                        }
-                    }
-                    upperLeft[group + 1] = leftMax
-                    upperRight[group + 1] = wholeMax - leftMax
-                    let k = groupStart[j][group + 1] - 1
-                    guard group < groupsHere - 1, left.count >= minLeaf, whole.count - left.count >= minLeaf else {
-                        continue
-                    }
-                    (upperLeft[group + 1], upperRight[group + 1]) = consider(left, k)
-                }
-                guard refined else { continue }
-                // Second sweep: inside the groups that can still beat the best tree.
-                (left, _) = initialLeft()
-                for group in 0..<groupsHere {
-                    let range = groupStart[j][group]..<groupStart[j][group + 1]
-                    let promising = upperLeft[group + 1] + upperRight[group] > best
-                    for k in range {
-                        for i in byBin[k] { add(Int(i), to: &left, groupOffset: go, fineOffset: fo) }
-                        guard promising, k < range.upperBound - 1, upperLeft[group + 1] + upperRight[group] > best,
-                            left.count >= minLeaf, whole.count - left.count >= minLeaf
-                        else { continue }
-                        _ = consider(left, k)
-                    }
-                }
-            }
+        for candidate in found.withLock({ $0 }).sorted(by: { $0.feature < $1.feature }) where candidate.value > best {
+            (bestNode, best) = (candidate.node, candidate.value)
         }
         return (bestNode, best)
     }
+
+    /// The best depth-2 tree whose root splits feature j, if one is at least `floor`. A first
+    /// sweep evaluates the thresholds between groups exactly; a threshold inside a group then has
+    /// at most best(L at the group's end) + best(R at its start) (rewards ≥ 0: a subset never
+    /// earns more), and a second sweep evaluates only the groups whose bound reaches the floor.
+    func bestRoot(
+        feature j: Int,
+        _ members: [Int32],
+        whole: Sums,
+        wholeMax: Double,
+        floor: SharedFloor
+    ) -> (node: PolicyTree.Node, value: Double)? {
+        let scratch = makeScratch()
+        var bestNode: PolicyTree.Node?
+        var localBest = -Double.infinity
+        let go = groupOffset
+        let fo = fineOffset
+        /// What a bound must reach to be worth evaluating: the best of every core so far.
+        func pruneBelow() -> Double { max(localBest, floor.value) }
+        // The members in the order of feature j's fine bins (a counting sort), missing apart.
+        var missingUnits: [Int32] = []
+        var byBin = [[Int32]](repeating: [], count: fineCount[j])
+        for i in members {
+            let b = fineBin[j * units + Int(i)]
+            if b < 0 { missingUnits.append(i) } else { byBin[Int(b)].append(i) }
+        }
+        let groupsHere = groupStart[j].count - 1
+        let refined = groupsHere < fineCount[j]
+        for missingLeft in missingUnits.isEmpty ? [false] : [false, true] {
+            func initialLeft() -> (Sums, Double) {
+                var left = emptySums()
+                var moved = 0.0
+                if missingLeft {
+                    for i in missingUnits {
+                        add(Int(i), to: &left, groupOffset: go, fineOffset: fo)
+                        moved += unitMax[Int(i)]
+                    }
+                }
+                return (left, moved)
+            }
+            func consider(_ left: Sums, _ k: Int) -> (Double, Double) {
+                let l = depthOne(left, minus: nil, scratch: scratch)
+                let r = depthOne(left, minus: whole, scratch: scratch)
+                if l.value + r.value > localBest {
+                    localBest = l.value + r.value
+                    floor.raise(to: localBest)
+                    bestNode = .split(
+                        feature: j,
+                        threshold: thresholds[j][k],
+                        missingGoesLeft: missingLeft,
+                        left: l.node,
+                        right: r.node
+                    )
+                }
+                return (l.unconstrained, r.unconstrained)
+            }
+            // First sweep: the thresholds between groups, and each boundary's bounds (the
+            // sums of max_a Γ when the boundary is not a valid split and was not evaluated).
+            var (left, leftMax) = initialLeft()
+            var upperLeft = [Double](repeating: 0, count: groupsHere + 1)
+            var upperRight = [Double](repeating: 0, count: groupsHere + 1)
+            upperLeft[0] = leftMax
+            upperRight[0] = wholeMax - leftMax
+            for group in 0..<groupsHere {
+                for k in groupStart[j][group]..<groupStart[j][group + 1] {
+                    for i in byBin[k] {
+                        add(Int(i), to: &left, groupOffset: go, fineOffset: fo)
+                        leftMax += unitMax[Int(i)]
+                    }
+                }
+                upperLeft[group + 1] = leftMax
+                upperRight[group + 1] = wholeMax - leftMax
+                let k = groupStart[j][group + 1] - 1
+                guard group < groupsHere - 1, left.count >= minLeaf, whole.count - left.count >= minLeaf else {
+                    continue
+                }
+                (upperLeft[group + 1], upperRight[group + 1]) = consider(left, k)
+            }
+            guard refined else { continue }
+            // Second sweep: inside the groups that can still beat the best tree.
+            (left, _) = initialLeft()
+            for group in 0..<groupsHere {
+                let range = groupStart[j][group]..<groupStart[j][group + 1]
+                let promising = upperLeft[group + 1] + upperRight[group] >= pruneBelow()
+                for k in range {
+                    for i in byBin[k] { add(Int(i), to: &left, groupOffset: go, fineOffset: fo) }
+                    guard promising, k < range.upperBound - 1, upperLeft[group + 1] + upperRight[group] >= pruneBelow(),
+                        left.count >= minLeaf, whole.count - left.count >= minLeaf
+                    else { continue }
+                    _ = consider(left, k)
+                }
+            }
+        }
+        return bestNode.map { ($0, localBest) }
+    }
+}
+
+/// The best value any core has found, read by all of them to prune.
+final class SharedFloor: Sendable {
+    private let storage: Mutex<Double>
+    init(_ value: Double) { storage = Mutex(value) }
+    var value: Double { storage.withLock { $0 } }
+    func raise(to value: Double) { storage.withLock { $0 = max($0, value) } }
 }
