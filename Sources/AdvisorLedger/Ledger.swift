@@ -22,7 +22,9 @@ public struct Ledger: Sendable {
     let database: DatabasePool
 
     /// Opens (or creates) `DIRECTORY/ledger.sqlite` and brings its schema up to date.
-    public init(directory: String) throws(LedgerError) {
+    /// `checked: false` (a worker, which the daemon started on a ledger it checked) skips the
+    /// migrations and the integrity check.
+    public init(directory: String, checked: Bool = true) throws(LedgerError) {
         path = directory + "/ledger.sqlite"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -42,9 +44,11 @@ public struct Ledger: Sendable {
         }
         do {
             database = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
-            // A damaged file can open and migrate (the schema is already there) yet fail on read.
-            _ = try database.read { db in try Row.fetchOne(db, sql: "PRAGMA quick_check") }
+            if checked {
+                try Self.migrator.migrate(database)
+                // A damaged file can open and migrate (the schema is already there) yet fail on read.
+                _ = try database.read { db in try Row.fetchOne(db, sql: "PRAGMA quick_check") }
+            }
         } catch {
             throw LedgerError(
                 path: path,

@@ -4,20 +4,14 @@ import AdvisorFormats
 import ArgumentParser
 import Foundation
 
-/// `experiment-advisor work`: what the daemon runs each input in (a worker process). Not for
-/// people: the daemon passes the ledger row, and the row names the input.
+/// `experiment-advisor work`: the worker process the daemon runs inputs in. Not for people: the
+/// daemon writes `ID STAMP` lines (ledger rows) to its standard input, and the rows name the inputs.
 struct WorkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "work",
-        abstract: "Process one input of the spool (started by `serve`, one worker per input).",
+        abstract: "Process inputs of the spool named by ledger rows on standard input (started by `serve`).",
         shouldDisplay: false
     )
-
-    @Option(help: "The input's ledger row.")
-    var entry: Int64
-
-    @Option(help: "The stamp its report and archived input are named with.")
-    var stamp: String
 
     @Option(help: "Configuration file.")
     var config: String?
@@ -39,8 +33,6 @@ struct WorkCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let code = await InputWorker.run(
-            entry: entry,
-            stamp: stamp,
             configuration: configuration,
             spool: spool,
             stateDirectory: stateDir

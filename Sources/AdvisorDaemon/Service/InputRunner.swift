@@ -19,6 +19,8 @@ struct InputRunner: Sendable {
     let ledger: Ledger
     /// How to start a worker process; nil processes in this process (tests, `analyze`).
     let worker: WorkerLaunch?
+    /// The proposal lane's kept worker (nil in the data lane: a fresh worker per drop).
+    var proposalWorker: WorkerSlot?
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -147,22 +149,38 @@ struct InputRunner: Sendable {
         launch: WorkerLaunch
     ) async throws -> Finished? {
         let oomKillsBefore = CgroupMemory.oomKills()
+        // Proposals go to the lane's kept worker; a data drop gets a fresh one for itself.
+        let start = { () throws(SpoolError) -> WorkerProcess in
+            try WorkerProcess.start(executable: launch.executable, arguments: launch.arguments)
+        }
         let process: WorkerProcess
-        do {
-            process = try WorkerProcess.start(
-                executable: launch.executable,
-                arguments: launch.arguments(entry: id, stamp: stamp)
-            )
+        do throws(SpoolError) {
+            if let slot = proposalWorker {
+                process = try slot.worker(start)
+            } else {
+                process = try start()
+            }
         } catch {
             try? ledger.abandoned(id)
             return spoolFailure(entry.name, error)
         }
+        let kept = proposalWorker != nil
+        guard process.send(entry: id, stamp: stamp) else {
+            // It ended between two proposals (a limit it reached idle): the next input starts a new one.
+            proposalWorker?.discard(process)
+            try? ledger.abandoned(id)
+            return spoolFailure(
+                entry.name,
+                SpoolError("send an input to its worker", path: launch.executable, code: EPIPE)
+            )
+        }
+        if !kept { process.closeInput() }
         let tick = notifier.watchdogInterval
         let notifier = notifier
         let timedOut = SharedSetting(false)
-        let exit: WorkerProcess.Exit
+        let reply: WorkerProcess.Reply
         do {
-            exit = await cancelWhenGracefulShutdown {
+            reply = await cancelWhenGracefulShutdown {
                 await withTaskGroup(of: Void.self) { group in
                     // The time limit, and the watchdog fed meanwhile: the loop is waiting, not stuck.
                     group.addTask {
@@ -178,35 +196,43 @@ struct InputRunner: Sendable {
                     }
                     // Cancelled (a shutdown): the worker is killed, and waited for, so nothing it
                     // was writing changes after this returns.
-                    let exit = await withTaskCancellationHandler {
-                        await process.exited()
+                    let reply = await withTaskCancellationHandler {
+                        await process.reply()
                     } onCancel: {
                         process.kill()
                     }
                     group.cancelAll()
-                    return exit
+                    return reply
                 }
             }
             try Task.checkCancellation()
             // Killed by the daemon, not by its time limit: the shutdown got there first.
-            if exit.killedByDaemon && !timedOut.value { throw CancellationError() }
+            if case .exited(let exit) = reply, exit.killedByDaemon && !timedOut.value { throw CancellationError() }
         } catch {
+            process.kill()
+            _ = await process.exited()
+            proposalWorker?.discard(process)
             _ = try? settle(id)
             try? ledger.abandoned(id)
             logAbandoned(entry.name)
             throw CancellationError()
         }
+        let exit: WorkerProcess.Exit
+        switch reply {
+        case .line(let line):
+            let finished = try? JSONDecoder().decode(Finished.self, from: Data(line))
+            finished?.journal?.log(to: logger)
+            return finished
+        case .exited(let ended):
+            exit = ended
+        }
+        proposalWorker?.discard(process)
         if timedOut.value {
             let path = spool.incoming + "/" + entry.name
             return try rejectAfterWorker(entry, id: id, timeLimit(lane, limit, path: path), stamp: stamp)
         }
         switch exit.code {
-        case WorkerProcess.Code.done?:
-            let line = exit.standardOutput.split(separator: UInt8(ascii: "\n")).last.map { Array($0) } ?? []
-            let finished = try? JSONDecoder().decode(Finished.self, from: Data(line))
-            finished?.journal?.log(to: logger)
-            return finished
-        case WorkerProcess.Code.spoolFailure?, WorkerProcess.Code.badArguments?:
+        case WorkerProcess.Code.spoolFailure?, WorkerProcess.Code.badArguments?, WorkerProcess.Code.done?:
             // The spool, the ledger or the configuration failed, not the input: it stays, and
             // what the worker had half written goes (a full disk can fail the second file of a set).
             _ = try? settle(id)

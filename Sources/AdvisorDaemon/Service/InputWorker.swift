@@ -1,14 +1,14 @@
 import AdvisorAnalysis
+import AdvisorFormats
 import AdvisorLedger
 import Foundation
 
-/// The worker process's side (`experiment-advisor work`): processes the one input its ledger row
-/// names, prints the outcome's summary and journal entry on standard output for the daemon to
-/// count and log, and returns the exit code (`WorkerProcess.Code`).
+/// The worker process's side (`experiment-advisor work`): reads `ID STAMP` lines from standard
+/// input, processes the input each ledger row names, and answers each with one line on standard
+/// output (the outcome's summary and journal entry, for the daemon to count and log). Returns
+/// the exit code (`WorkerProcess.Code`) when its input ends or the spool fails.
 public enum InputWorker {
     public static func run(
-        entry id: Int64,
-        stamp: String,
         configuration: AdvisorConfiguration,
         spool root: String,
         stateDirectory: String
@@ -22,9 +22,28 @@ public enum InputWorker {
         )
         let spool = SpoolDirectory(root: root)
         let ledger: Ledger
+        do {
+            ledger = try Ledger(directory: stateDirectory, checked: false)
+        } catch {
+            WorkerGuard.say("experiment-advisor worker: \(error)")
+            return WorkerProcess.Code.spoolFailure
+        }
+        let processor = InputProcessor(spool: spool, configuration: configuration, ledger: ledger)
+        while let line = readLine(strippingNewline: true) {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let id = Int64(parts[0]) else {
+                WorkerGuard.say("experiment-advisor worker: not a request: \(InputError.excerpt(line))")
+                return WorkerProcess.Code.badArguments
+            }
+            let code = await answer(id: id, stamp: String(parts[1]), processor: processor, ledger: ledger)
+            if code != WorkerProcess.Code.done { return code }
+        }
+        return WorkerProcess.Code.done
+    }
+
+    static func answer(id: Int64, stamp: String, processor: InputProcessor, ledger: Ledger) async -> Int32 {
         let row: LedgerEntry
         do {
-            ledger = try Ledger(directory: stateDirectory)
             guard let found = try ledger.entry(id) else {
                 WorkerGuard.say("experiment-advisor worker: no ledger row \(id) in \(ledger.path)")
                 return WorkerProcess.Code.badArguments
@@ -34,25 +53,27 @@ public enum InputWorker {
             WorkerGuard.say("experiment-advisor worker: \(error)")
             return WorkerProcess.Code.spoolFailure
         }
-        guard let entry = spool.entry(named: row.name) else {
+        let finished: InputRunner.Finished
+        if let entry = processor.spool.entry(named: row.name) {
+            do {
+                let outcome =
+                    InputRunner.lane(for: row.name) == .proposals
+                    ? try await processor.process(entry, id: id, stamp: stamp)
+                    : try await processor.processData(entry, id: id, stamp: stamp)
+                var done = InputRunner.Finished(outcome)
+                done.journal = JournalEntry(outcome, name: row.name)
+                finished = done
+            } catch {
+                WorkerGuard.say("experiment-advisor worker: \(error)")
+                return WorkerProcess.Code.spoolFailure
+            }
+        } else {
             // Gone between the daemon's scan and now: nothing to answer.
             try? ledger.vanished(id)
-            return WorkerProcess.Code.done
+            finished = InputRunner.Finished(outcome: .rejected, experiment: nil, verdict: nil)
         }
-        let processor = InputProcessor(spool: spool, configuration: configuration, ledger: ledger)
-        do {
-            let outcome =
-                InputRunner.lane(for: row.name) == .proposals
-                ? try await processor.process(entry, id: id, stamp: stamp)
-                : try await processor.processData(entry, id: id, stamp: stamp)
-            var finished = InputRunner.Finished(outcome)
-            finished.journal = JournalEntry(outcome, name: row.name)
-            let summary = try JSONEncoder().encode(finished)
-            FileHandle.standardOutput.write(summary + Data("\n".utf8))
-            return WorkerProcess.Code.done
-        } catch {
-            WorkerGuard.say("experiment-advisor worker: \(error)")
-            return WorkerProcess.Code.spoolFailure
-        }
+        guard let summary = try? JSONEncoder().encode(finished) else { return WorkerProcess.Code.spoolFailure }
+        FileHandle.standardOutput.write(summary + Data("\n".utf8))
+        return WorkerProcess.Code.done
     }
 }

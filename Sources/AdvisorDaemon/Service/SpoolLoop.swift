@@ -125,7 +125,7 @@ struct SpoolLoop {
             }
             if let lane = analysisLane, entry.kind == .regular, InputRunner.lane(for: entry.name) == .analyses {
                 queuedAnalyses.insert(entry.name)
-                lane.yield((entry, runner))
+                lane.yield((entry, runner(keepWorker: false)))
                 notifier.status(status)
                 continue
             }
@@ -151,22 +151,29 @@ struct SpoolLoop {
                 "its data file (\(data[0]) or \(data[1])) has not arrived within manifest_wait_seconds (\(NumberText.significant(configuration.manifestWaitSeconds)) s)",
             fix: "drop the data file with its manifest (the manifest first, then the data), or remove the manifest"
         )
-        if let finished = try runner.reject(entry, error) { count(finished, name: entry.name) }
+        if let finished = try runner(keepWorker: false).reject(entry, error) { count(finished, name: entry.name) }
     }
 
     /// One proposal (or, with `--once`, one data drop), from claim to log entry.
     mutating func process(_ entry: SpoolDirectory.Entry) async throws {
         notifier.status("processing \(entry.name); since start: \(counts)")
+        let runner = runner(keepWorker: InputRunner.lane(for: entry.name) == .proposals)
         if let finished = try await runner.run(entry) { count(finished, name: entry.name) }
         notifier.status(status)
     }
 
-    var runner: InputRunner {
+    /// The proposal lane's worker, kept between proposals (`runner`); the data lane's runners
+    /// start one per drop.
+    let proposalWorker = WorkerSlot()
+
+    /// A runner for the proposal lane (`keepWorker`), or for one data drop.
+    func runner(keepWorker: Bool) -> InputRunner {
         InputRunner(
             spool: spool,
             configuration: configuration,
             ledger: ledger,
             worker: worker,
+            proposalWorker: keepWorker ? proposalWorker : nil,
             notifier: notifier,
             logger: logger
         )
@@ -218,6 +225,8 @@ struct SpoolLoop {
             return
         }
         configuration = updated
+        // The kept worker read the old configuration: the next proposal starts one on the new.
+        proposalWorker.retire()
         logger.logLevel = Logger.Level(updated.logLevel)
         rescanInterval.value = .seconds(updated.rescanIntervalSeconds)
         logger.notice("configuration reloaded from \(path)", metadata: AdvisorEvent.reloaded.metadata)

@@ -15,12 +15,10 @@ public struct WorkerLaunch: Sendable {
         self.stateDirectory = stateDirectory
     }
 
-    /// `work --entry ID …`: the worker reads the input's name from the ledger row, so no file
-    /// name (a leading dash, a newline) ever passes through an argument list.
-    func arguments(entry: Int64, stamp: String) -> [String] {
-        var arguments = [
-            "work", "--entry", "\(entry)", "--stamp", stamp, "--spool", spool, "--state-dir", stateDirectory,
-        ]
+    /// `work …`: the inputs then come as ledger row ids on standard input, so no file name (a
+    /// leading dash, a newline) ever passes through an argument list.
+    var arguments: [String] {
+        var arguments = ["work", "--spool", spool, "--state-dir", stateDirectory]
         if configurationPath != nil { arguments += ["--config", configurationSnapshot] }
         return arguments
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The worker's side of its limits, on a thread of its own: every 50 ms it checks that the daemon
-/// is still there (its standard input, the daemon's pipe, has not reached end-of-file), that its
+/// is still there (its life line, descriptor 3, has not closed), that its
 /// resident memory is within `worker.memory_limit_bytes` and its CPU time within
 /// `worker.cpu_seconds`; past any of them it exits at once with the code that says which.
 ///
@@ -10,17 +10,17 @@ import Foundation
 /// allocator arenas, not the memory an input really uses. Resident memory can overshoot by what
 /// one 50 ms step allocates; the unit's `MemoryMax=` is the hard stop behind it.
 enum WorkerGuard {
+    /// The life line's descriptor (`WorkerProcess`): closed on the daemon's side when it dies.
+    static let lifeLine: Int32 = 3
+
     static func start(memoryLimitBytes: Int, cpuSeconds: Int) {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         Thread.detachNewThread {
-            var byte: UInt8 = 0
             while true {
-                var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+                // Nothing is ever written to the life line: readable means closed.
+                var fds = [pollfd(fd: lifeLine, events: Int16(POLLIN), revents: 0)]
                 let ready = poll(&fds, 1, 50)
-                if ready > 0 {
-                    let n = read(0, &byte, 1)
-                    if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) { _exit(WorkerProcess.Code.daemonGone) }
-                }
+                if ready > 0 || (ready < 0 && errno != EINTR) { _exit(WorkerProcess.Code.daemonGone) }
                 if let resident = residentBytes(pageSize: pageSize), resident > memoryLimitBytes {
                     say(
                         "experiment-advisor worker: resident memory \(resident >> 20) MiB passed worker.memory_limit_bytes (\(memoryLimitBytes >> 20) MiB)"
