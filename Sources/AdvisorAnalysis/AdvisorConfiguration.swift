@@ -51,6 +51,14 @@ public struct AdvisorConfiguration: Sendable, Hashable {
         public init() {}
     }
 
+    /// The configuration with the models' "all cores" (threads 0) made all but one of `cores`:
+    /// what the daemon's data lane runs on, so the proposal lane keeps a core.
+    public func leavingOneCore(of cores: Int) -> AdvisorConfiguration {
+        var adjusted = self
+        if adjusted.boosting.threads == 0 { adjusted.boosting.threads = max(1, cores - 1) }
+        return adjusted
+    }
+
     /// Log levels by name, so this module needs no logging dependency.
     public enum LogLevel: String, Sendable, Hashable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical

@@ -38,12 +38,12 @@ public struct Ledger: Sendable {
         var configuration = Configuration()
         // Two processes write (the daemon and, with workers, its worker of the moment).
         configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in
-            // A row the daemon acts on must survive a power cut, like the report it points to.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
             database = try DatabasePool(path: path, configuration: configuration)
+            // A row the daemon acts on must survive a power cut, like the report it points to:
+            // every commit synced. Set on the writer after opening, because the pool sets
+            // NORMAL when it switches the file to WAL (GRDB's default for WAL mode).
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             if checked {
                 try Self.migrator.migrate(database)
                 // A damaged file can open and migrate (the schema is already there) yet fail on read.
@@ -220,6 +220,11 @@ public struct Ledger: Sendable {
                 .filter(Column("state") == LedgerEntry.State.archived.rawValue)
                 .order(Column("id").desc).fetchOne(db)
         }?.files.first { $0.hasSuffix(".json") }
+    }
+
+    /// The writer's `PRAGMA synchronous` (2 is FULL), for the test that holds it.
+    public func synchronousMode() throws(LedgerError) -> Int {
+        try write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Every input (of `experiment`, when given), oldest first.

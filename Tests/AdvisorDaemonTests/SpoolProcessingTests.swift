@@ -264,6 +264,14 @@ struct SpoolProcessingTests {
         }
     }
 
+    @Test("The ledger syncs every commit (synchronous=FULL), although its WAL pool would default to NORMAL")
+    func ledgerIsDurable() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        #expect(try Ledger(directory: root + "/state").synchronousMode() == 2)
+        #expect(try Ledger(directory: root + "/state", checked: false).synchronousMode() == 2)
+    }
+
     func hash(_ spool: SpoolDirectory, _ name: String) throws -> String {
         try #require(ContentHash.ofFile(atPath: spool.incoming + "/" + name))
     }

@@ -29,19 +29,36 @@ public enum InputWorker {
             return WorkerProcess.Code.spoolFailure
         }
         let processor = InputProcessor(spool: spool, configuration: configuration, ledger: ledger)
+        // A drop's models leave one core to the proposal lane ("all" means all but one here), so
+        // a proposal dropped during a long analysis is answered in about its usual time.
+        let dataProcessor = InputProcessor(
+            spool: spool,
+            configuration: configuration.leavingOneCore(of: ProcessInfo.processInfo.activeProcessorCount),
+            ledger: ledger
+        )
         while let line = readLine(strippingNewline: true) {
             let parts = line.split(separator: " ")
             guard parts.count == 2, let id = Int64(parts[0]) else {
                 WorkerGuard.say("experiment-advisor worker: not a request: \(InputError.excerpt(line))")
                 return WorkerProcess.Code.badArguments
             }
-            let code = await answer(id: id, stamp: String(parts[1]), processor: processor, ledger: ledger)
+            let code = await answer(
+                id: id,
+                stamp: String(parts[1]),
+                processors: (processor, dataProcessor),
+                ledger: ledger
+            )
             if code != WorkerProcess.Code.done { return code }
         }
         return WorkerProcess.Code.done
     }
 
-    static func answer(id: Int64, stamp: String, processor: InputProcessor, ledger: Ledger) async -> Int32 {
+    static func answer(
+        id: Int64,
+        stamp: String,
+        processors: (proposals: InputProcessor, data: InputProcessor),
+        ledger: Ledger
+    ) async -> Int32 {
         let row: LedgerEntry
         do {
             guard let found = try ledger.entry(id) else {
@@ -54,12 +71,12 @@ public enum InputWorker {
             return WorkerProcess.Code.spoolFailure
         }
         let finished: InputRunner.Finished
-        if let entry = processor.spool.entry(named: row.name) {
+        if let entry = processors.proposals.spool.entry(named: row.name) {
             do {
                 let outcome =
                     InputRunner.lane(for: row.name) == .proposals
-                    ? try await processor.process(entry, id: id, stamp: stamp)
-                    : try await processor.processData(entry, id: id, stamp: stamp)
+                    ? try await processors.proposals.process(entry, id: id, stamp: stamp)
+                    : try await processors.data.processData(entry, id: id, stamp: stamp)
                 var done = InputRunner.Finished(outcome)
                 done.journal = JournalEntry(outcome, name: row.name)
                 finished = done
