@@ -46,8 +46,7 @@ public enum CSVDataFile {
             throw Self.cannotOpen(path, reason: error.message)
         }
         var parser = CSVColumnParser(path: path, manifest: manifest, limits: limits)
-        let stored = Int(info.st_size)
-        let total = try feed(&parser, path: path, limits: limits, storedBytes: stored) {
+        let total = try feed(&parser, path: path, limits: limits, compressedSoFar: { file.compressedOffset }) {
             (buffer: inout [UInt8], offset, count) throws(InputError) -> Int in
             do throws(GzipFile.GzipError) {
                 return try file.read(into: &buffer, at: offset, count: count)
@@ -65,13 +64,16 @@ public enum CSVDataFile {
 
     /// Streams bytes from `read` through `parser` in 1 MiB reads; returns the byte count. Stops
     /// early (with the limit's name and fix) when the text passes `maxUncompressedBytes`, inflates
-    /// more than `maxCompressionRatio` times `storedBytes`, or holds a line over `maxRowBytes`,
-    /// so no input grows the reader's memory past those bounds.
+    /// more than `maxCompressionRatio` times the compressed bytes consumed so far
+    /// (`compressedSoFar`; nil for plain text), or holds a line over `maxRowBytes`, so no input
+    /// grows the reader's memory past those bounds. The ratio is of what was read so far, not of
+    /// the whole file: against the whole file's size, a bomb of valid rows is only caught after
+    /// it inflated to `maxCompressionRatio` times that size (4 GiB from 20 MB), too late.
     static func feed(
         _ parser: inout CSVColumnParser,
         path: String,
         limits: IngestLimits = IngestLimits(),
-        storedBytes: Int = 0,
+        compressedSoFar: (() -> Int)? = nil,
         prefix: [UInt8] = [],
         read: (inout [UInt8], Int, Int) throws(InputError) -> Int
     ) throws(InputError) -> Int {
@@ -106,12 +108,14 @@ public enum CSVDataFile {
                     fix: "split the drop into smaller files, or raise analysis.max_uncompressed_bytes"
                 )
             }
-            if storedBytes > 0 && total > limits.ratioCheckBytes && total / storedBytes > limits.maxCompressionRatio {
+            if total > limits.ratioCheckBytes, let consumed = compressedSoFar?(), consumed > 0,
+                total / consumed > limits.maxCompressionRatio
+            {
                 throw InputError(
                     file: path,
                     field: nil,
                     problem:
-                        "inflates more than \(limits.maxCompressionRatio) times its \(storedBytes) stored bytes (a compression bomb, not an export) and was not read further",
+                        "inflates more than \(limits.maxCompressionRatio) times (its first \(consumed) compressed bytes gave \(total) bytes of text: a compression bomb, not an export) and was not read further",
                     fix:
                         "drop the table itself, or raise analysis.max_compression_ratio if it really compresses that well"
                 )

@@ -54,6 +54,9 @@ final class GzipFile {
         return Int(n)
     }
 
+    /// Compressed bytes zlib has consumed so far (not counting read-ahead it has not inflated).
+    var compressedOffset: Int { Int(gzoffset(handle)) }
+
     static let cutShort = "the gzip stream ends early: the file is cut short (an interrupted copy or upload)"
 
     struct GzipError: Error {

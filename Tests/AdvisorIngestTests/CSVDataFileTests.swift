@@ -547,6 +547,27 @@ struct CSVDataFileTests {
         #expect(try CSVDataFile.read(path: path, manifest: DataManifest(), limits: limits).data.units > 200_000)
     }
 
+    @Test(
+        "A bomb is judged by what it inflated so far, not by its whole size: a tail that compresses badly hides nothing"
+    )
+    func bombWithIncompressibleTail() throws {
+        // 8 MiB of repeated rows (a few tens of KB compressed), then 3 MiB of rows of random digits
+        // (barely compressible): the whole file inflates ~7 times, its first part hundreds of times.
+        let rows = "1,control,1,20\n2,nudge,0,30\n"
+        var text = "unit_id,arm,outcome,age\n" + String(repeating: rows, count: (8 << 20) / rows.utf8.count)
+        var random = SplitMix64(seed: 7)
+        while text.utf8.count < 11 << 20 {
+            text += "\(random.next() % 1_000_000),control,\(random.next() % 2),\(random.next())\n"
+        }
+        let path = try Self.file(text)
+        try Self.gzipCopy(path)
+        var limits = Self.limits()
+        limits.ratioCheckBytes = 1 << 20
+        #expect {
+            _ = try CSVDataFile.read(path: path + ".gz", manifest: DataManifest(), limits: limits)
+        } throws: { ($0 as? InputError)?.problem.contains("inflates more than 200 times") == true }
+    }
+
     @Test("A manifest that is a link or too large is not read")
     func manifestChecks() throws {
         let path = try Self.file("experiment: x\n", name: "big.manifest.yaml")
