@@ -46,7 +46,8 @@ public enum CSVDataFile {
             throw Self.cannotOpen(path, reason: error.message)
         }
         var parser = CSVColumnParser(path: path, manifest: manifest, limits: limits)
-        let total = try feed(&parser, path: path, limits: limits, compressedSoFar: { file.compressedOffset }) {
+        let consumed = { file.compressedOffset }
+        let total = try feed(&parser, path: path, limits: limits, compressedSoFar: consumed) {
             (buffer: inout [UInt8], offset, count) throws(InputError) -> Int in
             do throws(GzipFile.GzipError) {
                 return try file.read(into: &buffer, at: offset, count: count)

@@ -20,6 +20,16 @@ struct WorkerProcessTests {
         }
     }
 
+    /// The daemon's worker, once it has one (within 20 s).
+    static func worker(of daemon: AdvisorProcess) throws -> pid_t {
+        var worker: pid_t?
+        _ = waitFor(20) {
+            worker = children(of: daemon.process.processIdentifier).first
+            return worker != nil
+        }
+        return try #require(worker, "the daemon started no worker")
+    }
+
     static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         return !stat.contains(") Z ")  // a zombie has ended
@@ -80,14 +90,7 @@ struct WorkerProcessTests {
         let daemon = try Self.serve(root, config: "prediction:\n  prior_draws: 40000\n  lever_draws: 100\n")
         #expect(waitFor(20) { FileManager.default.fileExists(atPath: root + "/state/ledger.sqlite") })
         try drop(try exampleProposal(experiment: "crashes"), as: "crash.yaml", into: incoming)
-        var worker: pid_t?
-        #expect(
-            waitFor(20) {
-                worker = Self.children(of: daemon.process.processIdentifier).first
-                return worker != nil
-            }
-        )
-        let pid = try #require(worker)
+        let pid = try Self.worker(of: daemon)
         usleep(300_000)
         // SIGSYS (what a system call filter's kill sends): the Swift runtime's backtracer catches
         // SIGSEGV and the like, and a handler that returns from an externally sent one carries on,
@@ -112,14 +115,7 @@ struct WorkerProcessTests {
         let daemon = try Self.serve(root, config: config)
         #expect(waitFor(20) { FileManager.default.fileExists(atPath: root + "/state/ledger.sqlite") })
         try drop(try exampleProposal(experiment: "killed"), as: "killed.yaml", into: incoming)
-        var worker: pid_t?
-        #expect(
-            waitFor(20) {
-                worker = Self.children(of: daemon.process.processIdentifier).first
-                return worker != nil
-            }
-        )
-        let pid = try #require(worker)
+        let pid = try Self.worker(of: daemon)
         daemon.signal(SIGKILL)
         _ = daemon.waitForExit(5)
         #expect(waitFor(5) { !Self.isAlive(pid) }, "the worker outlived the daemon")

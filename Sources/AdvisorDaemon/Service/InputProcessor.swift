@@ -243,6 +243,28 @@ public struct InputProcessor: Sendable {
         }
     }
 
+    /// Completes a row whose files are durable (`written`): the moves, then the last state.
+    func finishWritten(_ row: LedgerEntry) throws(SpoolError) {
+        guard let id = row.id else { return }
+        if let destination = row.destination {
+            try finishMoves(
+                row.name,
+                to: destination,
+                companion: row.companion,
+                companionDestination: row.companionDestination
+            )
+        }
+        try recorded { try ledger.finished(id) }
+    }
+
+    /// Undoes a row caught mid-write (`writing`): its half set and temporaries go, and it is
+    /// `started` again (`working` when workers run the inputs).
+    func undoWriting(_ row: LedgerEntry, inWorker: Bool) throws(SpoolError) {
+        guard let id = row.id else { return }
+        spool.removePartial(row.files)
+        try recorded { try ledger.restart(id, inWorker: inWorker) }
+    }
+
     /// A ledger step; its failure is the spool's kind (the input stays in incoming/).
     func recorded(_ body: () throws -> Void) throws(SpoolError) {
         do {

@@ -302,21 +302,12 @@ struct InputRunner: Sendable {
         guard let row = found else { return nil }
         switch row.state {
         case .written:
-            if let destination = row.destination {
-                try processor.finishMoves(
-                    row.name,
-                    to: destination,
-                    companion: row.companion,
-                    companionDestination: row.companionDestination
-                )
-            }
-            try processor.recorded { try ledger.finished(id) }
+            try processor.finishWritten(row)
             return row.outcome.map {
                 Finished(outcome: $0, experiment: row.experiment, verdict: row.figures[MetadataKey.verdict])
             }
         case .writing:
-            spool.removePartial(row.files)
-            try processor.recorded { try ledger.restart(id, inWorker: worker != nil) }
+            try processor.undoWriting(row, inWorker: worker != nil)
             return nil
         default:
             return nil

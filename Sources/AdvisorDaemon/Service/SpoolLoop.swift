@@ -254,24 +254,15 @@ struct SpoolLoop {
             let path = spool.incoming + "/" + entry.name
             switch entry.state {
             case .written:
-                if let destination = entry.destination {
-                    try processor.finishMoves(
-                        entry.name,
-                        to: destination,
-                        companion: entry.companion,
-                        companionDestination: entry.companionDestination
-                    )
-                }
-                try processor.recorded { try ledger.finished(id) }
+                try processor.finishWritten(entry)
                 logger.notice(
                     "\(entry.name): its \(entry.outcome == .rejected ? "error file" : "report") was written before the advisor last stopped; moved it to \(entry.destination ?? "its place") instead of answering it again",
                     metadata: AdvisorEvent.abandoned.metadata.merging([MetadataKey.inputPath: "\(path)"]) { $1 }
                 )
                 continue
             case .writing:
-                spool.removePartial(entry.files)
                 // Written by a worker when this daemon runs workers: the death was not the input's.
-                try processor.recorded { try ledger.restart(id, inWorker: worker != nil) }
+                try processor.undoWriting(entry, inWorker: worker != nil)
                 logger.notice(
                     "\(entry.name): removed the half-written \(entry.files.count)-file set of an interrupted write"
                 )
