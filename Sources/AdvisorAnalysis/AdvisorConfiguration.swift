@@ -41,12 +41,13 @@ public struct AdvisorConfiguration: Sendable, Hashable {
     /// Limits of the child process each input is processed in: a file that makes it run out of
     /// memory or CPU kills the worker, not the daemon, and is rejected with that reason.
     public struct WorkerLimits: Sendable, Hashable {
-        /// Address space (RLIMIT_AS). Virtual, so above the resident peak: a 700k-row drop peaks
-        /// near 0.35 GiB resident, 4 GiB leaves room for XGBoost's threads and the allocator.
+        /// Resident memory, checked by the worker every 50 ms (`WorkerGuard` says why not
+        /// setrlimit): a 700k-row drop peaks near 0.35 GiB, so 4 GiB leaves room for ten times that.
         public var memoryLimitBytes = 4 << 30
-        /// CPU time (RLIMIT_CPU), a backstop behind the wall-clock time limits.
+        /// CPU time, checked the same way: a backstop behind the wall-clock time limits.
         public var cpuSeconds = 7200
-        /// Largest file a worker may write (RLIMIT_FSIZE): a report or policy file.
+        /// Largest report file (a rendition or the policy file) a worker writes; a larger one
+        /// rejects the input, naming the file, before anything is written.
         public var outputLimitBytes = 1 << 30
         public init() {}
     }

@@ -472,6 +472,27 @@ struct SpoolProcessingTests {
         #expect(!FileManager.default.fileExists(atPath: root + "/pwned"))
     }
 
+    @Test("A report past worker.output_limit_bytes is refused before anything is written, naming the file")
+    func outputLimit() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, _) = Self.service(spool: root) {
+            $0.settleSeconds = 0
+            $0.worker.outputLimitBytes = 1 << 10  // a prediction report is several KiB
+        }
+        let spool = service.spool
+        try spool.create()
+        try place(try exampleProposal(experiment: "too-large"), as: "large.yaml", into: spool.incoming)
+        try await service.runOnce()
+        #expect(files(in: spool.reports + "/too-large").isEmpty)
+        let error = try #require(files(in: spool.rejected).first { $0.hasSuffix(".error.txt") })
+        let text = try String(contentsOfFile: spool.rejected + "/" + error, encoding: .utf8)
+        #expect(
+            text.contains("-prediction.json would be") && text.contains("worker.output_limit_bytes (1024)"),
+            "\(text)"
+        )
+    }
+
     @Test("A file in reports/ where an experiment's directory should be: the input is answered, naming it")
     func reportDirectoryBlocked() async throws {
         let root = try makeTemporaryDirectory()

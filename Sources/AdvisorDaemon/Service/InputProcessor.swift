@@ -176,6 +176,22 @@ public struct InputProcessor: Sendable {
                 try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
             )
         }
+        // A report or policy file past the output limit (a policy of hundreds of large models,
+        // say) is refused before anything is written, rather than filling the disk.
+        let limit = configuration.worker.outputLimitBytes
+        if let large = rendered.first(where: { $0.contents.utf8.count > limit }) {
+            let inputError = InputError(
+                file: path,
+                field: nil,
+                problem:
+                    "its \(base)\(large.suffix) would be \(large.contents.utf8.count) bytes, more than worker.output_limit_bytes (\(limit))",
+                fix:
+                    "raise worker.output_limit_bytes, or lower analysis.boosting.max_rounds (the policy file holds every arm's model)"
+            )
+            return .rejected(
+                try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
+            )
+        }
         let destination = spool.archiveTarget(name, stamp: stamp)
         let companionDestination = companion.flatMap { spool.companionTarget($0, in: spool.archive, stamp: stamp) }
         try recorded {

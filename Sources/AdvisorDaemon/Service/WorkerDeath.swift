@@ -64,12 +64,6 @@ enum WorkerDeath {
                 fix: memoryFix
             )
         }
-        if exit.signal == SIGXFSZ {
-            return Reason(
-                problem: "wrote a file larger than worker.output_limit_bytes (\(limits.outputLimitBytes) bytes)",
-                fix: "raise worker.output_limit_bytes"
-            )
-        }
         let what =
             exit.signal.map { "crashed with signal \($0) (\(signalName($0)))" }
             ?? "exited with code \(exit.code ?? -1)"
