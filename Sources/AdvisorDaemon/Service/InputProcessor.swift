@@ -145,6 +145,13 @@ public struct InputProcessor: Sendable {
         renditions: (_ directory: String, _ base: String) throws -> [ReportRendition]
     ) throws(SpoolError) -> Written {
         // The name first, so a rendition can name another (the verdict names its policy file).
+        /// The input answered with a report that could not be written, and why.
+        func refused(_ problem: String, fix: String) throws(SpoolError) -> Written {
+            let error = InputError(file: path, field: nil, problem: problem, fix: fix)
+            return .rejected(
+                try reject(name, id: id, experiment: experiment, error, stamp: stamp, companion: companion)
+            )
+        }
         let directory: String
         let base: String
         do {
@@ -152,44 +159,28 @@ public struct InputProcessor: Sendable {
         } catch  where error.code == ENOTDIR {
             // Something that is not a directory holds the experiment's name in reports/: every
             // scan would fail the same way, so the input is answered, with what is in the way.
-            let inputError = InputError(
-                file: path,
-                field: nil,
-                problem: "its report could not be written: \(spool.reports)/\(experiment) is not a directory",
+            return try refused(
+                "its report could not be written: \(spool.reports)/\(experiment) is not a directory",
                 fix: "move that entry out of reports/ (it is not a report directory), then drop this file again"
-            )
-            return .rejected(
-                try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
             )
         }
         let rendered: [ReportRendition]
         do {
             rendered = try renditions(directory, base)
         } catch {
-            let inputError = InputError(
-                file: path,
-                field: nil,
-                problem: "the report could not be encoded (\(error))",
+            return try refused(
+                "the report could not be encoded (\(error))",
                 fix: "report this as a bug with the input attached"
-            )
-            return .rejected(
-                try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
             )
         }
         // A report or policy file past the output limit (a policy of hundreds of large models,
         // say) is refused before anything is written, rather than filling the disk.
         let limit = configuration.worker.outputLimitBytes
         if let large = rendered.first(where: { $0.contents.utf8.count > limit }) {
-            let inputError = InputError(
-                file: path,
-                field: nil,
-                problem:
-                    "its \(base)\(large.suffix) would be \(large.contents.utf8.count) bytes, more than worker.output_limit_bytes (\(limit))",
+            return try refused(
+                "its \(base)\(large.suffix) would be \(large.contents.utf8.count) bytes, more than worker.output_limit_bytes (\(limit))",
                 fix:
                     "raise worker.output_limit_bytes, or lower analysis.boosting.max_rounds (the policy file holds every arm's model)"
-            )
-            return .rejected(
-                try reject(name, id: id, experiment: experiment, inputError, stamp: stamp, companion: companion)
             )
         }
         let destination = spool.archiveTarget(name, stamp: stamp)
