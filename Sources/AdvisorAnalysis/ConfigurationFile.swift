@@ -106,11 +106,19 @@ public enum ConfigurationFile {
 
     /// Reads and validates the configuration at `path`.
     public static func load(path: String) throws(InputError) -> AdvisorConfiguration {
+        try loadWithText(path: path).configuration
+    }
+
+    /// Reads and validates the configuration at `path`, and returns the text it was read from
+    /// (the daemon hands that very text to its workers).
+    public static func loadWithText(
+        path: String
+    ) throws(InputError) -> (configuration: AdvisorConfiguration, text: String) {
         let text = try YAMLReader.text(
             atPath: path,
             fix: "check the path given with --config, or install config/experiment-advisor.yaml there"
         )
-        return try parse(text, file: path)
+        return (try parse(text, file: path), text)
     }
 
     /// Parses and validates configuration text; `file` names it in errors. A file holding only

@@ -42,11 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
         let path =
             config
             ?? (FileManager.default.fileExists(atPath: defaultConfigurationPath) ? defaultConfigurationPath : nil)
-        let configuration: AdvisorConfiguration
+        var configuration = AdvisorConfiguration()
+        var text: String?
         do {
-            configuration =
-                try path.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
-                ?? AdvisorConfiguration()
+            if let path { (configuration, text) = try ConfigurationFile.loadWithText(path: path) }
         } catch {
             logger.critical("configuration rejected: \(error)")
             printError("error: \(error)")
@@ -54,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = SpoolService(
             configuration: configuration,
-            options: options(configurationPath: path),
+            options: options(configurationPath: path, text: text),
             logger: logger,
             notifier: SystemdNotifier()
         )
@@ -71,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    func options(configurationPath: String?) -> SpoolService.Options {
+    func options(configurationPath: String?, text: String?) -> SpoolService.Options {
         var options = SpoolService.Options(
             configurationPath: configurationPath,
             spoolOverride: spool,
@@ -82,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let spool { options.spoolOverride = Self.absolute(spool) }
         if let stateDir { options.stateDirectoryOverride = Self.absolute(stateDir) }
         if let configurationPath { options.configurationPath = Self.absolute(configurationPath) }
+        options.configurationText = text
         return options
     }
 

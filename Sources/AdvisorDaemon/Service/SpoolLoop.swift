@@ -57,16 +57,7 @@ struct SpoolLoop {
             logger.notice("removed \(path): a temporary an interrupted write left behind")
         }
         try recover()
-        if let path = options.configurationPath {
-            let text: String
-            do {
-                text = try YAMLReader.text(atPath: path, fix: "check the file given with --config")
-                _ = try ConfigurationFile.parse(text, file: path)
-            } catch {
-                throw SpoolError("read the configuration again (\(error))", path: path, code: EINVAL)
-            }
-            try snapshotConfiguration(text)
-        }
+        if let text = options.configurationText { try snapshotConfiguration(text) }
     }
 
     /// Workers read the configuration the daemon runs on, not the file it came from: a file

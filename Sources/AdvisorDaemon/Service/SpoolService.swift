@@ -20,6 +20,9 @@ public struct SpoolService: Service {
         public var configurationPath: String?
         /// `--spool`: overrides the configuration's spool (for local runs and tests).
         public var spoolOverride: String?
+        /// The text `configurationPath` held when the configuration was read: what the workers
+        /// are given (nil: built-in defaults).
+        public var configurationText: String?
         /// `--state-dir`: overrides the configuration's state directory (the ledger).
         public var stateDirectoryOverride: String?
         /// The binary to run each input in (`work`); nil processes inputs in this process.
@@ -60,7 +63,7 @@ public struct SpoolService: Service {
         options.workerExecutable.map {
             WorkerLaunch(
                 executable: $0,
-                configurationPath: options.configurationPath,
+                configured: options.configurationText != nil,
                 spool: spool.root,
                 stateDirectory: stateDirectory
             )

@@ -4,13 +4,14 @@ import Foundation
 /// How to start a worker: the daemon's own binary and what it was started with.
 public struct WorkerLaunch: Sendable {
     public var executable: String
-    public var configurationPath: String?
+    /// The daemon runs on a configuration file (else the built-in defaults, for workers too).
+    public var configured: Bool
     public var spool: String
     public var stateDirectory: String
 
-    public init(executable: String, configurationPath: String?, spool: String, stateDirectory: String) {
+    public init(executable: String, configured: Bool, spool: String, stateDirectory: String) {
         self.executable = executable
-        self.configurationPath = configurationPath
+        self.configured = configured
         self.spool = spool
         self.stateDirectory = stateDirectory
     }
@@ -19,7 +20,7 @@ public struct WorkerLaunch: Sendable {
     /// leading dash, a newline) ever passes through an argument list.
     var arguments: [String] {
         var arguments = ["work", "--spool", spool, "--state-dir", stateDirectory]
-        if configurationPath != nil { arguments += ["--config", configurationSnapshot] }
+        if configured { arguments += ["--config", configurationSnapshot] }
         return arguments
     }
 
