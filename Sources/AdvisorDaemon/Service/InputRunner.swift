@@ -76,8 +76,11 @@ struct InputRunner: Sendable {
             )
             return try reject(entry, error)
         }
-        // The producer may remove it between the scan and now: nothing to answer then.
-        guard let hash = ContentHash.ofFile(atPath: path) else { return nil }
+        // The producer may remove it between the scan and now: nothing to answer then. A file
+        // that is there but cannot be read (mode 000, say) is still answered: its reader names why.
+        guard let hash = ContentHash.ofFile(atPath: path) ?? (spool.isWaiting(entry.name) ? "unreadable" : nil) else {
+            return nil
+        }
         let row: LedgerEntry
         do {
             row = try ledger.begin(
@@ -220,7 +223,8 @@ struct InputRunner: Sendable {
         let exit: WorkerProcess.Exit
         switch reply {
         case .line(let line):
-            let finished = try? JSONDecoder().decode(Finished.self, from: Data(line))
+            // `null`: the input was gone when the worker looked; nothing to count or log.
+            let finished = try? JSONDecoder().decode(Finished?.self, from: Data(line))
             finished?.journal?.log(to: logger)
             return finished
         case .exited(let ended):
@@ -250,8 +254,8 @@ struct InputRunner: Sendable {
         let oomKilled = (CgroupMemory.oomKills() ?? 0) > (oomKillsBefore ?? 0)
         guard let reason = WorkerDeath.reason(exit, oomKilled: oomKilled, limits: configuration.worker) else {
             // A SIGKILL from outside with no sign of memory: the service itself is being killed
-            // (`systemctl kill`), not the input's doing. Left for the next start, attempt counted.
-            logger.notice("\(entry.name): its worker was killed from outside; left in incoming/ for the next start")
+            // (`systemctl kill`), not the input's doing. Left in incoming/, to be taken again.
+            logger.notice("\(entry.name): its worker was killed from outside; left in incoming/ to be tried again")
             _ = try? settle(id)
             return nil
         }

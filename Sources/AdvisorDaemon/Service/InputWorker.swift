@@ -70,7 +70,7 @@ public enum InputWorker {
             WorkerGuard.say("experiment-advisor worker: \(error)")
             return WorkerProcess.Code.spoolFailure
         }
-        let finished: InputRunner.Finished
+        let finished: InputRunner.Finished?
         if let entry = processors.proposals.spool.entry(named: row.name) {
             do {
                 let outcome =
@@ -87,7 +87,7 @@ public enum InputWorker {
         } else {
             // Gone between the daemon's scan and now: nothing to answer.
             try? ledger.vanished(id)
-            finished = InputRunner.Finished(outcome: .rejected, experiment: nil, verdict: nil)
+            finished = nil
         }
         guard let summary = try? JSONEncoder().encode(finished) else { return WorkerProcess.Code.spoolFailure }
         FileHandle.standardOutput.write(summary + Data("\n".utf8))

@@ -126,16 +126,17 @@ public struct SpoolDirectory: Sendable {
         guard let handle = opendir(directory) else { throw SpoolError("list the directory", path: directory) }
         defer { closedir(handle) }
         var names: [String] = []
+        var invalid: [[UInt8]] = []
         while let entry = readdir(handle) {
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-            guard
-                let name = String(validating: bytes, as: UTF8.self)
-                    ?? (repairing ? repairedName(bytes, in: directory) : nil)
-            else {
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                invalid.append(bytes)
                 continue
             }
             if name != "." && name != ".." { names.append(name) }
         }
+        // Renamed after the listing: an entry renamed during readdir may be listed again.
+        if repairing { names += invalid.compactMap { repairedName($0, in: directory) } }
         return names
     }
 
