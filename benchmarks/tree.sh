@@ -23,4 +23,5 @@ print("|---|---|---|---|")
 print(f"| depth 2, binned (64 quantiles), n = {s['binned_units']}, p = 30, m = 20 | {s['binned_seconds']:.2f} s, reward {s['binned_reward']:.2f} (exact over the bins) | {e['seconds']:.2f} s, reward {e['reward']:.2f} (greedy) | < 10 s |")
 print(f"| `assign` with the depth-2 tree, after ingest (the tree's arm per unit) | {s['assign_units_per_second']/1e6:.1f} million units/s | - | >= 1 million/s |")
 print(f"| depth 2, exact (every distinct value), n = {s['exact_units']}, p = 30, m = 20 | {s['exact_seconds']:.2f} s, reward {s['exact_reward']:.2f} | - | < 60 s at n = 10,000 |")
+print(f"| depth 2, exact, n = {s['small_units']}, p = 4, m = 5, against a brute force written plainly | {s['small_seconds']:.4f} s, reward {s['small_reward']!r} | brute force: {s['brute_force_seconds']:.2f} s, reward {s['brute_force_reward']!r} | equal to the last digit: **{'yes' if s['small_reward'] == s['brute_force_reward'] else 'NO'}** |")
 PY

@@ -12,9 +12,16 @@ struct PolicyTreeTests {
         var rewards: [[Double]]
     }
 
-    /// `kinds[j]`: "c" continuous (a few distinct values), "b" binary (a one-hot category), with
-    /// a share of missing values when `missing`.
-    static func problem(units n: Int, arms m: Int, kinds: [Character], missing: Bool, seed: UInt64) -> Problem {
+    /// `kinds[j]`: "c" continuous (`levels` distinct values), "b" binary (a one-hot category),
+    /// with a share of missing values when `missing`.
+    static func problem(
+        units n: Int,
+        arms m: Int,
+        kinds: [Character],
+        missing: Bool,
+        seed: UInt64,
+        levels: Int = 7
+    ) -> Problem {
         var rng = SplitMix64(seed: seed)
         var values: [Float] = []
         for _ in 0..<n {
@@ -24,7 +31,7 @@ struct PolicyTreeTests {
                 } else if kind == "b" {
                     values.append(rng.nextOpenUnit() < 0.4 ? 1 : 0)
                 } else {
-                    values.append(Float(Int(rng.nextOpenUnit() * 7)))
+                    values.append(Float(Int(rng.nextOpenUnit() * Double(levels))))
                 }
             }
         }
@@ -110,6 +117,36 @@ struct PolicyTreeTests {
             let search = PolicyTreeSearch(features: p.features, rewards: p.rewards, settings: settings)
             #expect(search.search(depth: 1).reward == Self.depthOne(p, Array(0..<120), minLeaf: 4))
             #expect(search.search(depth: 2).reward == Self.depthTwo(p, minLeaf: 4))
+        }
+    }
+
+    /// Groups of many values, where the depth-2 search skips root thresholds by the bound from
+    /// the nearest evaluated one (moving a unit changes a split's value by at most its reward
+    /// range) and depth 1 refines only the groups that can win: both must still be exact, with
+    /// and without missing values and leaf minimums that bind near the ends.
+    @Test(
+        "Depth 2 equals brute force when thresholds are grouped and skipped by their bounds",
+        arguments: [(1, false, 3), (6, true, 4), (15, true, 2), (25, false, 5)] as [(Int, Bool, Int)]
+    )
+    func groupedDepthTwo(minLeaf: Int, missing: Bool, bins: Int) {
+        for seed in 0..<UInt64(3) {
+            let p = Self.problem(
+                units: 150,
+                arms: 4,
+                kinds: Array("ccb"),
+                missing: missing,
+                seed: seed + 500,
+                levels: 40
+            )
+            var settings = PolicyTreeSettings()
+            settings.exact = true
+            settings.bins = bins
+            settings.minLeafSize = minLeaf
+            let (root, reward) = PolicyTreeSearch(features: p.features, rewards: p.rewards, settings: settings)
+                .search(depth: 2)
+            let expected = Self.depthTwo(p, minLeaf: minLeaf)
+            #expect(reward == expected, "seed \(seed): search \(reward), brute force \(expected)")
+            #expect(Self.reward(PolicyTree(name: "t", root: root), p) == reward)
         }
     }
 

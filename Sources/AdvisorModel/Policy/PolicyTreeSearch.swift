@@ -17,7 +17,9 @@ import Synchronization
 ///   sums through the group on the left and from it on the right) beats the best split found.
 ///   Depth 2 evaluates the root thresholds between groups first; one inside a group then earns at
 ///   most best(L at the group's end) + best(R at its start), since with rewards ≥ 0 a subset
-///   never earns more, and only the groups whose bound beats the best tree are swept again.
+///   never earns more, and only the groups whose bound beats the best tree are swept again. In
+///   that sweep a threshold is skipped while an evaluated neighbour's value plus the reward
+///   ranges of the units between them stays below the best tree.
 /// - A missing value is a bin of its own, sent left or right, whichever the search prefers.
 public struct PolicyTreeSearch: Sendable {
     let units: Int
@@ -239,8 +241,9 @@ public struct PolicyTreeSearch: Sendable {
     struct DepthOne {
         var node: PolicyTree.Node
         var value: Double
-        /// An upper bound on the best depth-1 value without the leaf-size limit (valid for any
-        /// subset's bound, which the limit would break).
+        /// The best depth-1 value without the leaf-size limit, exactly: every threshold is either
+        /// evaluated or in a group whose bound is below `value`. The root's bounds need it exact
+        /// (PolicyTrees.md), and unconstrained because a subset's best tree may break the limit.
         var unconstrained: Double
     }
 
@@ -365,7 +368,6 @@ public struct PolicyTreeSearch: Sendable {
                         }
                         bound = max(bound, l + r)
                     }
-                    if bound > unconstrained { unconstrained = bound }
                     if bound > best {
                         scratch.pending.append((bound, j, group, unitsLeft, scratch.pendingSums.count))
                         for a in 0..<m { scratch.pendingSums.append(c[a]) }
@@ -515,17 +517,39 @@ public struct PolicyTreeSearch: Sendable {
                 (upperLeft[group + 1], upperRight[group + 1]) = consider(left, k)
             }
             guard refined else { continue }
-            // Second sweep: inside the groups that can still beat the best tree.
+            // Second sweep: inside the groups. Moving units D from one side to the other changes
+            // a threshold's value by at most Σ_D (max_a Γ − min_a Γ) = Σ_D unitMax (each side's
+            // best tree can be applied to the other set), so a threshold is skipped while the
+            // nearest evaluated one before it, or the group's end after it, plus the ranges of
+            // the units between them stays below the floor.
             (left, _) = initialLeft()
             for group in 0..<groupsHere {
                 let range = groupStart[j][group]..<groupStart[j][group + 1]
                 let promising = upperLeft[group + 1] + upperRight[group] >= pruneBelow()
+                guard promising else {
+                    for k in range { for i in byBin[k] { add(Int(i), to: &left, groupOffset: go, fineOffset: fo) } }
+                    continue
+                }
+                // The ranges after each bin up to the group's end, for the bound from the end.
+                var rangeAfter = [Double](repeating: 0, count: range.count)
+                var after = 0.0
+                for k in range.reversed() {
+                    rangeAfter[k - range.lowerBound] = after
+                    for i in byBin[k] { after += unitMax[Int(i)] }
+                }
+                let endBound = upperLeft[group + 1] + upperRight[group + 1]
+                var anchor = upperLeft[group] + upperRight[group]
                 for k in range {
-                    for i in byBin[k] { add(Int(i), to: &left, groupOffset: go, fineOffset: fo) }
-                    guard promising, k < range.upperBound - 1, upperLeft[group + 1] + upperRight[group] >= pruneBelow(),
+                    for i in byBin[k] {
+                        add(Int(i), to: &left, groupOffset: go, fineOffset: fo)
+                        anchor += unitMax[Int(i)]
+                    }
+                    let bound = min(anchor, endBound + rangeAfter[k - range.lowerBound])
+                    guard k < range.upperBound - 1, bound >= pruneBelow(),
                         left.count >= minLeaf, whole.count - left.count >= minLeaf
                     else { continue }
-                    _ = consider(left, k)
+                    let (l, r) = consider(left, k)
+                    anchor = l + r
                 }
             }
         }

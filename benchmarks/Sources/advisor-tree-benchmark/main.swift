@@ -61,6 +61,46 @@ result["exact_units"] = exactUnits
 result["exact_seconds"] = exactSeconds
 result["exact_reward"] = exactReward
 
+// The search against a brute force written plainly, on a small problem of the same kind: every
+// root split, and below it every split of each side, each side's arm chosen by its summed reward.
+// Rewards are rounded to multiples of 1/64 so every sum is exact in binary, whatever the order:
+// the two rewards must agree to the last digit.
+func bruteForceDepthTwo(_ x: FeatureMatrix, _ r: [[Double]], minLeaf: Int) -> Double {
+    let arms = r[0].count
+    func leaf(_ units: [Int]) -> Double {
+        (0..<arms).map { a in units.reduce(0) { $0 + r[$1][a] } }.max() ?? 0
+    }
+    func splits(_ units: [Int]) -> [([Int], [Int])] {
+        var result: [([Int], [Int])] = []
+        for j in 0..<x.columns {
+            for t in Set(units.map { x[$0, j] }).sorted().dropLast() {
+                let left = units.filter { x[$0, j] <= t }
+                let right = units.filter { x[$0, j] > t }
+                if left.count >= minLeaf && right.count >= minLeaf { result.append((left, right)) }
+            }
+        }
+        return result
+    }
+    func depthOne(_ units: [Int]) -> Double {
+        splits(units).reduce(leaf(units)) { max($0, leaf($1.0) + leaf($1.1)) }
+    }
+    let all = Array(0..<x.rows)
+    return splits(all).reduce(depthOne(all)) { max($0, depthOne($1.0) + depthOne($1.1)) }
+}
+let (xs, noisy) = problem(units: 150, features: 4, arms: 5, seed: 3)
+let rs = noisy.map { $0.map { ($0 * 64).rounded() / 64 } }
+var small = PolicyTreeSettings()
+small.exact = true
+small.bins = 8  // groups of about 19 values: the bounds and the refinement are exercised
+small.minLeafSize = 10
+let (searched, smallSeconds) = seconds { PolicyTreeSearch(features: xs, rewards: rs, settings: small).search(depth: 2) }
+let (brute, bruteSeconds) = seconds { bruteForceDepthTwo(xs, rs, minLeaf: small.minLeafSize) }
+result["small_units"] = xs.rows
+result["small_reward"] = searched.reward
+result["small_seconds"] = smallSeconds
+result["brute_force_reward"] = brute
+result["brute_force_seconds"] = bruteSeconds
+
 // The binned problem for the same-run peer (EconML's greedy PolicyTree on the same scores):
 // features as Float32 and rewards as Float64, row-major, raw.
 if let out = arguments.dropFirst(2).first {
