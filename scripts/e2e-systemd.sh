@@ -331,9 +331,11 @@ arms: 1"
     check "journal: the rejection is a warning (PRIORITY=4) with FIELD=arms" wait_for 10 \
         journal_has EXPERIMENT_ID=$experiment-bad ADVISOR_EVENT=rejected PRIORITY=4 FIELD=arms
 
-    # A data drop under the hardened unit: XGBoost (OpenMP threads) inside the seccomp filter.
-    "$BINARY" synthesize --units 4000 --arms 3 --sigma 0.3 --rho 0.2 --s 0.02 --output "$RUN/drop.csv" > /dev/null
-    printf 'experiment: %s-data\n' "$experiment" > "$RUN/spool/incoming/.drop.manifest.yaml.part"
+    # A data drop under the hardened unit: XGBoost (OpenMP threads) inside the seccomp filter,
+    # with a guardrail outcome beside the primary one.
+    "$BINARY" synthesize --units 4000 --arms 3 --sigma 0.3 --rho 0.2 --s 0.02 \
+        --guardrail unsubscribed:0.5:0.05 --output "$RUN/drop.csv" > /dev/null
+    { printf 'experiment: %s-data\n' "$experiment"; cat "$RUN/drop.manifest.yaml"; } > "$RUN/spool/incoming/.drop.manifest.yaml.part"
     mv "$RUN/spool/incoming/.drop.manifest.yaml.part" "$RUN/spool/incoming/drop.manifest.yaml"
     cp "$RUN/drop.csv" "$RUN/spool/incoming/.drop.csv.part"
     chmod 0644 "$RUN/spool/incoming/.drop.csv.part" "$RUN/spool/incoming/drop.manifest.yaml"
@@ -344,6 +346,8 @@ arms: 1"
     check "the verdict's policy file is written with it, and the journal names it (POLICY_FILE)" bash -c \
         'f=$(ls "$1"/*-policy.json) && grep -q "\"format\":\"experiment-advisor-policy\"" "$f" && grep -q "^POLICY_FILE=/var/spool/experiment-advisor/reports/.*/${f##*/}$" <<< "$2"' \
         _ "$RUN/spool/reports/$experiment-data" "$(inside journalctl --no-pager -o export EXPERIMENT_ID=$experiment-data)"
+    check "journal: the verdict says whether its guardrails pass (GUARDRAILS_PASS)" \
+        bash -c 'grep -Eq "^GUARDRAILS_PASS=(true|false)$" <<< "$1"' _ "$(inside journalctl --no-pager -o export EXPERIMENT_ID=$experiment-data ADVISOR_EVENT=verdict)"
     check "data and manifest archived" bash -c 'ls "$1/archive" | grep -q drop.csv && ls "$1/archive" | grep -q drop.manifest.yaml' _ "$RUN/spool"
     next=$(ls "$RUN/spool/reports/$experiment-data/"*-next-proposal.yaml)
     drop next.yaml "$(cat "$next")"

@@ -61,6 +61,7 @@ public enum DataDropAnalysis {
                     ("ridge-t-learner", RidgeOutcomeModel()),
                 ],
                 earlierPriors: earlier,
+                primaryOutcome: (manifest.outcomeColumn, manifest.largerIsBetter),
                 shouldStop: shouldStop
             )
         } catch let error as XGBoostError {

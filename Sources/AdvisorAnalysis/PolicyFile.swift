@@ -10,10 +10,13 @@ import Foundation
 /// coefficients), with the covariate encoding they read and the arm for units they cannot score.
 public struct PolicyFile: Sendable, Hashable, Codable {
     public static let formatName = "experiment-advisor-policy"
-    public static let currentVersion = 1
+    /// Version 2 adds guardrail terms to a T-learner; a file without them is written as 1, so
+    /// a build that reads only 1 still deploys it.
+    public static let currentVersion = 2
+    public static let readableVersions = [1, 2]
 
     public var format = Self.formatName
-    public var version = Self.currentVersion
+    public var version = 1
     public var experiment: String
     /// The verdict this policy carries out.
     public var verdict: String
@@ -32,6 +35,20 @@ public struct PolicyFile: Sendable, Hashable, Codable {
     public var dataHash: String?
     public var tree: TreeNode?
     public var models: [ArmModel]?
+    /// For a T-learner under guardrails: each guardrail's per-arm models and the weight of its
+    /// oriented prediction in the argmax (Guardrails.md).
+    public var guardrailTerms: [GuardrailTerm]?
+    /// The weights the policy was learned with, per guardrail column (a tree's rules already
+    /// carry them; recorded so the file says what trade it makes). nil: the primary alone.
+    public var guardrailWeights: [String: Double]?
+
+    public struct GuardrailTerm: Sendable, Hashable, Codable {
+        public var column: String
+        /// +1 or −1 times the weight: the term added to the primary's prediction is
+        /// `weight · prediction`, predictions of the oriented guardrail.
+        public var weight: Double
+        public var models: [ArmModel]
+    }
 
     /// A split or a leaf; features by their feature-matrix name (`tenure`, `channel=web`).
     public struct TreeNode: Sendable, Hashable, Codable {
@@ -98,31 +115,48 @@ public struct PolicyFile: Sendable, Hashable, Codable {
             file.tree = node(tree.root)
         case let learner as TLearnerPolicy:
             file.kind = "t-learner"
-            file.models = try learner.models.map { model throws -> ArmModel in
-                switch model {
-                case let trees as FittedBoostedTrees:
-                    return ArmModel(
-                        kind: "xgboost",
-                        xgboostModel: try trees.trees.json(),
-                        rounds: trees.trees.roundsUsed
-                    )
-                case let ridge as RidgeRegression:
-                    return ArmModel(
-                        kind: "ridge",
-                        intercept: ridge.intercept,
-                        coefficients: ridge.coefficients,
-                        means: ridge.means
-                    )
-                default:
-                    throw ModelError.inconsistent(
-                        "the outcome model \(type(of: model)) cannot be written to a policy file"
-                    )
+            file.models = try learner.models.map(armModel)
+            if !learner.terms.isEmpty {
+                file.version = 2
+                file.guardrailTerms = try learner.terms.map {
+                    GuardrailTerm(column: $0.column, weight: $0.weight, models: try $0.models.map(armModel))
                 }
             }
         default:
             throw ModelError.inconsistent("the policy \(policy.name) cannot be written to a policy file")
         }
+        if let weights = guardrailWeights(verdict: verdict, policy: policy.name) { file.guardrailWeights = weights }
         return file
+    }
+
+    /// The guardrail weights the verdict lists for `policy`, by column.
+    static func guardrailWeights(verdict: PostExperimentVerdict, policy: String) -> [String: Double]? {
+        guard let result = verdict.policies.first(where: { $0.name == policy }), let weights = result.guardrailWeights
+        else { return nil }
+        return Dictionary(uniqueKeysWithValues: zip(result.outcomes.map(\.column), weights))
+    }
+
+    /// One arm's fitted model as the file holds it.
+    static func armModel(_ model: any FittedOutcomeModel) throws -> ArmModel {
+        switch model {
+        case let trees as FittedBoostedTrees:
+            return ArmModel(
+                kind: "xgboost",
+                xgboostModel: try trees.trees.json(),
+                rounds: trees.trees.roundsUsed
+            )
+        case let ridge as RidgeRegression:
+            return ArmModel(
+                kind: "ridge",
+                intercept: ridge.intercept,
+                coefficients: ridge.coefficients,
+                means: ridge.means
+            )
+        default:
+            throw ModelError.inconsistent(
+                "the outcome model \(type(of: model)) cannot be written to a policy file"
+            )
+        }
     }
 
     /// The policy the file describes, ready to assign arms to rows of `featureNames` columns.
@@ -167,28 +201,47 @@ public struct PolicyFile: Sendable, Hashable, Codable {
             guard let models, models.count == arms.count else {
                 throw bad("models", "a T-learner policy needs one model per arm (\(arms.count))")
             }
-            var fitted: [any FittedOutcomeModel] = []
-            for (index, model) in models.enumerated() {
+            func fittedModels(_ models: [ArmModel], field: String) throws(InputError) -> [any FittedOutcomeModel] {
+                var fitted: [any FittedOutcomeModel] = []
+                for (index, model) in models.enumerated() {
+                    try fitted.append(fittedModel(model, field: "\(field)[\(index)]"))
+                }
+                return fitted
+            }
+            func fittedModel(_ model: ArmModel, field: String) throws(InputError) -> any FittedOutcomeModel {
                 switch model.kind {
                 case "xgboost":
                     guard let json = model.xgboostModel, let rounds = model.rounds else {
-                        throw bad("models[\(index)]", "an XGBoost model without its JSON or rounds")
+                        throw bad(field, "an XGBoost model without its JSON or rounds")
                     }
                     do {
-                        fitted.append(FittedBoostedTrees(trees: try BoostedTrees(json: json, rounds: rounds)))
+                        return FittedBoostedTrees(trees: try BoostedTrees(json: json, rounds: rounds))
                     } catch {
-                        throw bad("models[\(index)]", "XGBoost could not read the model (\(error))")
+                        throw bad(field, "XGBoost could not read the model (\(error))")
                     }
                 case "ridge":
                     guard let intercept = model.intercept, let coefficients = model.coefficients,
                         let means = model.means, coefficients.count == names.count, means.count == names.count
-                    else { throw bad("models[\(index)]", "a ridge model needs one coefficient and mean per feature") }
-                    fitted.append(RidgeRegression(intercept: intercept, coefficients: coefficients, means: means))
+                    else { throw bad(field, "a ridge model needs one coefficient and mean per feature") }
+                    return RidgeRegression(intercept: intercept, coefficients: coefficients, means: means)
                 default:
-                    throw bad("models[\(index)].kind", "'\(model.kind)' is not xgboost or ridge")
+                    throw bad("\(field).kind", "'\(model.kind)' is not xgboost or ridge")
                 }
             }
-            return TLearnerPolicy(name: policy, models: fitted)
+            var terms: [TLearnerPolicy.Term] = []
+            for (g, term) in (guardrailTerms ?? []).enumerated() {
+                guard term.models.count == arms.count, term.weight.isFinite else {
+                    throw bad("guardrail_terms[\(g)]", "a guardrail term needs a finite weight and one model per arm")
+                }
+                terms.append(
+                    .init(
+                        column: term.column,
+                        weight: term.weight,
+                        models: try fittedModels(term.models, field: "guardrail_terms[\(g)].models")
+                    )
+                )
+            }
+            return TLearnerPolicy(name: policy, models: try fittedModels(models, field: "models"), terms: terms)
         default:
             throw bad("kind", "'\(kind)' is not uniform, tree or t-learner")
         }
@@ -226,12 +279,12 @@ public struct PolicyFile: Sendable, Hashable, Codable {
                 fix: "give the path of a STAMP-policy.json the analysis wrote"
             )
         }
-        guard header.version == currentVersion else {
+        guard let version = header.version, readableVersions.contains(version) else {
             throw InputError(
                 file: path,
                 field: "version",
                 problem:
-                    "version \(header.version.map(String.init) ?? "missing") is not \(currentVersion), the one this build reads",
+                    "version \(header.version.map(String.init) ?? "missing") is not one this build reads (\(readableVersions.map(String.init).joined(separator: ", ")))",
                 fix: "assign with the experiment-advisor version that wrote the file, or analyze the data again"
             )
         }

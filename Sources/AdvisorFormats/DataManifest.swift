@@ -1,3 +1,4 @@
+import AdvisorModel
 import Foundation
 import Yams
 
@@ -23,8 +24,23 @@ public struct DataManifest: Sendable, Hashable {
     public var largerIsBetter = true
     /// The gain worth personalizing for, in outcome units; nil: the configured default.
     public var threshold: Double?
+    /// Outcomes a rollout must not make worse (`outcomes.guardrails`), in the manifest's order.
+    public var guardrails: [GuardrailSpec] = []
 
     public init() {}
+
+    /// A guardrail as the manifest names it; the reader fills in its values.
+    public struct GuardrailSpec: Sendable, Hashable {
+        public var column: String
+        public var largerIsBetter: Bool
+        public var maxLoss: MaxLoss
+
+        public init(column: String, largerIsBetter: Bool, maxLoss: MaxLoss) {
+            self.column = column
+            self.largerIsBetter = largerIsBetter
+            self.maxLoss = maxLoss
+        }
+    }
 }
 
 /// Reads `NAME.manifest.yaml`. Errors name the file, line, field and fix, as for proposals.
@@ -32,7 +48,7 @@ public enum ManifestFile {
     static let keys = [
         "experiment", "columns", "ignore_columns", "missing_values", "control_arm", "assignment_probabilities",
         "larger_is_better",
-        "threshold", "description",
+        "threshold", "description", "outcomes",
     ]
     static let columnKeys = ["arm", "outcome", "unit_id", "propensity"]
 
@@ -154,6 +170,7 @@ public enum ManifestFile {
             }
             manifest.largerIsBetter = flag
         }
+        try parseOutcomes(root, into: &manifest)
         if let threshold = try root.number("threshold", fix: "a gain in outcome units, e.g. 0.005") {
             guard threshold >= 0 else {
                 throw root.error("threshold", "must not be negative", fix: "a gain in outcome units, e.g. 0.005")
@@ -161,5 +178,80 @@ public enum ManifestFile {
             manifest.threshold = threshold
         }
         return manifest
+    }
+
+    /// `outcomes: {primary: revenue, guardrails: [{column, larger_is_better, max_loss}]}`.
+    static func parseOutcomes(_ root: YAMLReader, into manifest: inout DataManifest) throws(InputError) {
+        guard let outcomes = try root.child("outcomes") else { return }
+        try outcomes.rejectUnknownKeys(["primary", "guardrails"])
+        if let primary = try outcomes.string(
+            "primary",
+            fix: "give the primary outcome's column name as in the CSV header"
+        ) {
+            if root.has("columns"), let columns = try root.child("columns"),
+                let named = try columns.string("outcome", fix: ""), named != primary
+            {
+                throw outcomes.error(
+                    "primary",
+                    "'\(InputError.excerpt(primary))' differs from columns.outcome ('\(InputError.excerpt(named))')",
+                    fix: "name the primary outcome in one place: outcomes.primary"
+                )
+            }
+            manifest.outcomeColumn = primary
+        }
+        guard let node = outcomes.value("guardrails") else { return }
+        let example = "write e.g. guardrails: [{column: unsubscribed, larger_is_better: false, max_loss: 0.002}]"
+        guard case .sequence(let items) = node else {
+            throw outcomes.error("guardrails", "expected a list of guardrails", fix: example)
+        }
+        let roles = [manifest.armColumn, manifest.unitIDColumn, manifest.propensityColumn]
+        for (index, item) in items.enumerated() {
+            let entry = try YAMLReader(file: outcomes.file, path: outcomes.field("guardrails[\(index)]"), node: item)
+            try entry.rejectUnknownKeys(["column", "larger_is_better", "max_loss"])
+            guard let column = try entry.string("column", fix: example), !column.isEmpty else {
+                throw entry.error("column", "missing", fix: "name the guardrail's column as in the CSV header")
+            }
+            if column == manifest.outcomeColumn {
+                throw entry.error(
+                    "column",
+                    "'\(InputError.excerpt(column))' is the primary outcome; a guardrail must be another column",
+                    fix: "list only the outcomes that must not get worse besides the primary one"
+                )
+            }
+            if roles.contains(column) || manifest.ignoredColumns.contains(column) {
+                throw entry.error(
+                    "column",
+                    "'\(InputError.excerpt(column))' is the arm, unit_id or propensity column, or ignored",
+                    fix: "name a measured outcome column"
+                )
+            }
+            if manifest.guardrails.contains(where: { $0.column == column }) {
+                throw entry.error("column", "'\(InputError.excerpt(column))' is listed twice", fix: "keep one entry")
+            }
+            let larger = try entry.flag("larger_is_better", fix: "write larger_is_better: false for churn or costs")
+            let lossFix = "write max_loss: 0.002 (in the outcome's units) or max_loss: {relative: 0.05} (5%)"
+            let maxLoss: MaxLoss
+            switch entry.value("max_loss") {
+            case nil:
+                throw entry.error("max_loss", "missing: how much worse the guardrail may get", fix: lossFix)
+            case .some(.mapping):
+                guard let relative = try entry.child("max_loss") else {
+                    throw entry.error("max_loss", "missing", fix: lossFix)
+                }
+                try relative.rejectUnknownKeys(["relative"])
+                guard let share = try relative.number("relative", fix: lossFix) else {
+                    throw entry.error("max_loss", "a mapping without 'relative'", fix: lossFix)
+                }
+                guard share >= 0 else { throw relative.error("relative", "must not be negative", fix: lossFix) }
+                maxLoss = .relative(share)
+            case .some:
+                guard let x = try entry.number("max_loss", fix: lossFix) else {
+                    throw entry.error("max_loss", "missing", fix: lossFix)
+                }
+                guard x >= 0 else { throw entry.error("max_loss", "must not be negative", fix: lossFix) }
+                maxLoss = .absolute(x)
+            }
+            manifest.guardrails.append(.init(column: column, largerIsBetter: larger ?? true, maxLoss: maxLoss))
+        }
     }
 }

@@ -478,10 +478,24 @@ struct CSVColumnParser {
                 fix: "correct the name in the manifest"
             )
         }
-        covariateColumns = header.indices.filter {
-            ![armColumn, outcomeColumn, propensityColumn, unitID].contains($0)
-                && !manifest.ignoredColumns.contains(header[$0])
+        var guardrailColumns: [Int] = []
+        for guardrail in manifest.guardrails {
+            guard let index = header.firstIndex(of: guardrail.column) else {
+                throw error(
+                    guardrail.column,
+                    "is named as a guardrail in the manifest but is not in the header",
+                    fix: "correct outcomes.guardrails[].column in the manifest, or add the column"
+                )
+            }
+            guardrailColumns.append(index)
         }
+        // Guardrails are read like numeric covariates, in the last slots, and taken out of the
+        // features in `finish`: an outcome must never be a covariate the policy splits on.
+        covariateColumns =
+            header.indices.filter {
+                ![armColumn, outcomeColumn, propensityColumn, unitID].contains($0)
+                    && !manifest.ignoredColumns.contains(header[$0]) && !guardrailColumns.contains($0)
+            } + guardrailColumns
         categories = Array(repeating: nil, count: covariateColumns.count)
         rowValues = Array(repeating: 0, count: covariateColumns.count)
         for column in header.indices where column < FieldSpans.capacity { fields.kinds[column] = FieldSpans.skipRole }
@@ -512,6 +526,7 @@ struct CSVColumnParser {
                 fix: "drop the unit-level results with a header row"
             )
         }
+        let guardrails = try takeGuardrails()
         let (features, names) = featureMatrix()
         return try DataDropValidation.validate(
             DataDropColumns(
@@ -531,7 +546,8 @@ struct CSVColumnParser {
                 rowsDropped: rowsDropped,
                 droppedLines: droppedLines,
                 duplicateUnitIDs: duplicateUnitIDs,
-                bytesRead: bytesRead
+                bytesRead: bytesRead,
+                guardrails: guardrails
             ),
             manifest: manifest,
             limits: limits
@@ -540,6 +556,60 @@ struct CSVColumnParser {
 }
 
 extension CSVColumnParser {
+    /// The guardrail columns (the last covariate slots), taken out of `raw`: their values as read
+    /// and how many cells of each were missing. A row missing any outcome is dropped, as a row
+    /// missing the primary one is, so every outcome is measured on the same units.
+    mutating func takeGuardrails() throws(InputError) -> [DataDropColumns.GuardrailColumn] {
+        let count = manifest.guardrails.count
+        guard count > 0 else { return [] }
+        let width = covariateColumns.count
+        let first = width - count
+        for g in 0..<count {
+            if let codes = categories[first + g] {
+                throw error(
+                    manifest.guardrails[g].column,
+                    "a guardrail outcome holds text ('\(InputError.excerpt(codes.names.first ?? ""))')",
+                    fix:
+                        "a guardrail must be a number in every row (0/1 for a yes/no outcome); leave a cell empty when it is missing",
+                    line: nil
+                )
+            }
+        }
+        let rows = arms.count
+        var values = [[Double]](repeating: [], count: count)
+        var missing = [Int](repeating: 0, count: count)
+        var keep = [Bool](repeating: true, count: rows)
+        for r in 0..<rows {
+            for g in 0..<count where raw[r * width + first + g].isNaN {
+                missing[g] += 1
+                keep[r] = false
+            }
+        }
+        let dropped = keep.lazy.filter { !$0 }.count
+        var kept: [Float] = []
+        kept.reserveCapacity((rows - dropped) * first)
+        var keptArms: [Int] = []
+        var keptOutcomes: [Double] = []
+        var keptPropensities: [Double] = []
+        for r in 0..<rows where keep[r] {
+            for g in 0..<count { values[g].append(Double(raw[r * width + first + g])) }
+            kept.append(contentsOf: raw[(r * width)..<(r * width + first)])
+            keptArms.append(arms[r])
+            keptOutcomes.append(outcomes[r])
+            if r < propensities.count { keptPropensities.append(propensities[r]) }
+        }
+        raw = kept
+        arms = keptArms
+        outcomes = keptOutcomes
+        propensities = keptPropensities
+        rowsDropped += dropped
+        covariateColumns.removeLast(count)
+        categories.removeLast(count)
+        return (0..<count).map {
+            .init(column: manifest.guardrails[$0].column, values: values[$0], missingCells: missing[$0])
+        }
+    }
+
     /// The feature matrix: `raw` itself when every covariate is numeric (no copy), else with
     /// text columns one-hot encoded (NaN in every indicator of a missing value).
     mutating func featureMatrix() -> (FeatureMatrix, [String]) {

@@ -20,6 +20,8 @@ public struct DataDrop: Sendable {
     public var bytesRead: Int
     /// Index of the control arm in `data.armNames`, if the manifest names one.
     public var controlArm: Int?
+    /// Per guardrail column, how many cells were missing (those rows are among `rowsDropped`).
+    public var missingGuardrailCells: [String: Int] = [:]
 }
 
 /// One source column of the covariates: a number as it is, or a text column one-hot encoded

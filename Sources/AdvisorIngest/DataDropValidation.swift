@@ -21,6 +21,15 @@ struct DataDropColumns {
     var droppedLines: [Int]
     var duplicateUnitIDs = 0
     var bytesRead: Int
+    /// The manifest's guardrail columns, values as read (rows missing any outcome dropped).
+    var guardrails: [GuardrailColumn] = []
+
+    struct GuardrailColumn {
+        var column: String
+        var values: [Double]
+        /// Cells left empty (or a missing token): their rows are among `rowsDropped`.
+        var missingCells: Int
+    }
 }
 
 /// The checks a data drop must pass before it is analyzed, and the manifest applied to it
@@ -51,9 +60,14 @@ enum DataDropValidation {
                 field: nil,
                 line: c.droppedLines.first,
                 problem:
-                    "\(c.rowsDropped) of \(c.rowsRead) rows (\(NumberText.percent(badShare))) have no arm or no outcome (first at lines \(c.droppedLines.map(String.init).joined(separator: ", ")))",
+                    "\(c.rowsDropped) of \(c.rowsRead) rows (\(NumberText.percent(badShare))) have no arm or a missing outcome"
+                    + (c.droppedLines.isEmpty
+                        ? "" : " (first at lines \(c.droppedLines.map(String.init).joined(separator: ", ")))")
+                    + c.guardrails.filter { $0.missingCells > 0 }.map {
+                        "; guardrail '\($0.column)': \($0.missingCells) cells missing"
+                    }.joined(),
                 fix:
-                    "fill in the arm and outcome of every unit, or raise max_bad_row_share (now \(limits.maxBadRowShare))"
+                    "fill in the arm and every outcome of every unit, or raise max_bad_row_share (now \(limits.maxBadRowShare))"
             )
         }
         let armNames = c.armNames
@@ -76,6 +90,18 @@ enum DataDropValidation {
                 problem: "arm '\(armNames[a])' has \(n) units, fewer than min_units_per_arm (\(limits.minUnitsPerArm))",
                 fix: "drop the arm's rows, merge it with a similar arm, or lower min_units_per_arm"
             )
+        }
+        for guardrail in c.guardrails {
+            guard let first = guardrail.values.first, guardrail.values.contains(where: { $0 != first }) else {
+                throw InputError(
+                    file: path,
+                    field: "column '\(guardrail.column)'",
+                    line: nil,
+                    problem:
+                        "the guardrail outcome is the same (\(NumberText.significant(guardrail.values.first ?? 0))) for every unit",
+                    fix: "check that the column holds the measured outcome, or drop it from outcomes.guardrails"
+                )
+            }
         }
         var outcomes = c.outcomes
         guard let first = outcomes.first, outcomes.contains(where: { $0 != first }) else {
@@ -144,15 +170,25 @@ enum DataDropValidation {
         let binary = outcomes.allSatisfy { $0 == 0 || $0 == 1 }
         // Smaller is better: maximize −y, or 1 − y for a 0/1 outcome so it stays 0/1.
         if !manifest.largerIsBetter { outcomes = outcomes.map { binary ? 1 - $0 : -$0 } }
+        var data = ExperimentData(
+            armNames: armNames,
+            arm: c.arms,
+            outcome: outcomes,
+            features: c.features,
+            propensity: propensities
+        )
+        data.controlArm = controlArm
+        data.guardrails = zip(manifest.guardrails, c.guardrails).map { spec, column in
+            Guardrail(
+                column: spec.column,
+                values: column.values,
+                largerIsBetter: spec.largerIsBetter,
+                maxLoss: spec.maxLoss
+            )
+        }
         return DataDrop(
             experiment: manifest.experiment ?? stem(path),
-            data: ExperimentData(
-                armNames: armNames,
-                arm: c.arms,
-                outcome: outcomes,
-                features: c.features,
-                propensity: propensities
-            ),
+            data: data,
             covariateNames: c.covariateNames,
             covariateEncoding: c.covariateEncoding,
             binaryOutcome: binary,
@@ -161,7 +197,8 @@ enum DataDropValidation {
             droppedLines: c.droppedLines,
             duplicateUnitIDs: c.duplicateUnitIDs,
             bytesRead: c.bytesRead,
-            controlArm: controlArm
+            controlArm: controlArm,
+            missingGuardrailCells: Dictionary(uniqueKeysWithValues: c.guardrails.map { ($0.column, $0.missingCells) })
         )
     }
 

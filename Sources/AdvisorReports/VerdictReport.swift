@@ -26,6 +26,40 @@ public enum VerdictReport {
         out.append("")
         out.append("DO THIS: \(VerdictWording.action(v))")
         out.append("")
+        let guardrails = v.outcomes.filter { $0.role == .guardrail }
+        if !guardrails.isEmpty {
+            out.append(
+                "GUARDRAILS (holdout: the \(v.policy) policy against shipping '\(v.bestUniformArm)' to everyone)"
+            )
+            for g in guardrails { out.append("  - \(VerdictWording.guardrail(g, benchmark: v.bestUniformArm))") }
+            out.append("  All guardrails pass: \(v.guardrailsPass ? "yes" : "no").")
+            if !v.excludedArms.isEmpty {
+                let excluded = v.excludedArms.prefix(8).map { "'\($0.arm)' (\($0.guardrail))" }.joined(separator: ", ")
+                out.append("  Arms that could not be the benchmark because they break a guardrail: \(excluded).")
+            }
+            if !v.tradeoff.isEmpty {
+                let columns = guardrails.map(\.column)
+                out.append(
+                    "  Trade-off on the validation units (T-learner on primary + weight · guardrails, weight in outcome SDs):"
+                )
+                out.append(
+                    "    "
+                        + (["weight", "primary gain"] + columns + ["keeps all"]).map {
+                            $0.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        }.joined()
+                )
+                for row in v.tradeoff {
+                    let cells =
+                        [num(row.weight), num(row.primaryGain)] + row.guardrailChanges.map(num)
+                        + [(row.guardrailsPass ? "yes" : "no") + (row.chosen ? "  <- used" : "")]
+                    out.append("    " + cells.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+                }
+            }
+            for e in v.guardrailEstimates {
+                out.append("  - \(VerdictWording.guardrailEstimate(e, primary: v.outcomes.first?.column ?? "outcome"))")
+            }
+            out.append("")
+        }
         if !v.fragility.isEmpty {
             out.append("WHY THE EVIDENCE IS FRAGILE")
             for f in v.fragility { out.append("  - \(VerdictWording.fragility(f))") }
@@ -64,6 +98,19 @@ public enum VerdictReport {
             let shares = p.armShares.sorted { $0.share > $1.share }.prefix(8)
                 .map { "\($0.arm) \(NumberText.percent($0.share))" }.joined(separator: ", ")
             out.append("      arms it assigns: \(shares)")
+            if !p.outcomes.isEmpty {
+                out.append(
+                    "      guardrails: "
+                        + p.outcomes.map {
+                            "\($0.column) \(num($0.change)) ± \(num($0.standardError)) (\($0.status.rawValue))"
+                        }
+                        .joined(separator: ", ")
+                        + (p.guardrailWeights.map {
+                            " — learned with guardrail weights \($0.map(num).joined(separator: ", "))"
+                        }
+                            ?? "")
+                )
+            }
             if !p.drivers.isEmpty {
                 out.append(
                     "      driven by: "

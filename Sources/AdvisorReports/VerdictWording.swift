@@ -16,9 +16,19 @@ public enum VerdictWording {
                 "Personalize: the \(v.policy) policy beat shipping '\(best)' to everyone by \(n(r.gain)) (\(percent)% interval \(n(r.lower)) to \(n(r.upper)))."
         case .shipUniform:
             let z = Normal.quantile(0.5 + v.confidence / 2)
-            let top = v.policies.map { $0.aipw.gain + z * $0.aipw.standardError }.max() ?? r.upper
+            let breaking = v.policies.filter { $0.outcomes.contains { $0.status == .fail } }
+            let counted = v.policies.filter { p in !breaking.contains { $0.name == p.name } }
+            let top = counted.map { $0.aipw.gain + z * $0.aipw.standardError }.max() ?? r.upper
+            let excluded =
+                breaking.isEmpty
+                ? ""
+                : " Not counted, because they break a guardrail: \(breaking.map { "the \($0.name) policy (\($0.outcomes.filter { $0.status == .fail }.map(\.column).joined(separator: ", ")))" }.joined(separator: "; "))."
             return
-                "Ship '\(best)' to everyone: the \(v.policy) policy gained \(n(r.gain)), and no learned policy's \(percent)% interval reaches the \(n(v.threshold)) worth having (the highest top: \(n(top)))."
+                "Ship '\(best)' to everyone: the \(v.policy) policy gained \(n(r.gain)), and no learned policy\(breaking.isEmpty ? "" : " that keeps the guardrails") has a \(percent)% interval that reaches the \(n(v.threshold)) worth having (the highest top: \(n(top))).\(excluded)"
+        case .inconclusive where v.fragility.isEmpty && r.lower > 0 && r.gain >= v.threshold && !v.guardrailsPass:
+            let g = v.blockingGuardrail
+            return
+                "Inconclusive: the \(v.policy) policy gained \(n(r.gain)) ± \(n(r.standardError)) over shipping '\(best)', but it is not shown to keep the guardrail '\(g?.column ?? "")' within its allowed loss (\(g.map(guardrailFigures) ?? "")), so it is not a policy to deploy."
         case .inconclusive where !v.fragility.isEmpty && r.lower > 0 && r.gain >= v.threshold:
             return
                 "Inconclusive: the \(v.policy) policy gained \(n(r.gain)) ± \(n(r.standardError)) over shipping '\(best)', but the evidence is fragile (\(v.fragility.map(\.reason.rawValue).joined(separator: ", "))), so this is not yet a reason to personalize."
@@ -40,6 +50,9 @@ public enum VerdictWording {
         case .inconclusive where !v.fragility.isEmpty:
             return
                 "Do not personalize on this evidence; until more data settle it, ship '\(best)'. For the next test: \(next)"
+        case .inconclusive where !v.guardrailsPass && v.realized.lower > 0 && v.realized.gain >= v.threshold:
+            return
+                "Do not deploy the \(v.policy) policy: it may worsen '\(v.blockingGuardrail?.column ?? "")' by more than allowed. Ship '\(best)', which keeps the guardrails, and collect more data (or loosen max_loss if that loss is acceptable)."
         case .inconclusive:
             return "Collect more data before deciding; until then ship '\(best)'. For the next test: \(next)"
         }
@@ -115,8 +128,49 @@ public enum VerdictWording {
         return "\(when) → '\(rule.arm)'  (\(NumberText.percent(rule.share)) of units)"
     }
 
+    /// "rise 0.004 (95% interval 0.001 to 0.007), allowed 0.002".
+    static func guardrailFigures(_ o: PostExperimentVerdict.OutcomeResult) -> String {
+        let direction = o.change >= 0 ? "rises" : "falls"
+        return
+            "\(direction) \(n(abs(o.change))) (interval \(n(o.lower)) to \(n(o.upper)) for the change) against an allowed loss of \(n(o.maxLoss ?? 0))"
+    }
+
+    /// One guardrail's result in words: its change against the benchmark and pass or fail.
+    public static func guardrail(_ o: PostExperimentVerdict.OutcomeResult, benchmark: String) -> String {
+        let better = o.largerIsBetter ? "larger is better" : "smaller is better"
+        let status: String
+        switch o.status {
+        case .pass: status = "passes: it is not worse than shipping '\(benchmark)' by more than the allowed loss"
+        case .fail: status = "fails: it is worse than shipping '\(benchmark)' by more than the allowed loss"
+        case .inconclusive: status = "not settled: the interval reaches past the allowed loss"
+        }
+        return "'\(o.column)' (\(better)): \(guardrailFigures(o)); \(status)."
+    }
+
+    /// What the estimates say about a guardrail's heterogeneity next to the primary's.
+    public static func guardrailEstimate(_ e: PostExperimentVerdict.GuardrailEstimate, primary: String) -> String {
+        let r = e.benefitCorrelation
+        let relation: String
+        if r < -0.3 {
+            relation =
+                "the units that gain the most on '\(primary)' are also the ones where '\(e.column)' gets worse the most"
+        } else if r > 0.3 {
+            relation = "the units that gain the most on '\(primary)' also gain on '\(e.column)'"
+        } else {
+            relation = "the gains on '\(primary)' and on '\(e.column)' fall on different units"
+        }
+        return
+            "'\(e.column)': σ̂ \(n(e.sigma)), ρ̂ \(n(e.rho)), ŝ \(n(e.s)), σ̂_ε \(n(e.predictionError)); correlation of predicted benefits with the primary's \(n(r)): \(relation)."
+    }
+
     public static func note(_ note: PostExperimentVerdict.VerdictNote) -> String {
         switch note {
+        case .noArmKeepsGuardrails(let benchmark):
+            return
+                "No arm keeps every guardrail against its reference (no control_arm was named, so each guardrail's reference is the arm best on it); the benchmark '\(benchmark)' breaks them by the least. Name the control arm in the manifest."
+        case .noWeightKeepsGuardrails:
+            return
+                "No guardrail weight tried (up to \(n(PostExperimentAnalysis.guardrailWeights.last ?? 0)) outcome SDs) kept every guardrail on the validation units: the guarded policies still break one."
         case .sparseCells(let smallest):
             return
                 "Some quantile cells hold only \(smallest) holdout units: σ̂ and ρ̂ are noisy (see their standard errors)."
@@ -148,6 +202,26 @@ public enum VerdictWording {
                     v.fragility.map { Worded(value: $0, words: ["statement": .text(fragility($0))]) }
                 ),
                 "prior_comparison": .list(v.priorComparison.map(priorComparison)),
+                "outcomes": .objects(
+                    v.outcomes.map {
+                        Worded(
+                            value: $0,
+                            words: [
+                                "statement": .text(
+                                    $0.role == .guardrail ? guardrail($0, benchmark: v.bestUniformArm) : headline(v)
+                                )
+                            ]
+                        )
+                    }
+                ),
+                "guardrail_estimates": .objects(
+                    v.guardrailEstimates.map {
+                        Worded(
+                            value: $0,
+                            words: ["statement": .text(guardrailEstimate($0, primary: v.outcomes.first?.column ?? ""))]
+                        )
+                    }
+                ),
                 "notes": .list(v.notes.map(note)),
             ]
         )

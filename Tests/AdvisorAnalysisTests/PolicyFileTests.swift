@@ -97,6 +97,54 @@ struct PolicyFileTests {
         }
     }
 
+    @Test("A guarded T-learner (guardrail models and weights, version 2) round-trips: assign reproduces its arms")
+    func guardedRoundTrip() throws {
+        let (path, directory) = try Self.writeDrop(units: 4_000, seed: 13)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        var data = drop.data
+        // A guardrail that moves with the first covariate differently per arm: the weight changes arms.
+        data.guardrails = [
+            Guardrail(
+                column: "unsubscribed",
+                values: (0..<data.units).map { i in
+                    Double(data.arm[i]) * Double(data.features[i, 1].isNaN ? 0 : data.features[i, 1])
+                },
+                largerIsBetter: false,
+                maxLoss: .absolute(0.01)
+            )
+        ]
+        var settings = AnalysisSettings()
+        settings.bootstrap = 20
+        typealias Stage = PostExperimentAnalysis
+        let split = Stage.split(data, settings: settings)
+        let primary = try TLearnerFit.fit(split: split, model: RidgeOutcomeModel(), name: "ridge")
+        let guardrails = try Stage.fitGuardrails(data: data, split: split, settings: settings)
+        let weight = 0.8
+        let policy = TLearnerPolicy(
+            name: "ridge-guarded",
+            models: primary.models,
+            terms: [.init(column: "unsubscribed", weight: weight, models: guardrails.fits[0].models)]
+        )
+        var combined = primary.predictions
+        for a in combined.indices {
+            for k in combined[a].indices { combined[a][k] += weight * guardrails.fits[0].predictions[a][k] }
+        }
+        let expected = TLearnerPolicy.argmax(combined, count: split.holdout.count)
+        #expect(expected != primary.assignment, "the weight changes some arms, so the terms are exercised")
+        let file = try PolicyFile.make(
+            policy: policy,
+            verdict: try Self.verdict(drop, settings: settings),
+            arms: data.armNames,
+            covariates: drop.covariateEncoding,
+            dataHash: nil
+        )
+        #expect(file.version == 2 && file.guardrailTerms?.first?.weight == weight)
+        let assigned = try Self.assign(file, data: path, directory: directory)
+        let differ = split.holdout.enumerated().filter { assigned["u\($1)"] != data.armNames[expected[$0]] }.count
+        #expect(differ == 0, "\(differ) holdout units get another arm")
+    }
+
     @Test("A category the policy never saw gets the fallback arm and is counted")
     func unseenCategory() throws {
         let (path, directory) = try Self.writeDrop(units: 1_500, seed: 3)

@@ -283,7 +283,7 @@ struct CSVDataFileTests {
         #expect {
             _ = try CSVDataFile.read(path: try Self.file(text), manifest: DataManifest(), limits: limits)
         } throws: {
-            ($0 as? InputError)?.problem.contains("have no arm or no outcome (first at lines 202, 203)") == true
+            ($0 as? InputError)?.problem.contains("have no arm or a missing outcome (first at lines 202, 203)") == true
         }
     }
 

@@ -51,6 +51,8 @@ public enum MetadataKey {
     public static let policy = "policy"  // POLICY
     public static let bestUniformArm = "best_uniform_arm"  // BEST_UNIFORM_ARM
     public static let policyFile = "policy_file"  // POLICY_FILE: the verdict's deployable policy
+    public static let guardrailsPass = "guardrails_pass"  // GUARDRAILS_PASS: true when every guardrail holds
+    public static let guardrailFailed = "guardrail_failed"  // GUARDRAIL_FAILED: the first that does not
     public static let errorPath = "error_path"  // ERROR_PATH
     public static let field = "field"  // FIELD
     public static let error = "error"  // ERROR

@@ -28,6 +28,10 @@ enum DecisionLog {
             MetadataKey.policy: v.policy,
             MetadataKey.bestUniformArm: v.bestUniformArm,
         ]
+        if v.outcomes.contains(where: { $0.role == .guardrail }) {
+            fields[MetadataKey.guardrailsPass] = "\(v.guardrailsPass)"
+            if let blocking = v.blockingGuardrail { fields[MetadataKey.guardrailFailed] = blocking.column }
+        }
         if let relative = v.realized.relativeGain { fields[MetadataKey.relativeGain] = "\(relative)" }
         return fields
     }

@@ -8,6 +8,11 @@ public struct ExperimentData: Sendable {
     public var features: FeatureMatrix
     /// P(unit i gets the arm it got): the propensity for IPW. Known in a randomized test.
     public var propensity: [Double]
+    /// Outcomes a rollout must not make worse, beside `outcome` (the primary one).
+    public var guardrails: [Guardrail] = []
+    /// The control arm, when the manifest names one: the reference a guardrail is held to for
+    /// a uniform arm.
+    public var controlArm: Int?
 
     public init(armNames: [String], arm: [Int], outcome: [Double], features: FeatureMatrix, propensity: [Double]) {
         precondition(arm.count == outcome.count && arm.count == features.rows && arm.count == propensity.count)

@@ -28,14 +28,37 @@ public struct TLearnerPolicy: Policy {
     public var name: String
     /// models[a]: arm a's fitted model.
     public var models: [any FittedOutcomeModel]
+    /// Guardrail outcomes' models, each weighted into the score the argmax reads (none: the
+    /// primary outcome alone). Guardrails.md: the weights that keep every guardrail.
+    public var terms: [Term] = []
 
-    public init(name: String, models: [any FittedOutcomeModel]) {
+    /// One guardrail's per-arm models and the weight of its oriented prediction.
+    public struct Term {
+        public var column: String
+        public var weight: Double
+        public var models: [any FittedOutcomeModel]
+
+        public init(column: String, weight: Double, models: [any FittedOutcomeModel]) {
+            self.column = column
+            self.weight = weight
+            self.models = models
+        }
+    }
+
+    public init(name: String, models: [any FittedOutcomeModel], terms: [Term] = []) {
         self.name = name
         self.models = models
+        self.terms = terms
     }
 
     public func assign(_ features: FeatureMatrix) throws -> [Int] {
-        let predictions = try models.map { try $0.predict(features) }
+        var predictions = try models.map { try $0.predict(features) }
+        for term in terms where term.weight != 0 {
+            for (a, model) in term.models.enumerated() {
+                let extra = try model.predict(features)
+                for k in 0..<features.rows { predictions[a][k] += term.weight * extra[k] }
+            }
+        }
         return Self.argmax(predictions, count: features.rows)
     }
 

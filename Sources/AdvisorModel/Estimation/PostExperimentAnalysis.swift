@@ -71,11 +71,18 @@ public enum PostExperimentAnalysis {
     /// seeded sample) feed the search. The scores come from ridge T-learners: with the known
     /// assignment probabilities of an experiment, AIPW is unbiased whatever the outcome model, so
     /// the cheap model costs only variance.
+    ///
+    /// Under guardrails, `weights[g]` (κ·scale_g, from `tradeoff`) adds each guardrail's
+    /// cross-fitted scores to the rewards, and `blackBox` (the guarded T-learner) is what the
+    /// distilled tree imitates.
     public static func trees(
         data: ExperimentData,
         split: TLearnerSplit,
         primary: TLearnerFit,
         settings: AnalysisSettings,
+        guardrails: GuardrailModels? = nil,
+        weights: [Double] = [],
+        blackBox: Candidate? = nil,
         shouldStop: () -> Bool = { false }
     ) throws -> [Candidate] {
         var rng = SplitMix64(seed: settings.seed ^ 0x7EE5)
@@ -93,7 +100,20 @@ public enum PostExperimentAnalysis {
         if shouldStop() { throw ModelError.stopped }
         let features = data.features.rows(sample)
         let arms = data.arms
-        let rewards = (0..<sample.count).map { k in (0..<arms).map { scores.aipw(k, arm: $0) } }
+        var rewards = (0..<sample.count).map { k in (0..<arms).map { scores.aipw(k, arm: $0) } }
+        for (g, weight) in weights.enumerated() where weight != 0 {
+            guard let guardrails else { break }
+            let extra = try CrossFitting.scores(
+                data: guardrails.data[g],
+                units: sample,
+                model: RidgeOutcomeModel(),
+                folds: settings.policyTree.folds,
+                validationShare: settings.validationShare,
+                seed: settings.seed,
+                shouldStop: shouldStop
+            )
+            for k in 0..<sample.count { for a in 0..<arms { rewards[k][a] += weight * extra.aipw(k, arm: a) } }
+        }
         let learned = PolicyTreeSearch(features: features, rewards: rewards, settings: settings.policyTree)
             .search(depth: settings.policyTree.depth)
         if shouldStop() { throw ModelError.stopped }
@@ -102,8 +122,8 @@ public enum PostExperimentAnalysis {
         let imitated = features.rows(
             Self.randomSubset(Array(0..<sample.count), count: Self.distillationUnits, rng: &rng)
         )
-        let blackBox = try primary.policy.assign(imitated)
-        let imitation = blackBox.map { arm in (0..<arms).map { $0 == arm ? 1.0 : 0 } }
+        let imitatedArms = try (blackBox?.policy ?? primary.policy).assign(imitated)
+        let imitation = imitatedArms.map { arm in (0..<arms).map { $0 == arm ? 1.0 : 0 } }
         let distilled = PolicyTreeSearch(features: imitated, rewards: imitation, settings: settings.policyTree)
             .search(depth: settings.policyTree.depth)
         let holdoutScores = DoublyRobustScores(data: data, fit: primary)
@@ -115,7 +135,7 @@ public enum PostExperimentAnalysis {
                 policy: distillation,
                 assignment: distillation.assign(split.holdoutFeatures),
                 scores: holdoutScores,
-                distills: primary.assignment
+                distills: blackBox?.assignment ?? primary.assignment
             ),
         ]
     }
@@ -178,20 +198,49 @@ public enum PostExperimentAnalysis {
         primary: TLearnerFit,
         candidates: [Candidate]
     ) throws -> PostExperimentVerdict.PolicyChoice {
-        let units = split.validationRows.flatMap { $0 }.sorted()
-        let features = data.features.rows(units)
-        let predictions = try primary.models.map { try $0.predict(features) }
-        let scores = DoublyRobustScores(data: data, units: units, predictions: predictions)
-        let values = try candidates.map { candidate in
+        try choose(
+            validation: validationScores(data: data, split: split, primary: primary, guardrails: nil),
+            primary: primary,
+            candidates: candidates
+        )
+    }
+
+    /// The choice on scores already computed. Under guardrails, only the candidates that keep
+    /// every guardrail there compete (all of them when none does: the verdict then says which
+    /// guardrail blocks).
+    public static func choose(
+        validation: ValidationScores,
+        primary: TLearnerFit,
+        candidates: [Candidate],
+        guardrails: GuardrailModels? = nil,
+        data: ExperimentData? = nil,
+        confidence: Double = 0.95
+    ) throws -> PostExperimentVerdict.PolicyChoice {
+        let units = validation.units
+        let scores = validation.primary
+        var keeps = [Bool](repeating: true, count: candidates.count)
+        let values = try candidates.enumerated().map { c, candidate in
             // The primary's own policy is the argmax of the predictions already made here.
             let assignment =
                 candidate.policy.name == primary.name
-                ? TLearnerPolicy.argmax(predictions, count: units.count)
-                : try candidate.policy.assign(features)
+                ? TLearnerPolicy.argmax(validation.primaryPredictions, count: units.count)
+                : try candidate.policy.assign(validation.features)
+            if let guardrails, let data {
+                keeps[c] =
+                    keepsGuardrails(
+                        assignment,
+                        validation: validation,
+                        guardrails: guardrails,
+                        benchmark: primary.bestUniformArm,
+                        data: data,
+                        confidence: confidence
+                    ).pass
+            }
             return assignment.enumerated().reduce(0.0) { $0 + scores.aipw($1.offset, arm: $1.element) }
                 / Double(max(units.count, 1))
         }
-        let chosen = values.indices.max { values[$0] < values[$1] } ?? 0
+        let eligible = keeps.contains(true) ? values.indices.filter { keeps[$0] } : Array(values.indices)
+        let chosen = eligible.max { values[$0] < values[$1] } ?? 0
         return .init(
             policy: candidates[chosen].policy.name,
             units: units.count,
@@ -476,15 +525,21 @@ public enum PostExperimentAnalysis {
     /// the chosen policy's interval is above zero and its gain reaches the threshold; ship the
     /// best arm when no learned policy's interval (`all`) reaches the threshold (a chosen policy
     /// that personalizes little proves nothing about the others); otherwise inconclusive.
+    ///
+    /// Under guardrails, `all` holds only the policies that do not fail one on the holdout, and
+    /// `chosenDeployable` says whether the chosen policy does not: a policy that breaks a
+    /// guardrail could not be deployed whatever it gains, so it cannot keep the verdict from
+    /// shipping the benchmark (which keeps them).
     public static func decide(
         _ realized: PostExperimentVerdict.RealizedGain,
         all: [PostExperimentVerdict.RealizedGain],
-        threshold: Double
+        threshold: Double,
+        chosenDeployable: Bool = true
     )
         -> PostExperimentVerdictKind
     {
-        if realized.lower > 0 && realized.gain >= threshold { return .personalize }
-        if ([realized] + all).allSatisfy({ $0.upper < threshold }) { return .shipUniform }
+        if realized.lower > 0 && realized.gain >= threshold && chosenDeployable { return .personalize }
+        if ((chosenDeployable ? [realized] : []) + all).allSatisfy({ $0.upper < threshold }) { return .shipUniform }
         return .inconclusive
     }
 
@@ -545,6 +600,7 @@ public struct PostExperimentAnalyzer {
         threshold manifestThreshold: Double? = nil,
         models: [PostExperimentAnalysis.NamedModel],
         earlierPriors: ModelParameters? = nil,
+        primaryOutcome: (column: String, largerIsBetter: Bool) = ("outcome", true),
         shouldStop: () -> Bool = { false }
     ) throws -> (verdict: PostExperimentVerdict, recommended: any Policy) {
         typealias Stage = PostExperimentAnalysis
@@ -560,30 +616,90 @@ public struct PostExperimentAnalyzer {
             }
             return try body()
         }
-        let split = timed("split") { Stage.split(data, settings: settings) }
+        var split = timed("split") { Stage.split(data, settings: settings) }
+        // Under guardrails the benchmark is the best arm that keeps them (Guardrails.md).
+        let benchmark =
+            data.guardrails.isEmpty
+            ? nil : Stage.guardedBenchmark(data: data, split: split, confidence: settings.confidence)
+        if let benchmark { split.bestUniformArm = benchmark.arm }
         let fits = try timed("outcome_models") {
             try Stage.fitOutcomeModels(split: split, models: models, shouldStop: shouldStop)
         }
         guard let primary = fits.first else { throw ModelError.inconsistent("no outcome model to analyze with") }
         if shouldStop() { throw ModelError.stopped }
-        let candidates =
-            Stage.policies(data: data, fits: fits)
-            + (settings.policyTree.depth > 0
-                ? try timed("policy_tree") {
-                    try Stage.trees(
-                        data: data,
-                        split: split,
-                        primary: primary,
-                        settings: settings,
-                        shouldStop: shouldStop
-                    )
+        let guardrails =
+            benchmark == nil
+            ? nil
+            : try timed("guardrail_models") {
+                try Stage.fitGuardrails(data: data, split: split, settings: settings, shouldStop: shouldStop)
+            }
+        let validation = try timed("policy_choice") {
+            try Stage.validationScores(data: data, split: split, primary: primary, guardrails: guardrails)
+        }
+        let tradeoff =
+            guardrails.map {
+                Stage.tradeoff(
+                    data: data,
+                    validation: validation,
+                    guardrails: $0,
+                    benchmark: split.bestUniformArm,
+                    confidence: settings.confidence
+                )
+            } ?? []
+        // The guarded policies exist only when the primary alone breaks a guardrail (κ > 0).
+        let weights = tradeoff.first { $0.chosen && $0.weight > 0 }?.guardrailWeights ?? []
+        var candidates = Stage.policies(data: data, fits: fits)
+        var guarded: PostExperimentAnalysis.Candidate?
+        if let guardrails, !weights.isEmpty {
+            var combined = primary.predictions
+            for (g, fit) in guardrails.fits.enumerated() {
+                for a in combined.indices {
+                    for k in combined[a].indices { combined[a][k] += weights[g] * fit.predictions[a][k] }
                 }
-                : [])
+            }
+            let policy = TLearnerPolicy(
+                name: primary.name + "-guarded",
+                models: primary.models,
+                terms: guardrails.fits.enumerated().map {
+                    .init(column: guardrails.guardrails[$0].column, weight: weights[$0], models: $1.models)
+                }
+            )
+            guarded = .init(
+                policy: policy,
+                assignment: TLearnerPolicy.argmax(combined, count: primary.holdout.count),
+                scores: candidates[0].scores,
+                predictions: combined
+            )
+            candidates += guarded.map { [$0] } ?? []
+        }
+        let weighted = Set(candidates.count > fits.count ? [candidates.count - 1] : [])
+        let firstTree = candidates.count
+        if settings.policyTree.depth > 0 {
+            candidates += try timed("policy_tree") {
+                try Stage.trees(
+                    data: data,
+                    split: split,
+                    primary: primary,
+                    settings: settings,
+                    guardrails: guardrails,
+                    weights: weights,
+                    blackBox: guarded,
+                    shouldStop: shouldStop
+                )
+            }
+        }
         let choice = try timed("policy_choice") {
-            try Stage.choose(data: data, split: split, primary: primary, candidates: candidates)
+            try Stage.choose(
+                validation: validation,
+                primary: primary,
+                candidates: candidates,
+                guardrails: guardrails,
+                data: data,
+                confidence: settings.confidence
+            )
         }
         let chosen = candidates.firstIndex { $0.policy.name == choice.policy } ?? 0
-        let results = timed("evaluation") {
+        var results = timed("evaluation") {
             Stage.evaluate(
                 data: data,
                 split: split,
@@ -591,6 +707,27 @@ public struct PostExperimentAnalyzer {
                 covariateNames: covariateNames,
                 settings: settings
             )
+        }
+        var guardrailEstimates: [PostExperimentVerdict.GuardrailEstimate] = []
+        if let guardrails {
+            let outcomes = timed("evaluation") {
+                Stage.guardrailOutcomes(
+                    data: data,
+                    split: split,
+                    candidates: candidates,
+                    guardrails: guardrails,
+                    settings: settings
+                )
+            }
+            for c in results.indices {
+                results[c].outcomes = outcomes[c]
+                if !weights.isEmpty && (weighted.contains(c) || c >= firstTree) {
+                    results[c].guardrailWeights = weights
+                }
+            }
+            guardrailEstimates = timed("estimates") {
+                Stage.guardrailEstimates(guardrails: guardrails, primary: primary, settings: settings)
+            }
         }
         if shouldStop() { throw ModelError.stopped }
         let variance = try timed("model_error") {
@@ -643,17 +780,45 @@ public struct PostExperimentAnalyzer {
             scores: candidates[0].scores,
             estimates: estimates
         )
+        let deployable = results.filter { !$0.outcomes.contains { $0.status == .fail } }
         var kind = Stage.decide(
             realized,
-            all: results.map { Stage.realizedGain($0, confidence: settings.confidence) },
-            threshold: threshold
+            all: deployable.map { Stage.realizedGain($0, confidence: settings.confidence) },
+            threshold: threshold,
+            chosenDeployable: !results[chosen].outcomes.contains { $0.status == .fail }
         )
-        // Fragile evidence never says personalize.
+        // Fragile evidence never says personalize, nor a policy not shown to keep its guardrails.
         if kind == .personalize && !fragility.isEmpty { kind = .inconclusive }
+        let z = Normal.quantile(0.5 + settings.confidence / 2)
+        let sign = primaryOutcome.largerIsBetter ? 1.0 : -1.0
+        let primaryResult = PostExperimentVerdict.OutcomeResult(
+            column: primaryOutcome.column,
+            role: .primary,
+            largerIsBetter: primaryOutcome.largerIsBetter,
+            change: sign * realized.gain,
+            standardError: realized.standardError,
+            lower: sign > 0
+                ? realized.gain - z * realized.standardError : -(realized.gain + z * realized.standardError),
+            upper: sign > 0
+                ? realized.gain + z * realized.standardError : -(realized.gain - z * realized.standardError),
+            ipwChange: sign * realized.ipwGain,
+            benchmarkValue: sign * realized.uniformValue,
+            maxLoss: nil,
+            status: realized.lower > 0 && realized.gain >= threshold
+                ? .pass : realized.upper < threshold ? .fail : .inconclusive
+        )
+        let outcomes = [primaryResult] + results[chosen].outcomes
+        if kind == .personalize && outcomes.contains(where: { $0.role == .guardrail && $0.status != .pass }) {
+            kind = .inconclusive
+        }
         var notes: [PostExperimentVerdict.VerdictNote] = []
         if estimates.smallestCell < 30 { notes.append(.sparseCells(smallest: estimates.smallestCell)) }
         if duplicateUnitIDs > 0 { notes.append(.duplicateUnitIDs(rows: duplicateUnitIDs)) }
         notes.append(.split(training: split.training.count, holdout: split.holdout.count))
+        if let benchmark, !benchmark.admissible {
+            notes.append(.noArmKeepsGuardrails(benchmark: data.armNames[benchmark.arm]))
+        }
+        if !tradeoff.isEmpty && !tradeoff.contains(where: \.guardrailsPass) { notes.append(.noWeightKeepsGuardrails) }
         let verdict = PostExperimentVerdict(
             experiment: experiment,
             verdict: kind,
@@ -678,7 +843,13 @@ public struct PostExperimentAnalyzer {
                 binaryOutcome: binaryOutcome
             ),
             notes: notes,
-            timings: timings
+            timings: timings,
+            outcomes: outcomes,
+            tradeoff: tradeoff,
+            guardrailEstimates: guardrailEstimates,
+            excludedArms: (benchmark?.excluded ?? []).map {
+                .init(arm: data.armNames[$0.arm], guardrail: data.guardrails[$0.guardrail].column)
+            }
         )
         let uniform = UniformPolicy(name: "uniform", arm: split.bestUniformArm)
         return (verdict, verdict.verdict == .personalize ? candidates[chosen].policy : uniform)

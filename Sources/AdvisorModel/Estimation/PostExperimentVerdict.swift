@@ -65,6 +65,23 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     /// Seconds per stage of the analysis (split, outcome_models, policy_tree, evaluation,
     /// estimates, prediction): where the time went, not part of the verdict.
     public var timings: [String: Double] = [:]
+    /// The recommended policy on every outcome against the benchmark: the primary first, then
+    /// each guardrail (Guardrails.md).
+    public var outcomes: [OutcomeResult] = []
+    /// The trade-off between the primary gain and the guardrails on the validation parts, one
+    /// row per guardrail weight tried (empty without guardrails).
+    public var tradeoff: [TradeoffRow] = []
+    /// Per guardrail: its σ̂, ρ̂, ŝ, σ̂_ε and how its predicted benefit moves with the primary's.
+    public var guardrailEstimates: [GuardrailEstimate] = []
+    /// Arms that could not be the benchmark because they break a guardrail.
+    public var excludedArms: [ExcludedArm] = []
+
+    /// Every guardrail passes for the recommended policy (true without guardrails).
+    public var guardrailsPass: Bool { outcomes.allSatisfy { $0.role == .primary || $0.status == .pass } }
+    /// The first guardrail that does not pass, if any.
+    public var blockingGuardrail: OutcomeResult? {
+        outcomes.first { $0.role == .guardrail && $0.status != .pass }
+    }
 
     /// The levers for the next test.
     public var levers: [Lever] { nextTest.levers }
@@ -72,7 +89,7 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case experiment, verdict, fragility, bestUniformArm, policy, policyChoice, threshold, realized, predicted,
             estimates, policies, levers
-        case data, timings
+        case data, timings, outcomes, guardrailsPass, tradeoff, guardrailEstimates, excludedArms
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -91,6 +108,71 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         try c.encode(levers, forKey: .levers)
         try c.encode(data, forKey: .data)
         try c.encode(timings, forKey: .timings)
+        try c.encode(outcomes, forKey: .outcomes)
+        try c.encode(guardrailsPass, forKey: .guardrailsPass)
+        try c.encode(tradeoff, forKey: .tradeoff)
+        try c.encode(guardrailEstimates, forKey: .guardrailEstimates)
+        try c.encode(excludedArms, forKey: .excludedArms)
+    }
+
+    public enum OutcomeRole: String, Sendable, Hashable, Codable {
+        case primary, guardrail
+    }
+
+    /// For a guardrail: non-inferior (`pass`), worse by more than the allowed loss (`fail`), or
+    /// not yet told apart. For the primary: its gain clears the threshold, cannot, or neither.
+    public enum OutcomeStatus: String, Sendable, Hashable, Codable {
+        case pass, fail, inconclusive
+    }
+
+    /// A policy's change on one outcome against the benchmark arm on the holdout, as measured
+    /// (not oriented): a guardrail where smaller is better passes when its rise stays below
+    /// `maxLoss`.
+    public struct OutcomeResult: Sendable, Hashable, Codable {
+        public var column: String
+        public var role: OutcomeRole
+        public var largerIsBetter: Bool
+        /// AIPW change, its bootstrap SE and the `confidence` interval.
+        public var change: Double
+        public var standardError: Double
+        public var lower: Double
+        public var upper: Double
+        public var ipwChange: Double
+        /// The benchmark arm's value on this outcome.
+        public var benchmarkValue: Double
+        /// The loss allowed, in the outcome's units (nil for the primary).
+        public var maxLoss: Double?
+        public var status: OutcomeStatus
+    }
+
+    /// One guardrail weight κ: the T-learner's argmax of primary + Σ κ·scale_g·guardrail_g on
+    /// the validation parts.
+    public struct TradeoffRow: Sendable, Hashable, Codable {
+        public var weight: Double
+        /// κ·scale_g per guardrail: the weight each oriented guardrail prediction gets.
+        public var guardrailWeights: [Double]
+        public var primaryGain: Double
+        /// Each guardrail's change against the benchmark, as measured.
+        public var guardrailChanges: [Double]
+        public var guardrailsPass: Bool
+        /// The weight the guarded policies use.
+        public var chosen: Bool
+    }
+
+    public struct GuardrailEstimate: Sendable, Hashable, Codable {
+        public var column: String
+        public var sigma: Double
+        public var rho: Double
+        public var s: Double
+        public var predictionError: Double
+        /// corr over holdout units of the guardrail's predicted benefit with the primary's (both
+        /// oriented: negative means the units that gain most on the primary lose most here).
+        public var benefitCorrelation: Double
+    }
+
+    public struct ExcludedArm: Sendable, Hashable, Codable {
+        public var arm: String
+        public var guardrail: String
     }
 
     /// A central prior next to its estimate. A prior is optimistic when it points to more gain
@@ -112,6 +194,10 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         case split(training: Int, holdout: Int)
         /// Rows repeated a unit_id read earlier.
         case duplicateUnitIDs(rows: Int)
+        /// No arm keeps every guardrail against its reference; the benchmark breaks the least.
+        case noArmKeepsGuardrails(benchmark: String)
+        /// No guardrail weight tried kept every guardrail on the validation parts.
+        case noWeightKeepsGuardrails
     }
 
     /// The recommended policy's choice: the candidates' AIPW values on the training split's
@@ -176,6 +262,10 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         public var drivers: [Driver]
         /// For a tree policy: its depth, its rules, and for a distilled tree its fidelity.
         public var tree: TreeSummary?
+        /// Its change on each guardrail against the benchmark (empty without guardrails).
+        public var outcomes: [OutcomeResult] = []
+        /// The guardrail weights its scores or predictions combined (nil: the primary alone).
+        public var guardrailWeights: [Double]? = nil
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -187,9 +277,13 @@ public struct PostExperimentVerdict: Sendable, Encodable {
             try c.encodeIfPresent(tree?.depth, forKey: .depth)
             try c.encodeIfPresent(tree?.rules, forKey: .rules)
             try c.encodeIfPresent(tree?.fidelity, forKey: .fidelity)
+            try c.encode(outcomes, forKey: .outcomes)
+            try c.encodeIfPresent(guardrailWeights, forKey: .guardrailWeights)
         }
 
-        enum CodingKeys: String, CodingKey { case name, ipw, aipw, armShares, drivers, depth, rules, fidelity }
+        enum CodingKeys: String, CodingKey {
+            case name, ipw, aipw, armShares, drivers, depth, rules, fidelity, outcomes, guardrailWeights
+        }
     }
 
     public struct TreeSummary: Sendable, Hashable {

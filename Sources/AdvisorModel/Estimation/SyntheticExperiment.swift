@@ -22,6 +22,8 @@ public struct SyntheticExperiment: Sendable {
     public var extraBinary: Int
     /// Few covariates, signal by projection (see above).
     public var projected: (continuous: Int, binary: Int)?
+    /// Guardrail outcomes generated beside the primary one (see `SyntheticGuardrail`).
+    public var guardrails: [SyntheticGuardrail] = []
 
     public init(
         sigma: Double,
@@ -65,20 +67,23 @@ public struct SyntheticExperiment: Sendable {
     }
 
     func explained(_ features: FeatureMatrix, row: Int, arm: Int, weights: [[Double]]) -> Double {
-        let common: Double
-        let own: Double
+        let (common, own) = factors(features, row: row, arm: arm, weights: weights)
+        return armMeans[arm] + sigma * (rho.squareRoot() * common + (1 - rho).squareRoot() * own)
+    }
+
+    /// The unit's common factor (x_i0) and arm a's own factor (x_i,a), each N(0, 1), independent.
+    func factors(_ features: FeatureMatrix, row: Int, arm: Int, weights: [[Double]]) -> (Double, Double) {
         if let projected {
             let binaryStart = projected.continuous
             func z(_ j: Int) -> Double {
                 j < binaryStart ? Double(features[row, j]) : (Double(features[row, j]) - 0.5) / 0.5
             }
-            common = (0..<columns).reduce(0) { $0 + weights[0][$1] * z($1) }
-            own = (0..<columns).reduce(0) { $0 + weights[arm + 1][$1] * z($1) }
-        } else {
-            common = Double(features[row, 0])
-            own = Double(features[row, arm + 1])
+            return (
+                (0..<columns).reduce(0) { $0 + weights[0][$1] * z($1) },
+                (0..<columns).reduce(0) { $0 + weights[arm + 1][$1] * z($1) }
+            )
         }
-        return armMeans[arm] + sigma * (rho.squareRoot() * common + (1 - rho).squareRoot() * own)
+        return (Double(features[row, 0]), Double(features[row, arm + 1]))
     }
 
     /// Unit-length weight vectors (common, then one per arm), fixed by the shape alone.
@@ -111,12 +116,107 @@ public struct SyntheticExperiment: Sendable {
             outcome[i] =
                 binary ? (rng.nextOpenUnit() < min(1, max(0, h)) ? 1 : 0) : h + noise * rng.nextStandardNormal()
         }
-        return ExperimentData(
+        var data = ExperimentData(
             armNames: (0..<arms).map { "arm-\($0)" },
             arm: arm,
             outcome: outcome,
             features: features,
             propensity: Array(repeating: 1 / Double(arms), count: units)
         )
+        // Their own stream, so a drop's primary outcome is the same with or without guardrails.
+        var guardrailRNG = SplitMix64(seed: seed ^ 0x6A4D_5EED)
+        for guardrail in guardrails {
+            let values = (0..<units).map { i in
+                guardrailExplained(guardrail, features, row: i, arm: arm[i], weights: weights)
+                    + guardrail.noise * guardrailRNG.nextStandardNormal()
+            }
+            data.guardrails.append(
+                Guardrail(
+                    column: guardrail.column,
+                    values: values,
+                    largerIsBetter: guardrail.largerIsBetter,
+                    maxLoss: guardrail.maxLoss
+                )
+            )
+        }
+        return data
+    }
+
+    /// g_a(x) = ν_a + τ·(c·z_a(x) + √(1 − c²)·w_a(x)): z_a = (h_a − μ_a)/σ is the primary's
+    /// standardized heterogeneity under arm a and w_a the next arm's own factor x_i,(a+1 mod m),
+    /// independent of z_a, so corr(g_a, h_a) = c over units and a policy can trade one for the
+    /// other (with w_a arm-common, weighting the guardrail could only scale z_a).
+    func guardrailExplained(
+        _ g: SyntheticGuardrail,
+        _ features: FeatureMatrix,
+        row: Int,
+        arm: Int,
+        weights: [[Double]]
+    ) -> Double {
+        let z = sigma > 0 ? (explained(features, row: row, arm: arm, weights: weights) - armMeans[arm]) / sigma : 0
+        let w = factors(features, row: row, arm: (arm + 1) % arms, weights: weights).1
+        return g.armMeans[arm] + g.sigma * (g.correlation * z + (1 - g.correlation * g.correlation).squareRoot() * w)
+    }
+
+    /// Guardrail g's true mean change (as measured) when `units` get `assignment` instead of
+    /// `benchmark`: the generator's g without noise.
+    public func trueGuardrailChange(
+        _ g: Int,
+        _ data: ExperimentData,
+        units: [Int],
+        assignment: [Int],
+        benchmark: Int
+    ) -> Double {
+        let weights = projected == nil ? [] : projectionWeights
+        var total = 0.0
+        for (k, i) in units.enumerated() {
+            total +=
+                guardrailExplained(guardrails[g], data.features, row: i, arm: assignment[k], weights: weights)
+                - guardrailExplained(guardrails[g], data.features, row: i, arm: benchmark, weights: weights)
+        }
+        return total / Double(max(units.count, 1))
+    }
+
+    /// The primary's true mean gain of `assignment` over `benchmark` on `units`.
+    public func trueGain(_ data: ExperimentData, units: [Int], assignment: [Int], benchmark: Int) -> Double {
+        var total = 0.0
+        for (k, i) in units.enumerated() {
+            total +=
+                explained(data.features, row: i, arm: assignment[k]) - explained(data.features, row: i, arm: benchmark)
+        }
+        return total / Double(max(units.count, 1))
+    }
+}
+
+/// A guardrail outcome with known truth: arm means `armMeans`, heterogeneity of SD `sigma`
+/// whose correlation with the primary's is `correlation` (as measured; with
+/// `largerIsBetter: false` a positive correlation means the units that gain the most on the
+/// primary are the ones this outcome rises for, a conflict), and N(0, noise²) noise.
+public struct SyntheticGuardrail: Sendable {
+    public var column: String
+    public var armMeans: [Double]
+    public var sigma: Double
+    public var correlation: Double
+    public var noise: Double
+    public var largerIsBetter: Bool
+    public var maxLoss: MaxLoss
+
+    public init(
+        column: String,
+        armMeans: [Double],
+        sigma: Double,
+        correlation: Double,
+        noise: Double,
+        largerIsBetter: Bool,
+        maxLoss: MaxLoss
+    ) {
+        precondition(abs(correlation) <= 1 && sigma >= 0 && noise >= 0)
+        self.column = column
+        self.armMeans = armMeans
+        self.sigma = sigma
+        self.correlation = correlation
+        self.noise = noise
+        self.largerIsBetter = largerIsBetter
+        self.maxLoss = maxLoss
     }
 }
