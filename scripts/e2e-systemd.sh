@@ -284,10 +284,13 @@ drop() {  # drop NAME TEXT: write elsewhere, rename in (as producers are told to
     mv "$RUN/spool/incoming/.$1.part" "$RUN/spool/incoming/$1"
 }
 # A report is a set of renditions under one name: the JSON and the text at least.
-reports_exist() { ls "$RUN/spool/reports/$1/"*.json >/dev/null 2>&1 && ls "$RUN/spool/reports/$1/"*.txt >/dev/null 2>&1; }
+reports_exist() {  # the JSON, text and HTML renditions
+    ls "$RUN/spool/reports/$1/"*.json >/dev/null 2>&1 && ls "$RUN/spool/reports/$1/"*.txt >/dev/null 2>&1 \
+        && ls "$RUN/spool/reports/$1/"*.html >/dev/null 2>&1
+}
 verdict_names_policy() {  # the verdict entry's POLICY is one of the analysis's candidates
     inside journalctl --no-pager -o export -u "$UNIT" EXPERIMENT_ID="$1" ADVISOR_EVENT=verdict \
-        | grep -Eq "^POLICY=(xgboost-t-learner|ridge-t-learner|policy-tree|distilled-tree)$"
+        | grep -Eq "^POLICY=(xgboost-t-learner|ridge-t-learner|xgboost-t-learner-guarded|policy-tree|distilled-tree)$"
 }
 rejected_exists() { ls "$RUN/spool/rejected/" 2>/dev/null | grep -q "$1.error.txt"; }
 
@@ -318,7 +321,7 @@ scenario() {
         bash -c 'grep -q "^NoNewPrivs:\s*1" <<< "$1" && grep -q "^Seccomp:\s*2" <<< "$1" && grep -q "^CapEff:\s*0*$" <<< "$1"' _ "$output"
 
     drop good.yaml "$(sed "s/^experiment: flu-nudges-2027/experiment: $experiment/" config/proposals/example-minimal.yaml)"
-    check "a proposal dropped on the host produces its report (JSON and text)" wait_for 60 reports_exist "$experiment"
+    check "a proposal dropped on the host produces its report (JSON, text and HTML)" wait_for 60 reports_exist "$experiment"
     check "the input was archived" bash -c '[ -z "$(ls "$1/incoming")" ] && ls "$1/archive" | grep -q good.yaml' _ "$RUN/spool"
     check "journal: one prediction entry for EXPERIMENT_ID, from the unit, at PRIORITY=6" wait_for 10 \
         journal_has EXPERIMENT_ID=$experiment ADVISOR_EVENT=prediction _SYSTEMD_UNIT=$UNIT PRIORITY=6 SYSLOG_IDENTIFIER=experiment-advisor
@@ -340,7 +343,7 @@ arms: 1"
     cp "$RUN/drop.csv" "$RUN/spool/incoming/.drop.csv.part"
     chmod 0644 "$RUN/spool/incoming/.drop.csv.part" "$RUN/spool/incoming/drop.manifest.yaml"
     mv "$RUN/spool/incoming/.drop.csv.part" "$RUN/spool/incoming/drop.csv"
-    check "a data drop produces its verdict (JSON and text)" wait_for 120 reports_exist "$experiment-data"
+    check "a data drop produces its verdict (JSON, text and HTML)" wait_for 120 reports_exist "$experiment-data"
     check "journal: a verdict entry naming the chosen POLICY" wait_for 10 \
         verdict_names_policy "$experiment-data"
     check "the verdict's policy file is written with it, and the journal names it (POLICY_FILE)" bash -c \

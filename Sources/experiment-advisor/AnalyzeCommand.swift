@@ -25,8 +25,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Configuration file for the analysis settings (default: built-in defaults).")
     var config: String?
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json or html (one self-contained page with charts).")
+    var format: ReportFormat = .text
 
     @Option(help: "Write the policy the verdict recommends here (a policy file for `assign`).")
     var policyOut: String?
@@ -51,12 +51,13 @@ struct AnalyzeCommand: ParsableCommand {
                     option: "--next-proposal-out"
                 )
             }
-            print(
-                format == .json
-                    ? try VerdictReport.json(result.verdict, policyFile: policyOut)
-                    : VerdictReport.text(result.verdict),
-                terminator: ""
-            )
+            let report =
+                switch format {
+                case .json: try VerdictReport.json(result.verdict, policyFile: policyOut)
+                case .html: VerdictReport.html(result.verdict)
+                case .text: VerdictReport.text(result.verdict)
+                }
+            print(report, terminator: "")
         } catch let error as InputError {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -18,3 +18,10 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text
     case json
 }
+
+/// A report's formats: `predict` and `analyze` also render the HTML page the daemon writes.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case html
+}

@@ -14,16 +14,19 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The proposal file.")
     var file: String
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text, json or html (one self-contained page with charts).")
+    var format: ReportFormat = .text
 
     func run() throws {
         do {
             let prediction = try ProposalPrediction.run(path: file, settings: PredictionSettings())
-            print(
-                format == .json ? try PredictionReport.json(prediction) : PredictionReport.text(prediction),
-                terminator: ""
-            )
+            let report =
+                switch format {
+                case .json: try PredictionReport.json(prediction)
+                case .html: PredictionReport.html(prediction)
+                case .text: PredictionReport.text(prediction)
+                }
+            print(report, terminator: "")
         } catch let error as InputError {
             printError("error: \(error)")
             throw ExitCode(2)

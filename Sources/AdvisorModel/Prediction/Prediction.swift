@@ -57,6 +57,14 @@ public struct GainSummary: Sendable, Hashable, Codable {
     /// Monte Carlo standard error of `mean` (0 when the parameters are fixed and the engine is exact).
     public var monteCarloSE: Double
     public var draws: Int
+    /// The draws' gains in 20 equal-width bins (empty when every draw gives the same gain).
+    public var histogram: [Bin] = []
+
+    public struct Bin: Sendable, Hashable, Codable {
+        public var lower: Double
+        public var upper: Double
+        public var count: Int
+    }
 }
 
 /// One design change and the gain predicted after it.

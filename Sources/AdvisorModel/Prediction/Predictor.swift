@@ -224,8 +224,20 @@ public struct Predictor: Sendable {
             p95: quantile(0.95),
             probabilityActionable: Double(gains.filter { $0 > threshold }.count) / n,
             monteCarloSE: (variance / n).squareRoot(),
-            draws: gains.count
+            draws: gains.count,
+            histogram: histogram(sorted)
         )
+    }
+
+    /// 20 equal-width bins over the sample's range (none for a single value), for the report's chart.
+    static func histogram(_ sorted: [Double], bins: Int = 20) -> [GainSummary.Bin] {
+        guard let low = sorted.first, let high = sorted.last, high > low else { return [] }
+        let width = (high - low) / Double(bins)
+        var counts = [Int](repeating: 0, count: bins)
+        for x in sorted { counts[min(bins - 1, Int((x - low) / width))] += 1 }
+        return (0..<bins).map {
+            .init(lower: low + Double($0) * width, upper: low + Double($0 + 1) * width, count: counts[$0])
+        }
     }
 }
 
