@@ -1,5 +1,6 @@
 import AdvisorLedger
 import AdvisorModel
+import AdvisorReports
 import Foundation
 import Testing
 
@@ -77,7 +78,7 @@ struct FaultTests {
             #expect(why.isEmpty, "\(context): good \(name) rejected: \(why)")
             let set = files(in: spool + "/reports/" + experiment)
             #expect(
-                set.count == 2 && hasReport(in: spool + "/reports/" + experiment),
+                set.count == PredictionReport.suffixes.count && hasReport(in: spool + "/reports/" + experiment),
                 "\(context): \(experiment) has one complete prediction set: \(set)"
             )
         }
@@ -89,7 +90,8 @@ struct FaultTests {
             #expect(archive.filter { $0.hasSuffix("-" + name) }.count == 1, "\(context): \(name) archived once")
             let set = files(in: spool + "/reports/" + experiment)
             #expect(
-                set.count == 4 && hasReport(in: spool + "/reports/" + experiment, kind: "verdict"),
+                set.count == VerdictReport.suffixes.count
+                    && hasReport(in: spool + "/reports/" + experiment, kind: "verdict"),
                 "\(context): \(experiment) has one complete verdict set: \(set)"
             )
         }

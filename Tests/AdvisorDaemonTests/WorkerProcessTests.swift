@@ -1,4 +1,5 @@
 import AdvisorLedger
+import AdvisorReports
 import Foundation
 import Testing
 
@@ -123,7 +124,7 @@ struct WorkerProcessTests {
 
         let again = try Self.serve(root, config: "prediction:\n  prior_draws: 400\n  lever_draws: 100\n", once: true)
         #expect(again.waitForExit(120) == 0, "stderr:\n\(again.stderr)")
-        #expect(files(in: root + "/spool/reports/killed").count == 2, "one report set")
+        #expect(files(in: root + "/spool/reports/killed").count == PredictionReport.suffixes.count, "one report set")
         #expect(files(in: root + "/spool/archive").count == 1 && files(in: root + "/spool/rejected").isEmpty)
         let rows = try Ledger(directory: root + "/state").history(experiment: "killed")
         // The kill was the service's, not the input's: not counted against it.
