@@ -88,23 +88,10 @@ public enum PostExperimentAnalysis {
         var rng = SplitMix64(seed: settings.seed ^ 0x7EE5)
         // The validation parts stay out: the policy choice reads them (`choose`).
         let sample = Self.randomSubset(split.fitUnits, count: settings.policyTreeUnits, rng: &rng)
-        let scores = try CrossFitting.scores(
-            data: data,
-            units: sample,
-            model: RidgeOutcomeModel(),
-            folds: settings.policyTree.folds,
-            validationShare: settings.validationShare,
-            seed: settings.seed,
-            shouldStop: shouldStop
-        )
-        if shouldStop() { throw ModelError.stopped }
-        let features = data.features.rows(sample)
-        let arms = data.arms
-        var rewards = (0..<sample.count).map { k in (0..<arms).map { scores.aipw(k, arm: $0) } }
-        for (g, weight) in weights.enumerated() where weight != 0 {
-            guard let guardrails else { break }
-            let extra = try CrossFitting.scores(
-                data: guardrails.data[g],
+        /// Cross-fitted ridge scores of the sample for one outcome (the primary's or a guardrail's).
+        func crossFitted(_ outcome: ExperimentData) throws -> DoublyRobustScores {
+            try CrossFitting.scores(
+                data: outcome,
                 units: sample,
                 model: RidgeOutcomeModel(),
                 folds: settings.policyTree.folds,
@@ -112,6 +99,15 @@ public enum PostExperimentAnalysis {
                 seed: settings.seed,
                 shouldStop: shouldStop
             )
+        }
+        let scores = try crossFitted(data)
+        if shouldStop() { throw ModelError.stopped }
+        let features = data.features.rows(sample)
+        let arms = data.arms
+        var rewards = (0..<sample.count).map { k in (0..<arms).map { scores.aipw(k, arm: $0) } }
+        for (g, weight) in weights.enumerated() where weight != 0 {
+            guard let guardrails else { break }
+            let extra = try crossFitted(guardrails.data[g])
             for k in 0..<sample.count { for a in 0..<arms { rewards[k][a] += weight * extra.aipw(k, arm: a) } }
         }
         let learned = PolicyTreeSearch(features: features, rewards: rewards, settings: settings.policyTree)
