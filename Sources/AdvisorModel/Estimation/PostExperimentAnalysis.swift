@@ -668,8 +668,6 @@ public struct PostExperimentAnalyzer {
             )
             candidates += guarded.map { [$0] } ?? []
         }
-        let weighted = Set(candidates.count > fits.count ? [candidates.count - 1] : [])
-        let firstTree = candidates.count
         if settings.policyTree.depth > 0 {
             candidates += try timed("policy_tree") {
                 try Stage.trees(
@@ -717,7 +715,9 @@ public struct PostExperimentAnalyzer {
             }
             for c in results.indices {
                 results[c].outcomes = outcomes[c]
-                if !weights.isEmpty && (weighted.contains(c) || c >= firstTree) {
+                // Under weights every candidate after the plain T-learners (the guarded one, the
+                // trees) was learned with them.
+                if !weights.isEmpty && c >= fits.count {
                     results[c].guardrailWeights = weights
                 }
             }
