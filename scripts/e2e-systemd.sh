@@ -351,6 +351,9 @@ arms: 1"
         _ "$RUN/spool/reports/$experiment-data" "$(inside journalctl --no-pager -o export EXPERIMENT_ID=$experiment-data)"
     check "journal: the verdict says whether its guardrails pass (GUARDRAILS_PASS)" \
         bash -c 'grep -Eq "^GUARDRAILS_PASS=(true|false)$" <<< "$1"' _ "$(inside journalctl --no-pager -o export EXPERIMENT_ID=$experiment-data ADVISOR_EVENT=verdict)"
+    check "reports/index.html links the verdict's page" bash -c \
+        'f=$(ls "$1/reports/$2"/*-verdict.html) && grep -q "href=\"$2/${f##*/}\"" "$1/reports/index.html"' \
+        _ "$RUN/spool" "$experiment-data"
     check "data and manifest archived" bash -c 'ls "$1/archive" | grep -q drop.csv && ls "$1/archive" | grep -q drop.manifest.yaml' _ "$RUN/spool"
     next=$(ls "$RUN/spool/reports/$experiment-data/"*-next-proposal.yaml)
     drop next.yaml "$(cat "$next")"
@@ -417,6 +420,8 @@ arms: 1"
     chmod 0644 "$RUN/spool/incoming/.killed.csv.part"
     mv "$RUN/spool/incoming/.killed.csv.part" "$RUN/spool/incoming/killed.csv"
     check "the drop is being analyzed (StatusText names it)" wait_for 30 status_says "analyzing killed.csv"
+    check "StatusText follows the analysis in the worker (stage and models)" wait_for 60 \
+        status_says "analyzing $experiment-killed: "
     sleep 1
     check "systemctl kill -s KILL returns 0" inside systemctl kill -s KILL "$UNIT"
     check "the service is restarted (NRestarts=1) and active" wait_for 30 restarted 1

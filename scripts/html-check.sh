@@ -7,6 +7,7 @@
 # (scripts/browser_check.py). The checker is first run on a page broken in each of those ways and
 # must fail it. Screenshots stay in $ADVISOR_HTML_DIR (default /var/tmp/experiment-advisor-html);
 # with UPDATE_README_SHOT=1 the verdict's desktop screenshot becomes docs/verdict-report.png.
+# The index (reports/index.html) is checked as a spool served with --once leaves it.
 # Usage: bash scripts/html-check.sh [BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,22 @@ done
 "$bin" synthesize --units 8000 --arms 4 --sigma 0.5 --rho 0.1 --guardrail unsubscribed:0.9:0.02 \
     --output "$out/guarded.csv" >/dev/null
 "$bin" analyze "$out/guarded.csv" --format html >"$out/pages/guarded-verdict.html"
+# The index, as the daemon writes it: the bundled proposals answered first, then the data of
+# example-results (its proposal's track-record row) and of a 23-arm test with no proposal.
+spool="$out/spool"
+mkdir -p "$spool/incoming"
+cp config/proposals/*.yaml "$spool/incoming/"
+"$bin" serve --once --in-process --spool "$spool" --state-dir "$out/state" --log-target stderr 2>/dev/null
+"$bin" synthesize --units 20000 --arms 4 --sigma 0.3 --rho 0.3 --s 0.02 --baseline 0.3 --noise 0.6 \
+    --output "$out/example-results.csv" >/dev/null
+"$bin" synthesize --units 9000 --arms 23 --sigma 0.3 --rho 0.3 --output "$out/many-arms.csv" >/dev/null
+cp "$out/example-results.csv" "$out/many-arms.csv" "$spool/incoming/"
+printf 'experiment: example-results\ncontrol_arm: arm-0\n' >"$spool/incoming/example-results.manifest.yaml"
+"$bin" serve --once --in-process --spool "$spool" --state-dir "$out/state" --log-target stderr 2>/dev/null
+grep -q "Of the 1 with a prediction before the test" "$spool/reports/index.html" \
+    || { echo "html-check: the index has no track-record row for example-results" >&2; exit 1; }
+cp "$spool/reports/index.html" "$out/pages/index.html"
+cp "$spool"/reports/many-arms/*-verdict.html "$out/pages/many-arms-verdict.html"
 python3 scripts/browser_check.py "$out/screenshots" "$out"/pages/*.html
 if [ "${UPDATE_README_SHOT:-0}" = 1 ]; then
     mkdir -p docs

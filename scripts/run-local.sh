@@ -21,12 +21,21 @@ for proposal in config/proposals/*.yaml; do
     mv "$spool/incoming/.$name.part" "$spool/incoming/$name"
 done
 bin="$(swift build -c release --show-bin-path)/experiment-advisor"
-# A finished test for the verdict side: 20,000 units, 4 arms, real heterogeneity.
+# A finished test for the verdict side: 20,000 units, 4 arms, real heterogeneity. Its proposal
+# (config/proposals/example-results.yaml) is answered first; the data follows once that
+# prediction is written, as a test's results follow its proposal, so reports/index.html shows
+# the prediction and the realized gain side by side (the track record).
 "$bin" synthesize --units 20000 --arms 4 --sigma 0.3 --rho 0.3 --s 0.02 --baseline 0.3 --noise 0.6 \
     --output "$spool/incoming/.example-results.csv.part"
 printf 'experiment: example-results\ncontrol_arm: arm-0\n' > "$spool/incoming/.example-results.manifest.yaml.part"
-mv "$spool/incoming/.example-results.manifest.yaml.part" "$spool/incoming/example-results.manifest.yaml"
-mv "$spool/incoming/.example-results.csv.part" "$spool/incoming/example-results.csv"
+(
+    for _ in $(seq 600); do
+        ls "$spool"/reports/example-results/*-prediction.json >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    mv "$spool/incoming/.example-results.manifest.yaml.part" "$spool/incoming/example-results.manifest.yaml"
+    mv "$spool/incoming/.example-results.csv.part" "$spool/incoming/example-results.csv"
+) &
 echo "spool: $spool (drop more proposals or data into $spool/incoming/; Ctrl-C stops)" >&2
 exec "$bin" serve \
     --config config/experiment-advisor.yaml --spool "$spool" --state-dir "$state" --log-target stderr

@@ -26,18 +26,22 @@ public enum DataDropAnalysis {
     /// Reads and analyzes `path`. `manifestPath`: explicit manifest, else `NAME.manifest.yaml`
     /// beside the data if it exists. `earlierPrediction`: the JSON report of the newest prediction
     /// for an experiment, if any (the daemon asks its ledger). `shouldStop` is polled between the
-    /// models.
+    /// models. `progress` hears a line ("analyzing flu-2027: fitting outcome models 7/23") at
+    /// each stage and model.
     public static func run(
         path: String,
         manifestPath: String?,
         configuration: AdvisorConfiguration,
         earlierPrediction: @Sendable (_ experiment: String) -> String? = { _ in nil },
-        shouldStop: @Sendable () -> Bool = { false }
+        shouldStop: @Sendable () -> Bool = { false },
+        progress: (String) -> Void = { _ in }
     ) throws(InputError) -> Result {
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
         let manifest =
             ManifestFile.exists(atPath: manifestFile)
             ? try ManifestFile.load(path: manifestFile) : DataManifest()
+        let experiment = manifest.experiment ?? DataDrop.experimentID(forDataPath: path)
+        progress(ProgressWording.line(experiment, .init(stage: "reading")))
         let drop = try CSVDataFile.read(path: path, manifest: manifest, limits: configuration.ingest)
         if shouldStop() { throw stopped(path) }
         var boosting = configuration.boosting
@@ -62,7 +66,8 @@ public enum DataDropAnalysis {
                 ],
                 earlierPriors: earlier,
                 primaryOutcome: (manifest.outcomeColumn, manifest.largerIsBetter),
-                shouldStop: shouldStop
+                shouldStop: shouldStop,
+                progress: { progress(ProgressWording.line(drop.experiment, $0)) }
             )
         } catch let error as XGBoostError {
             throw InputError(

@@ -102,7 +102,7 @@ public enum ManifestFile {
                 throw root.error(
                     "experiment",
                     "'\(InputError.excerpt(id))' is not a usable id",
-                    fix: "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.'"
+                    fix: ProposalFile.experimentIDFix
                 )
             }
             manifest.experiment = id

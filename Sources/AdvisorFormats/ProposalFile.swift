@@ -32,8 +32,7 @@ public enum ProposalFile {
             throw root.error(
                 "experiment",
                 "'\(InputError.excerpt(experimentNode.string ?? ""))' is not a usable id",
-                fix:
-                    "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' (it names the report folder)"
+                fix: experimentIDFix
             )
         }
 
@@ -367,8 +366,15 @@ extension ProposalFile {
     }
 
     /// Experiment ids name a report folder: letters, digits, '-', '_', '.', not starting with '.'.
+    /// The report index's name in `reports/`, beside the experiments' folders: no experiment
+    /// may take it.
+    public static let reportIndexName = "index.html"
+
+    static let experimentIDFix =
+        "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' and not '\(reportIndexName)' (it names the report folder)"
+
     static func isUsableExperimentID(_ id: String) -> Bool {
-        !id.isEmpty && id.first != "." && id.count <= 128
+        !id.isEmpty && id.first != "." && id.count <= 128 && id != reportIndexName
             && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 }

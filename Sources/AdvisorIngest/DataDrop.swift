@@ -1,4 +1,6 @@
+import AdvisorFormats
 import AdvisorModel
+import Foundation
 
 /// A data drop read into columns, ready for the analysis.
 public struct DataDrop: Sendable {
@@ -39,5 +41,19 @@ public struct CovariateEncoding: Sendable, Hashable, Codable {
     /// The feature matrix columns this source column becomes.
     public var featureNames: [String] {
         categories.map { $0.map { "\(column)=\($0)" } } ?? [column]
+    }
+}
+
+extension DataDrop {
+    /// The experiment id of a drop without one in its manifest: `results/flu-2027.csv.gz` →
+    /// `flu-2027`, cleaned to an id's characters.
+    public static func experimentID(forDataPath path: String) -> String {
+        var name = (path as NSString).lastPathComponent
+        for suffix in [".gz", ".csv"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+        let cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "-" })
+        // A name no experiment id may have (a leading '.', the report index's) gets a prefix.
+        return cleaned.first == "." || cleaned.isEmpty || cleaned == ProposalFile.reportIndexName
+            ? "data" + (cleaned.first == "." || cleaned.isEmpty ? "" : "-") + String(cleaned.prefix(120))
+            : String(cleaned.prefix(128))
     }
 }

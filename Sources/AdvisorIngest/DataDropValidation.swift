@@ -187,7 +187,7 @@ enum DataDropValidation {
             )
         }
         return DataDrop(
-            experiment: manifest.experiment ?? stem(path),
+            experiment: manifest.experiment ?? DataDrop.experimentID(forDataPath: path),
             data: data,
             covariateNames: c.covariateNames,
             covariateEncoding: c.covariateEncoding,
@@ -200,13 +200,5 @@ enum DataDropValidation {
             controlArm: controlArm,
             missingGuardrailCells: Dictionary(uniqueKeysWithValues: c.guardrails.map { ($0.column, $0.missingCells) })
         )
-    }
-
-    /// `results/flu-2027.csv.gz` → `flu-2027`, made a usable experiment id.
-    static func stem(_ path: String) -> String {
-        var name = (path as NSString).lastPathComponent
-        for suffix in [".gz", ".csv"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
-        let cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "-" })
-        return cleaned.first == "." || cleaned.isEmpty ? "data" + cleaned : String(cleaned.prefix(128))
     }
 }

@@ -236,6 +236,20 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// `experiment`'s answered rows (predictions and verdicts), the newest `limit` first: what
+    /// the report index needs of it after a new report.
+    public func answered(experiment: String, limit: Int) throws(LedgerError) -> [LedgerEntry] {
+        try read { db in
+            try LedgerEntry.filter(Column("experiment") == experiment)
+                .filter(
+                    [LedgerEntry.Outcome.prediction.rawValue, LedgerEntry.Outcome.verdict.rawValue].contains(
+                        Column("outcome")
+                    )
+                )
+                .order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
     func update(_ id: Int64, _ change: @escaping @Sendable (inout LedgerEntry) -> Void) throws(LedgerError) {
         try write { db in
             guard var entry = try LedgerEntry.fetchOne(db, key: id) else { return }

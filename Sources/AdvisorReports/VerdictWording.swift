@@ -115,15 +115,17 @@ public enum VerdictWording {
     }
 
     /// "tenure <= 12 and channel = web → 'discount-10'  (31% of units)".
-    public static func rule(_ rule: PolicyRule) -> String {
-        let conditions = rule.conditions.map { c -> String in
-            switch c.op {
-            case "missing": return "\(c.covariate) is missing"
-            case "==": return "\(c.covariate) = \(c.value ?? "")"
-            default:
-                return "\(c.covariate) \(c.op) \(c.value.map { Double($0).map(NumberText.significant) ?? $0 } ?? "")"
-            }
+    /// "age <= 42.5", "channel = web", "income is missing".
+    public static func condition(_ c: PolicyRule.Condition) -> String {
+        switch c.op {
+        case "missing": "\(c.covariate) is missing"
+        case "==": "\(c.covariate) = \(c.value ?? "")"
+        default: "\(c.covariate) \(c.op) \(c.value.map { Double($0).map(NumberText.significant) ?? $0 } ?? "")"
         }
+    }
+
+    public static func rule(_ rule: PolicyRule) -> String {
+        let conditions = rule.conditions.map(condition)
         let when = conditions.isEmpty ? "everyone" : conditions.joined(separator: " and ")
         return "\(when) → '\(rule.arm)'  (\(NumberText.percent(rule.share)) of units)"
     }

@@ -34,12 +34,23 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write the follow-up test's proposal here (YAML, ready for the spool's incoming/).")
     var nextProposalOut: String?
 
+    @Flag(help: "No progress line on standard error (there is none anyway when it is not a terminal).")
+    var quiet = false
+
     func run() throws {
         do {
             let configuration =
                 try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
                 ?? AdvisorConfiguration()
-            let result = try DataDropAnalysis.run(path: file, manifestPath: manifest, configuration: configuration)
+            let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            defer { progress.finish() }
+            let result = try DataDropAnalysis.run(
+                path: file,
+                manifestPath: manifest,
+                configuration: configuration,
+                progress: progress.show
+            )
+            progress.finish()
             if let policyOut {
                 try Self.write(try result.policy.json(), to: policyOut, what: "the policy file", option: "--policy-out")
             }
@@ -76,5 +87,27 @@ struct AnalyzeCommand: ParsableCommand {
                 fix: "give \(option) a path in a directory you can write"
             )
         }
+    }
+}
+
+/// The one progress line `analyze` keeps rewriting on a terminal's standard error (carriage
+/// return, erase to the end of the line), cleared when the analysis ends so that the report and
+/// any error start on a clean line.
+final class ProgressLine {
+    let enabled: Bool
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ line: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        shown = true
+    }
+
+    func finish() {
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
     }
 }

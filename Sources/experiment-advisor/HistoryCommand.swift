@@ -2,11 +2,13 @@ import AdvisorAnalysis
 import AdvisorDaemon
 import AdvisorFormats
 import AdvisorLedger
+import AdvisorReports
 import ArgumentParser
 import Foundation
 
 /// `experiment-advisor history [EXPERIMENT]`: every input the daemon has seen, from its ledger,
-/// with what became of it and the decision's key figures.
+/// with what became of it and the decision's key figures; then, as `reports/index.html` shows
+/// them, each experiment's latest prediction and verdict and the track record.
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
@@ -60,6 +62,9 @@ struct HistoryCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(entries.map(HistoryRow.init)), as: UTF8.self))
         case .text:
             print(HistoryRow.text(entries.map(HistoryRow.init)))
+            // The same experiments and track record as reports/index.html, from the same rows.
+            let index = ExperimentIndex(ledger: entries)
+            if !index.experiments.isEmpty { print(IndexWording.text(index)) }
         }
     }
 }

@@ -106,8 +106,8 @@ struct DaemonProcessTests {
         #expect(notify.waitFor(2) { $0.hasPrefix("STOPPING=1") } != nil)
         #expect(files(in: root + "/spool/incoming") == ["slow.yaml"])
         #expect(
-            files(in: root + "/spool/reports").isEmpty,
-            "a report directory was started: \(files(in: root + "/spool/reports"))"
+            reportFolders(in: root + "/spool/reports").isEmpty,
+            "a report directory was started: \(reportFolders(in: root + "/spool/reports"))"
         )
         #expect(files(in: root + "/spool/archive").isEmpty && files(in: root + "/spool/rejected").isEmpty)
         #expect(
@@ -147,7 +147,7 @@ struct DaemonProcessTests {
                 "job_time_limit_seconds"
             )
         )
-        #expect(files(in: root + "/spool/reports").isEmpty && files(in: incoming).isEmpty)
+        #expect(reportFolders(in: root + "/spool/reports").isEmpty && files(in: incoming).isEmpty)
     }
 
     @Test("A long analysis does not hold up a proposal dropped after it")
@@ -175,6 +175,12 @@ struct DaemonProcessTests {
         let incoming = root + "/spool/incoming"
         try drop(syntheticCSV(richExperiment, units: 20_000), as: "big.csv", into: incoming)
         try #require(notify.waitFor(10) { $0.contains("analyzing big.csv") } != nil, "the analysis never started")
+        // The worker's progress becomes the service's status: stage and model count.
+        #expect(
+            notify.waitFor(60) { $0.hasPrefix("STATUS=analyzing big: fitting outcome models ") && $0.hasSuffix("/6") }
+                != nil,
+            "\(notify.messages)"
+        )
         try drop(try exampleProposal(experiment: "beside"), as: "quick.yaml", into: incoming)
         #expect(waitFor(30) { hasReport(in: root + "/spool/reports/beside") }, "the proposal waited")
         #expect(files(in: root + "/spool/reports/big").isEmpty, "the analysis finished first: the test proves nothing")
@@ -201,9 +207,13 @@ struct DaemonProcessTests {
         process.arguments = ["analyze", root + "/flu.csv", "--format", "json"]
         try #require(FileManager.default.createFile(atPath: output, contents: nil), "cannot create \(output)")
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        let errors = Pipe()
+        process.standardError = errors
         try process.run()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        #expect(errorText.isEmpty, "no progress when standard error is not a terminal: \(errorText)")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
         )
@@ -224,6 +234,42 @@ struct DaemonProcessTests {
             bad.stderr.contains("\(root)/bad.csv:3: field 'column 'outcome'': 'x' is not a number"),
             "\(bad.stderr)"
         )
+    }
+
+    @Test("analyze on a terminal shows the stage and model count on standard error, and nothing with --quiet")
+    func analyzeProgress() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        try syntheticCSV(richExperiment, units: 3_000).write(
+            toFile: root + "/flu.csv",
+            atomically: true,
+            encoding: .utf8
+        )
+        // util-linux's `script` gives the command a pseudo-terminal and records what it shows.
+        func onTerminal(_ extra: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = [
+                "-qec", "'\(try advisorBinary())' analyze '\(root)/flu.csv' \(extra) >'\(root)/report.txt'",
+                root + "/terminal.txt",
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return try String(contentsOfFile: root + "/terminal.txt", encoding: .utf8)
+        }
+        let shown = try onTerminal("")
+        // The models of the 3-arm drop: 3 arms × 2 outcome models (XGBoost and ridge).
+        for step in [
+            "analyzing flu: reading the data", "analyzing flu: fitting outcome models 6/6", "learning the policy tree",
+        ] {
+            #expect(shown.contains("\r\u{1B}[K" + step) || shown.contains(step), "\(step) in \(shown.debugDescription)")
+        }
+        // The line is cleared at the end: the last thing shown is the erase, not a stage.
+        #expect(shown.contains("the estimates\r\u{1B}[K\nScript done") || shown.contains("the estimates\r\u{1B}[K\r\n"))
+        #expect(try String(contentsOfFile: root + "/report.txt", encoding: .utf8).hasPrefix("Experiment flu"))
+        #expect(!(try onTerminal("--quiet")).contains("analyzing"))
     }
 
     @Test("Entries reach the running journald with their fields; a rejection is logged as a warning")

@@ -48,11 +48,13 @@ struct DurabilityTests {
             }
             return false
         }
-        /// The directories fsynced after their last change (a rename or mkdir of a child).
+        /// The directories fsynced after their last change (a rename or mkdir of a child). The
+        /// report index is derived from the ledger and deliberately not synced: its rename is
+        /// not a change that must survive a power cut.
         func syncedAfterLastChange(_ directory: String) -> Bool {
             let changed = lines.lastIndex { line in
                 (line.contains("rename") || line.contains("mkdir(")) && !line.contains("EEXIST")
-                    && namesChild(line, of: directory)
+                    && namesChild(line, of: directory) && !line.contains("/index.html\"")
             }
             guard let changed else { return false }
             // The fds opened on the directory after the change, and an fsync of one of them.

@@ -104,7 +104,7 @@ struct FaultTests {
         let expected = dropped.good.count + dropped.data.count * 2
         #expect(archive.count == expected, "\(context): archive holds \(archive.count), expected \(expected)")
         #expect(rejected.count == dropped.bad.count * 2, "\(context): rejected/ holds \(rejected)")
-        let experiments = files(in: spool + "/reports")
+        let experiments = reportFolders(in: spool + "/reports")
         #expect(
             experiments.count == dropped.good.count + dropped.data.count,
             "\(context): report directories \(experiments)"
@@ -114,6 +114,15 @@ struct FaultTests {
         }
         #expect(temporaries.isEmpty, "\(context): temporaries left: \(temporaries)")
         #expect(try Ledger(directory: root + "/state").unfinished().isEmpty, "\(context): unfinished ledger rows")
+        // The index, rewritten from the ledger at each start and after each report, lists every
+        // experiment once, whatever the kills interrupted.
+        let index = (try? String(contentsOfFile: spool + "/reports/index.html", encoding: .utf8)) ?? ""
+        for experiment in experiments {
+            #expect(
+                index.components(separatedBy: "<td data-label=\"experiment\">\(experiment)</td>").count == 2,
+                "\(context): \(experiment) in the index"
+            )
+        }
     }
 
     @Test(

@@ -370,6 +370,18 @@ struct SpoolProcessingTests {
         // The example's ρ prior is uniform on [0.5, 0.9] (central 0.7); the data say about 0.1.
         #expect(lines.contains { $0.hasPrefix("Your ρ prior of 0.7 was pessimistic: the data say") }, "\(lines)")
         #expect(lines.count == 4)
+
+        // reports/index.html pairs the verdict with the earlier prediction. Each runOnce is a new
+        // loop, which reads the index back from the ledger: the pair survives a restart.
+        try place(try exampleProposal(experiment: "other-2027"), as: "other.yaml", into: spool.incoming)
+        try place("experiment: [", as: "broken.yaml", into: spool.incoming)
+        try await service.runOnce()
+        let index = try String(contentsOfFile: spool.index, encoding: .utf8)
+        #expect(index.contains("2 experiments. Of the 1 with a prediction before the test and a verdict after it"))
+        let verdictPage = try #require(files(in: spool.reports + "/flu-2027").first { $0.hasSuffix("-verdict.html") })
+        #expect(index.contains("href=\"flu-2027/\(verdictPage)\""))
+        #expect(index.contains(">other-2027<") && !index.contains("broken"))
+        #expect(!files(in: spool.reports).contains { $0.hasSuffix(".tmp") })
     }
 
     @Test("A bad data drop is rejected with its manifest and an error file naming the line and column")

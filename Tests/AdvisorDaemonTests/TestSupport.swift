@@ -107,3 +107,8 @@ func hasReport(in directory: String, kind: String = "prediction") -> Bool {
         name.hasSuffix("-\(kind).json") && names.contains(String(name.dropLast(".json".count)) + ".txt")
     }
 }
+
+/// The experiments' report folders in `reports/` (the index page beside them is not a report).
+func reportFolders(in reports: String) -> [String] {
+    files(in: reports).filter { $0 != "index.html" }
+}

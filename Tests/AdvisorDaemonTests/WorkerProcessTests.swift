@@ -101,7 +101,7 @@ struct WorkerProcessTests {
         let errorFile = try #require(files(in: root + "/spool/rejected").first { $0.hasSuffix(".error.txt") })
         let text = try String(contentsOfFile: root + "/spool/rejected/" + errorFile, encoding: .utf8)
         #expect(text.contains("crashed with signal 31 (SIGSYS): a defect in experiment-advisor"), "\(text)")
-        #expect(files(in: root + "/spool/reports").isEmpty)
+        #expect(reportFolders(in: root + "/spool/reports").isEmpty)
         #expect(daemon.process.isRunning)
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(10) == 0)

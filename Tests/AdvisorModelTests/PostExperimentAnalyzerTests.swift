@@ -123,3 +123,38 @@ struct StoppingAnalysisTests {
         }
     }
 }
+
+@Suite("Analysis progress")
+struct AnalysisProgressTests {
+    @Test("Progress names every stage in order and counts the outcome models to exactly arms × models")
+    func stagesAndCounts() throws {
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.2, armMeans: [0, 0.02, 0.04, 0.06], noise: 0.5)
+        var settings = AnalysisSettings()
+        settings.bootstrap = 20
+        settings.estimateBootstrap = 0
+        var prediction = PredictionSettings()
+        prediction.leverDraws = 20
+        // Appended from the analysis's own thread; no other thread touches it.
+        nonisolated(unsafe) var heard: [AnalysisProgress] = []
+        _ = try PostExperimentAnalyzer(settings: settings, prediction: prediction).analyze(
+            experiment: "progress",
+            data: truth.generate(units: 4_000, seed: 3),
+            covariateNames: (0..<truth.columns).map { "x\($0)" },
+            binaryOutcome: false,
+            models: [("ridge-a", RidgeOutcomeModel()), ("ridge-b", RidgeOutcomeModel())],
+            progress: { heard.append($0) }
+        )
+        let stages = heard.map(\.stage).reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }
+        #expect(
+            stages == [
+                "split", "outcome_models", "policy_choice", "policy_tree", "policy_choice", "evaluation", "model_error",
+                "estimates", "prediction",
+            ]
+        )
+        let fits = heard.filter { $0.stage == "outcome_models" }
+        // One report at the stage's start (0 of 8), then one per model: 4 arms × 2 models.
+        #expect(fits.map(\.done) == Array(0...8))
+        #expect(fits.allSatisfy { $0.total == 8 })
+        #expect(heard.filter { $0.stage == "policy_tree" }.map(\.done).last ?? 0 > 0)
+    }
+}

@@ -41,6 +41,8 @@ public enum MetadataKey {
     public static let messageID = "message_id"  // MESSAGE_ID
     public static let experimentID = "experiment_id"  // EXPERIMENT_ID
     public static let predictedGain = "predicted_gain"  // PREDICTED_GAIN
+    public static let predictedGainP05 = "predicted_gain_p05"  // PREDICTED_GAIN_P05: the 90% range over the priors
+    public static let predictedGainP95 = "predicted_gain_p95"  // PREDICTED_GAIN_P95
     public static let relativeGain = "relative_gain"  // RELATIVE_GAIN
     public static let verdict = "verdict"  // VERDICT
     public static let recommendation = "recommendation"  // RECOMMENDATION

@@ -13,6 +13,10 @@ enum DecisionLog {
             MetadataKey.recommendation: PredictionWording.action(p),
             MetadataKey.predictedGain: "\(p.gain.mean)",
         ]
+        if p.gain.draws > 1 {
+            fields[MetadataKey.predictedGainP05] = "\(p.gain.p05)"
+            fields[MetadataKey.predictedGainP95] = "\(p.gain.p95)"
+        }
         if let relative = p.relativeGain { fields[MetadataKey.relativeGain] = "\(relative)" }
         return fields
     }

@@ -74,7 +74,13 @@ public struct InputProcessor: Sendable {
     }
 
     /// Analyzes a data drop (and its manifest, if one waits beside it) into a verdict report.
-    public func processData(_ entry: SpoolDirectory.Entry, id: Int64, stamp: String) async throws -> InputOutcome {
+    /// `progress` hears the analysis's progress lines (for STATUS=), from the analysis thread.
+    public func processData(
+        _ entry: SpoolDirectory.Entry,
+        id: Int64,
+        stamp: String,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> InputOutcome {
         let path = spool.incoming + "/" + entry.name
         let manifestName = Self.manifestName(forData: entry.name)
         let configuration = configuration
@@ -87,7 +93,8 @@ public struct InputProcessor: Sendable {
                     manifestPath: nil,
                     configuration: configuration,
                     earlierPrediction: { experiment in try? ledger.latestPredictionReport(experiment: experiment) },
-                    shouldStop: isCancelled
+                    shouldStop: isCancelled,
+                    progress: progress
                 )
             }
         } catch let error as InputError {

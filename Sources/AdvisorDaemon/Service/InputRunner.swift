@@ -100,10 +100,16 @@ struct InputRunner: Sendable {
         }
         do {
             let processor = processor
+            let throttle = StatusThrottle(notifier)
             let outcome = try await withinTimeLimit(limit) {
                 lane == .proposals
                     ? try await processor.process(entry, id: id, stamp: stamp)
-                    : try await processor.processData(entry, id: id, stamp: stamp)
+                    : try await processor.processData(
+                        entry,
+                        id: id,
+                        stamp: stamp,
+                        progress: { throttle($0) }
+                    )
             }
             JournalEntry(outcome, name: entry.name).log(to: logger)
             return Finished(outcome)
@@ -153,8 +159,15 @@ struct InputRunner: Sendable {
     ) async throws -> Finished? {
         let oomKillsBefore = CgroupMemory.oomKills()
         // Proposals go to the lane's kept worker; a data drop gets a fresh one for itself.
+        let notifier = notifier
         let start = { () throws(SpoolError) -> WorkerProcess in
-            try WorkerProcess.start(executable: launch.executable, arguments: launch.arguments)
+            // A drop's progress becomes the service's STATUS= ("analyzing flu-2027: fitting
+            // outcome models 7/23"); the worker itself may not speak to systemd.
+            try WorkerProcess.start(
+                executable: launch.executable,
+                arguments: launch.arguments,
+                progress: StatusThrottle(notifier).callAsFunction
+            )
         }
         let process: WorkerProcess
         do throws(SpoolError) {
@@ -179,7 +192,6 @@ struct InputRunner: Sendable {
         }
         if !kept { process.closeInput() }
         let tick = notifier.watchdogInterval
-        let notifier = notifier
         let timedOut = SharedSetting(false)
         let reply: WorkerProcess.Reply
         do {

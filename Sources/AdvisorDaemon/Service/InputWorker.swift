@@ -76,7 +76,10 @@ public enum InputWorker {
                 let outcome =
                     InputRunner.lane(for: row.name) == .proposals
                     ? try await processors.proposals.process(entry, id: id, stamp: stamp)
-                    : try await processors.data.processData(entry, id: id, stamp: stamp)
+                    : try await processors.data.processData(entry, id: id, stamp: stamp) { line in
+                        // Before the answer, on the same pipe: a `#` line is never an answer.
+                        FileHandle.standardOutput.write(Data((WorkerProcess.progressPrefix + line + "\n").utf8))
+                    }
                 var done = InputRunner.Finished(outcome)
                 done.journal = JournalEntry(outcome, name: row.name)
                 finished = done

@@ -33,6 +33,9 @@ struct SpoolLoop {
     var analysisLane: AsyncStream<(SpoolDirectory.Entry, InputRunner)>.Continuation?
     /// Data drops handed to the lane and not finished yet, so a rescan does not queue them twice.
     var queuedAnalyses: Set<String> = []
+    /// What `reports/index.html` shows, read from the ledger at start and kept up to date here
+    /// (the loop sees every outcome), so a report costs one small ledger read, not a full one.
+    var index = ExperimentIndex()
 
     struct Counts: CustomStringConvertible {
         var reports = 0
@@ -58,6 +61,27 @@ struct SpoolLoop {
         }
         try recover()
         if let text = options.configurationText { try snapshotConfiguration(text) }
+        do {
+            index = ExperimentIndex(ledger: try ledger.history())
+        } catch {
+            logger.error("the report index starts empty: the ledger could not be read (\(error))")
+        }
+        writeIndex()
+    }
+
+    /// Rewrites `reports/index.html` atomically (readers see the old page or the new one). It is
+    /// derived from the ledger, so it is not synced: a power cut loses at most the last rewrite,
+    /// which the next report repeats. A failure is logged and never touches the input or its
+    /// reports.
+    func writeIndex() {
+        do {
+            try SpoolDirectory.writeAtomically(index.html(), to: spool.index, durable: false)
+        } catch {
+            logger.error(
+                "could not write the report index \(spool.index): \(error); the reports themselves are written",
+                metadata: [MetadataKey.error: "\(error)"]
+            )
+        }
     }
 
     /// Workers read the configuration the daemon runs on, not the file it came from: a file
@@ -180,6 +204,14 @@ struct SpoolLoop {
         last =
             finished.outcome == .rejected
             ? "\(name) rejected" : "\(finished.experiment ?? name) \(finished.verdict ?? "")"
+        if finished.outcome != .rejected, let experiment = finished.experiment {
+            do {
+                try index.refresh(experiment, from: ledger)
+            } catch {
+                logger.error("the report index may miss \(experiment)'s latest report: \(error)")
+            }
+            writeIndex()
+        }
     }
 
     /// SIGHUP: re-read the configuration; keep the old one if the new one is invalid.

@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Protocol: the daemon writes one line per input to the worker's standard input (`ID STAMP`,
 /// the ledger row and the stamp); the worker answers each with one line on standard output (the
-/// outcome's summary and journal entry, JSON). A worker exits when its standard input ends. The
+/// outcome's summary and journal entry, JSON), after any number of progress lines
+/// (`#progress analyzing flu-2027: fitting outcome models 7/23`), which go to `progress`. A worker exits when its standard input ends. The
 /// proposal lane keeps one worker for many proposals (a process start and a ledger open per
 /// proposal would double its latency); a data drop gets a fresh one, told one input.
 ///
@@ -20,6 +21,10 @@ final class WorkerProcess: Sendable {
     let pid: pid_t
     private let input: Int32
     private let state = Mutex<State>(State())
+    /// Hears the worker's progress lines (on its reader thread).
+    private let progress: @Sendable (String) -> Void
+
+    static let progressPrefix = "#progress "
 
     private struct State: Sendable {
         var exit: Exit?
@@ -60,20 +65,25 @@ final class WorkerProcess: Sendable {
     /// Longest answer line read from a worker: anything longer is not ours.
     static let maximumLine = 1 << 20
 
-    private init(pid: pid_t, input: Int32) {
+    private init(pid: pid_t, input: Int32, progress: @escaping @Sendable (String) -> Void) {
         self.pid = pid
         self.input = input
+        self.progress = progress
     }
 
     /// Starts `executable arguments…` with the daemon's environment minus NOTIFY_SOCKET (only the
     /// daemon speaks to systemd), and a thread that reads its output and reaps it.
-    static func start(executable: String, arguments: [String]) throws(SpoolError) -> WorkerProcess {
+    static func start(
+        executable: String,
+        arguments: [String],
+        progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws(SpoolError) -> WorkerProcess {
         // One spawn at a time: pipes made for one worker must be close-on-exec before another is
         // started, or that one would inherit this one's life line and this one would not see the
         // daemon die (pipe2 is not in Glibc's Swift overlay, so pipe + fcntl, under this lock).
         let result = spawnLock.withLock { _ in spawn(executable: executable, arguments: arguments) }
         let ends = try result.get()
-        let worker = WorkerProcess(pid: ends.pid, input: ends.input)
+        let worker = WorkerProcess(pid: ends.pid, input: ends.input, progress: progress)
         Thread.detachNewThread {
             let tail = worker.read(output: ends.output, errors: ends.errors)
             var status: Int32 = 0
@@ -212,7 +222,12 @@ final class WorkerProcess: Sendable {
                 if entry.fd == output {
                     pending += buffer[0..<n]
                     while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        deliver(Array(pending[..<newline]))
+                        let line = Array(pending[..<newline])
+                        if line.starts(with: Self.progressPrefix.utf8) {
+                            progress(String(decoding: line.dropFirst(Self.progressPrefix.utf8.count), as: UTF8.self))
+                        } else {
+                            deliver(line)
+                        }
                         pending.removeSubrange(...newline)
                     }
                     if pending.count > Self.maximumLine { pending.removeAll() }

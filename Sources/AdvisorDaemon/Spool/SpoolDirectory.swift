@@ -1,3 +1,4 @@
+import AdvisorFormats
 import AdvisorReports
 import Foundation
 import Glibc
@@ -17,6 +18,8 @@ public struct SpoolDirectory: Sendable {
     public let root: String
     public var incoming: String { root + "/incoming" }
     public var reports: String { root + "/reports" }
+    /// `reports/index.html`: every experiment and the track record, rewritten after each report.
+    public var index: String { reports + "/" + ProposalFile.reportIndexName }
     public var archive: String { root + "/archive" }
     public var rejected: String { root + "/rejected" }
 
@@ -27,11 +30,11 @@ public struct SpoolDirectory: Sendable {
     }
 
     /// Removes the temporaries (`.NAME.tmp`) a write interrupted by a kill left in the spool root,
-    /// `reports/EXPERIMENT/` and `rejected/`: they are never renamed into place after a restart,
-    /// and would otherwise stay forever. Returns their paths.
+    /// `reports/` (the index), `reports/EXPERIMENT/` and `rejected/`: they are never renamed into
+    /// place after a restart, and would otherwise stay forever. Returns their paths.
     @discardableResult
     public func removeStaleTemporaries() -> [String] {
-        var directories = [root, rejected, archive]
+        var directories = [root, rejected, archive, reports]
         if let experiments = try? Self.names(in: reports) {
             directories += experiments.map { reports + "/" + $0 }
         }

@@ -1,5 +1,6 @@
 import CSystemd
 import Glibc
+import Synchronization
 
 /// The service manager's notify protocol (`sd_notify(3)`), through libsystemd.
 ///
@@ -42,5 +43,30 @@ public struct SystemdNotifier: Sendable {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+    }
+}
+
+/// STATUS= for an analysis's progress, at most one per `interval`: progress comes per model
+/// (hundreds a minute), `systemctl status` needs a line a second at most, and a notify socket's
+/// queue is finite (when it is full, the sender blocks). A line dropped here is replaced by the
+/// next one within the interval.
+final class StatusThrottle: Sendable {
+    let notifier: SystemdNotifier
+    let interval: Duration
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(_ notifier: SystemdNotifier, interval: Duration = .milliseconds(500)) {
+        self.notifier = notifier
+        self.interval = interval
+    }
+
+    func callAsFunction(_ status: String) {
+        let now = ContinuousClock.now
+        let due = last.withLock { last -> Bool in
+            guard last.map({ now - $0 >= interval }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { notifier.status(status) }
     }
 }

@@ -584,6 +584,7 @@ public struct PostExperimentAnalyzer {
     /// `earlierPriors`: the central priors of this experiment's proposal, if one was processed.
     /// `shouldStop` is polled before every per-arm model and stage, so a caller that gave up (a
     /// time limit, shutdown) does not leave the models fitting; it then throws `ModelError.stopped`.
+    /// `progress` hears each stage as it starts and each model as it is about to be fitted.
     /// The verdict, and the policy it recommends deploying: the verdict's policy when it says
     /// personalize, else the best uniform arm for everyone.
     public func analyze(
@@ -597,13 +598,24 @@ public struct PostExperimentAnalyzer {
         models: [PostExperimentAnalysis.NamedModel],
         earlierPriors: ModelParameters? = nil,
         primaryOutcome: (column: String, largerIsBetter: Bool) = ("outcome", true),
-        shouldStop: () -> Bool = { false }
+        shouldStop: () -> Bool = { false },
+        progress: (AnalysisProgress) -> Void = { _ in }
     ) throws -> (verdict: PostExperimentVerdict, recommended: any Policy) {
         typealias Stage = PostExperimentAnalysis
         // Seconds per stage, for the report (the standard library's monotonic clock; no I/O).
         var timings: [String: Double] = [:]
         let clock = ContinuousClock()
-        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+        // Every stage polls `shouldStop` once before each model it fits, so counting the polls
+        // counts the models: the stages report progress without a second parameter each.
+        var current = AnalysisProgress(stage: "split")
+        func checkpoint() -> Bool {
+            current.done += 1
+            progress(current)
+            return shouldStop()
+        }
+        func timed<T>(_ stage: String, total: Int? = nil, _ body: () throws -> T) rethrows -> T {
+            current = AnalysisProgress(stage: stage, total: total)
+            progress(current)
             let start = clock.now
             defer {
                 let elapsed = clock.now - start
@@ -618,8 +630,8 @@ public struct PostExperimentAnalyzer {
             data.guardrails.isEmpty
             ? nil : Stage.guardedBenchmark(data: data, split: split, confidence: settings.confidence)
         if let benchmark { split.bestUniformArm = benchmark.arm }
-        let fits = try timed("outcome_models") {
-            try Stage.fitOutcomeModels(split: split, models: models, shouldStop: shouldStop)
+        let fits = try timed("outcome_models", total: data.arms * models.count) {
+            try Stage.fitOutcomeModels(split: split, models: models, shouldStop: checkpoint)
         }
         guard let primary = fits.first else { throw ModelError.inconsistent("no outcome model to analyze with") }
         if shouldStop() { throw ModelError.stopped }
@@ -627,7 +639,7 @@ public struct PostExperimentAnalyzer {
             benchmark == nil
             ? nil
             : try timed("guardrail_models") {
-                try Stage.fitGuardrails(data: data, split: split, settings: settings, shouldStop: shouldStop)
+                try Stage.fitGuardrails(data: data, split: split, settings: settings, shouldStop: checkpoint)
             }
         let validation = try timed("policy_choice") {
             try Stage.validationScores(data: data, split: split, primary: primary, guardrails: guardrails)
@@ -678,7 +690,7 @@ public struct PostExperimentAnalyzer {
                     guardrails: guardrails,
                     weights: weights,
                     blackBox: guarded,
-                    shouldStop: shouldStop
+                    shouldStop: checkpoint
                 )
             }
         }
@@ -727,7 +739,7 @@ public struct PostExperimentAnalyzer {
         }
         if shouldStop() { throw ModelError.stopped }
         let variance = try timed("model_error") {
-            try Stage.modelVariance(data: data, split: split, model: models[0].model, shouldStop: shouldStop)
+            try Stage.modelVariance(data: data, split: split, model: models[0].model, shouldStop: checkpoint)
         }
         if shouldStop() { throw ModelError.stopped }
         let estimates = timed("estimates") {

@@ -18,6 +18,7 @@ enum HTMLPage {
         table{border-collapse:collapse;font-size:.9rem;margin:.5em 0}th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
         th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         .method{font-size:.9rem;color:#444}
+        @media (max-width:600px){.scroll table,.scroll tbody,.scroll tr,.scroll td{display:block}.scroll thead{display:none}.scroll tr{border:1px solid #ddd;margin:.5em 0}.scroll td{border:0;text-align:left}.scroll td.n{white-space:normal}.scroll td::before{content:attr(data-label) ": ";font-weight:bold}}
         @media print{body{max-width:none}.verdict{color:#000;background:none;border:2px solid #000}}
         """
 
@@ -38,8 +39,11 @@ enum HTMLPage {
 
     /// A table of text cells; cells that are numbers (`numeric` columns) align right. Over ten
     /// rows it is folded under a summary line (a `<details>`, which needs no script), so the
-    /// charts stay together on a phone.
-    static func table(_ headers: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+    /// charts stay together on a phone, where each row reads as a small card of labelled cells
+    /// (a table of five columns in 375 px breaks every word). Cells of `markup` columns are
+    /// HTML already (links).
+    static func table(_ headers: [String], _ rows: [[String]], numeric: Set<Int> = [], markup: Set<Int> = []) -> String
+    {
         var out = rows.count > 10 ? "<details><summary>The numbers (\(rows.count) rows)</summary>" : ""
         out += "<div class=\"scroll\"><table><thead><tr>"
         out += headers.map { "<th scope=\"col\">\(escape($0))</th>" }.joined()
@@ -47,7 +51,10 @@ enum HTMLPage {
         for row in rows {
             out += "<tr>"
             for (k, cell) in row.enumerated() {
-                out += numeric.contains(k) ? "<td class=\"n\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
+                let content = markup.contains(k) ? cell : escape(cell)
+                // On a phone each row is a card, each cell labelled with its column (the CSS).
+                let label = k < headers.count ? " data-label=\"\(escape(headers[k]))\"" : ""
+                out += "<td\(numeric.contains(k) ? " class=\"n\"" : "")\(label)>\(content)</td>"
             }
             out += "</tr>"
         }

@@ -286,6 +286,7 @@ extension VerdictReport {
                 numeric: Set(1...max(shares.count, 1))
             )
             if let tree = chosen.tree {
+                b += treeChart(tree, name: chosen.name, best: v.bestUniformArm)
                 b += H.paragraph("As rules (depth \(tree.depth)):")
                 b += H.list(tree.rules.map(VerdictWording.rule))
             }
@@ -293,6 +294,7 @@ extension VerdictReport {
         for policy in v.policies where policy.tree != nil && policy.name != v.policy {
             if let tree = policy.tree {
                 let fidelity = tree.fidelity.map { ", agrees with the black box on \(pct($0)) of units" } ?? ""
+                b += treeChart(tree, name: policy.name, best: v.bestUniformArm)
                 b += H.paragraph("The \(policy.name) policy as rules (depth \(tree.depth)\(fidelity)):")
                 b += H.list(tree.rules.map(VerdictWording.rule))
             }
@@ -341,5 +343,25 @@ extension VerdictReport {
             "<p class=\"method\">Units were split at random into training and holdout. One outcome model per arm was fitted on the training units (a T-learner); the policy tree earns the most on cross-fitted doubly robust scores; the recommended policy is the one worth most on training units no model saw; realized gains compare each policy with the best training-split arm on the holdout by AIPW and IPW with paired bootstrap standard errors. Formulas: AdvisorModel.docc, EstimatingParameters.md, PolicyTrees.md and Guardrails.md.</p>"
         for note in v.notes { b += "<p class=\"method\">Note: \(H.escape(VerdictWording.note(note)))</p>" }
         return H.page(title: "\(v.experiment): verdict", body: b)
+    }
+
+    /// The policy tree as a tree: splits on the edges, each leaf's arm and share, the best single
+    /// arm in vermillion. Its rules follow it as a list (the numbers in words).
+    static func treeChart(_ tree: PostExperimentVerdict.TreeSummary, name: String, best: String) -> String {
+        let root = SVGChart.TreeNode(
+            paths: tree.rules.map { rule in
+                (
+                    rule.conditions.map(VerdictWording.condition),
+                    "\(rule.arm)\n\(NumberText.percent(rule.share)) of units"
+                )
+            }
+        )
+        return SVGChart.tree(
+            title: "The \(name) policy as a tree (depth \(tree.depth))",
+            desc:
+                "Follow a unit from the top: at each split take the branch whose condition it meets; the box it reaches is the arm it gets, with the share of holdout units that land there. The best single arm (\(best)) is in vermillion.",
+            root: root,
+            highlight: { $0.hasPrefix(best + "\n") }
+        )
     }
 }

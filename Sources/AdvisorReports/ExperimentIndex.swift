@@ -1,0 +1,156 @@
+/// Every experiment the advisor has answered, as `reports/index.html` and `history` show it: its
+/// latest prediction and verdict, and the track record — each verdict's realized gain next to
+/// the interval the experiment's proposal predicted before the test.
+///
+/// A value built from report summaries in any order (the daemon adds one per report; `history`
+/// adds the ledger's rows), so the page and the text come from the same numbers.
+public struct ExperimentIndex: Sendable {
+    /// What the index needs of one report: its figures, not the report.
+    public struct Report: Sendable, Hashable {
+        public enum Kind: String, Sendable { case prediction, verdict }
+        public var kind: Kind
+        /// `20261129T083405.123Z`: sorts in time order.
+        public var stamp: String
+        /// prediction: actionable / marginal / not-actionable; verdict: personalize / ship-uniform / inconclusive.
+        public var verdict: String
+        /// The predicted gain's mean (prediction) or the realized gain (verdict), in outcome units.
+        public var gain: Double
+        /// A prediction's 90% range over the priors (p05, p95); nil for a verdict or an older row.
+        public var range: (lower: Double, upper: Double)?
+        /// A verdict's standard error of the realized gain.
+        public var standardError: Double?
+        /// The renditions, relative to `reports/` (`flu-2027/STAMP-verdict.html`).
+        public var files: [String]
+
+        public init(
+            kind: Kind,
+            stamp: String,
+            verdict: String,
+            gain: Double,
+            range: (lower: Double, upper: Double)? = nil,
+            standardError: Double? = nil,
+            files: [String]
+        ) {
+            self.kind = kind
+            self.stamp = stamp
+            self.verdict = verdict
+            self.gain = gain
+            self.range = range
+            self.standardError = standardError
+            self.files = files
+        }
+
+        public static func == (a: Report, b: Report) -> Bool {
+            a.kind == b.kind && a.stamp == b.stamp && a.verdict == b.verdict && a.gain == b.gain
+                && a.range?.lower == b.range?.lower && a.range?.upper == b.range?.upper
+                && a.standardError == b.standardError && a.files == b.files
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(kind)
+            hasher.combine(stamp)
+            hasher.combine(files)
+        }
+
+        /// The rendition a reader opens: the HTML page, else the text, else the first file.
+        public var page: String? {
+            files.first { $0.hasSuffix(".html") } ?? files.first { $0.hasSuffix(".txt") } ?? files.first
+        }
+    }
+
+    public struct Experiment: Sendable {
+        public var id: String
+        /// Every prediction, oldest first (a verdict pairs with the last one before it).
+        public var predictions: [Report] = []
+        public var latestVerdict: Report?
+        public var verdicts = 0
+
+        public var latestPrediction: Report? { predictions.last }
+        /// When anything last happened to it.
+        public var latestStamp: String { max(predictions.last?.stamp ?? "", latestVerdict?.stamp ?? "") }
+
+        /// The prediction the latest verdict is judged against: the last one made before it (a
+        /// prediction made after the data came back is not a forecast).
+        public var forecast: Report? {
+            guard let verdict = latestVerdict else { return nil }
+            return predictions.last { $0.stamp < verdict.stamp }
+        }
+    }
+
+    /// One experiment with both a forecast and a verdict.
+    public struct TrackRecord: Sendable {
+        public var experiment: String
+        public var forecast: Report
+        public var verdict: Report
+        /// The realized gain fell inside the forecast's 90% range; nil when the forecast has none.
+        public var held: Bool? {
+            guard let range = forecast.range else { return nil }
+            return verdict.gain >= range.lower && verdict.gain <= range.upper
+        }
+    }
+
+    public private(set) var experiments: [String: Experiment] = [:]
+
+    public init() {}
+
+    public init(_ reports: [(experiment: String, report: Report)]) {
+        for (experiment, report) in reports { add(report, experiment: experiment) }
+    }
+
+    /// Records one report; a report seen again (the same stamp and kind) is not counted twice.
+    public mutating func add(_ report: Report, experiment id: String) {
+        var experiment = experiments[id] ?? Experiment(id: id)
+        switch report.kind {
+        case .prediction:
+            guard !experiment.predictions.contains(where: { $0.stamp == report.stamp }) else { return }
+            experiment.predictions.append(report)
+            experiment.predictions.sort { $0.stamp < $1.stamp }
+            // Only the pairing needs the older ones: keep the list short for a busy experiment.
+            if experiment.predictions.count > Self.predictionsKept {
+                experiment.predictions.removeFirst(experiment.predictions.count - Self.predictionsKept)
+            }
+        case .verdict:
+            if let latest = experiment.latestVerdict, latest.stamp == report.stamp { return }
+            experiment.verdicts += 1
+            if report.stamp >= (experiment.latestVerdict?.stamp ?? "") { experiment.latestVerdict = report }
+        }
+        experiments[id] = experiment
+    }
+
+    static let predictionsKept = 50
+
+    /// Forgets `experiment` (before its rows are read again).
+    public mutating func remove(_ id: String) { experiments[id] = nil }
+
+    /// Experiments, the most recently active first.
+    public var byRecency: [Experiment] {
+        experiments.values.sorted { ($0.latestStamp, $1.id) > ($1.latestStamp, $0.id) }
+    }
+
+    /// Every experiment with a forecast and a verdict, the most recent verdict first.
+    public var trackRecord: [TrackRecord] {
+        byRecency.compactMap { e in
+            guard let verdict = e.latestVerdict, let forecast = e.forecast else { return nil }
+            return TrackRecord(experiment: e.id, forecast: forecast, verdict: verdict)
+        }
+        .sorted { ($0.verdict.stamp, $1.experiment) > ($1.verdict.stamp, $0.experiment) }
+    }
+
+    /// How many forecasts with a range held, of how many.
+    public var held: (held: Int, of: Int) {
+        let judged = trackRecord.compactMap(\.held)
+        return (judged.filter { $0 }.count, judged.count)
+    }
+
+    /// `20261129T083405.123Z` → `2026-11-29 08:34 UTC` (the stamp itself when it is not one).
+    public static func readable(_ stamp: String) -> String {
+        let c = Array(stamp)
+        guard c.count >= 13, c[8] == "T", c[0..<8].allSatisfy(\.isNumber), c[9..<13].allSatisfy(\.isNumber)
+        else { return stamp }
+        let s = String(c)
+        func part(_ from: Int, _ to: Int) -> Substring {
+            s[s.index(s.startIndex, offsetBy: from)..<s.index(s.startIndex, offsetBy: to)]
+        }
+        return "\(part(0, 4))-\(part(4, 6))-\(part(6, 8)) \(part(9, 11)):\(part(11, 13)) UTC"
+    }
+}

@@ -1,0 +1,207 @@
+import AdvisorModel
+import Foundation
+import Testing
+
+@testable import AdvisorReports
+
+/// The report index: which prediction a verdict is judged against, when a range held, and the
+/// page and text built from the same numbers.
+@Suite("Report index and track record")
+struct ExperimentIndexTests {
+    typealias Report = ExperimentIndex.Report
+
+    static func prediction(_ stamp: String, gain: Double, _ lower: Double, _ upper: Double, id: String = "x") -> Report
+    {
+        Report(
+            kind: .prediction,
+            stamp: stamp,
+            verdict: "actionable",
+            gain: gain,
+            range: (lower, upper),
+            files: [
+                "\(id)/\(stamp)-prediction.json", "\(id)/\(stamp)-prediction.txt", "\(id)/\(stamp)-prediction.html",
+            ]
+        )
+    }
+
+    static func verdict(_ stamp: String, gain: Double, se: Double = 0.01, id: String = "x") -> Report {
+        Report(
+            kind: .verdict,
+            stamp: stamp,
+            verdict: "personalize",
+            gain: gain,
+            standardError: se,
+            files: ["\(id)/\(stamp)-verdict.json", "\(id)/\(stamp)-verdict.html"]
+        )
+    }
+
+    @Test("A verdict is judged against the last prediction before it, not one made after the data came back")
+    func pairing() throws {
+        var index = ExperimentIndex()
+        index.add(Self.prediction("20270101T000000.000Z", gain: 0.1, 0.05, 0.15), experiment: "x")
+        index.add(Self.prediction("20270201T000000.000Z", gain: 0.2, 0.1, 0.3), experiment: "x")
+        index.add(Self.verdict("20270301T000000.000Z", gain: 0.25), experiment: "x")
+        index.add(Self.prediction("20270401T000000.000Z", gain: 0.9, 0.8, 1.0), experiment: "x")
+        let record = try #require(index.trackRecord.first)
+        #expect(index.trackRecord.count == 1)
+        #expect(record.forecast.stamp == "20270201T000000.000Z")
+        #expect(record.held == true)
+        // The page's "latest prediction" is still the newest one.
+        #expect(index.experiments["x"]?.latestPrediction?.gain == 0.9)
+    }
+
+    @Test("A range holds when the realized gain is inside it, ends included; below, above and no range are told apart")
+    func held() {
+        var index = ExperimentIndex()
+        let cases: [(String, Double, Double, Double, Bool?)] = [
+            ("inside", 0.2, 0.1, 0.3, true), ("at-lower", 0.1, 0.1, 0.3, true), ("below", 0.05, 0.1, 0.3, false),
+            ("above", 0.31, 0.1, 0.3, false),
+        ]
+        for (id, realized, lower, upper, _) in cases {
+            index.add(Self.prediction("20270101T000000.000Z", gain: 0.2, lower, upper, id: id), experiment: id)
+            index.add(Self.verdict("20270102T000000.000Z", gain: realized, id: id), experiment: id)
+        }
+        var fixed = Report(kind: .prediction, stamp: "20270101T000000.000Z", verdict: "marginal", gain: 0.2, files: [])
+        fixed.range = nil
+        index.add(fixed, experiment: "fixed")
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.2, id: "fixed"), experiment: "fixed")
+        let byID = Dictionary(uniqueKeysWithValues: index.trackRecord.map { ($0.experiment, $0) })
+        for (id, _, _, _, expected) in cases { #expect(byID[id]?.held == expected, "\(id)") }
+        #expect(byID["fixed"]?.held == nil)
+        #expect(byID["below"].map(IndexWording.held) == "missed (below)")
+        #expect(byID["above"].map(IndexWording.held) == "missed (above)")
+        // Four with a range, two held; the one without a range is not counted either way.
+        #expect(index.held == (2, 4))
+        #expect(IndexWording.headline(index).contains("in 2 (50%)"))
+        #expect(IndexWording.headline(index).hasPrefix("5 experiments. Of the 4"))
+    }
+
+    @Test("A report added twice (a restart reads the ledger again) is counted once")
+    func idempotent() {
+        var index = ExperimentIndex()
+        for _ in 0..<3 {
+            index.add(Self.prediction("20270101T000000.000Z", gain: 0.2, 0.1, 0.3), experiment: "x")
+            index.add(Self.verdict("20270102T000000.000Z", gain: 0.2), experiment: "x")
+        }
+        #expect(index.experiments["x"]?.predictions.count == 1)
+        #expect(index.experiments["x"]?.verdicts == 1)
+    }
+
+    @Test("Without a forecast and a verdict there is no track record, and the headline says how to get one")
+    func empty() {
+        var index = ExperimentIndex()
+        #expect(IndexWording.headline(index).hasPrefix("0 experiments."))
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.2), experiment: "only-data")
+        #expect(index.trackRecord.isEmpty)
+        #expect(IndexWording.headline(index).contains("drop the proposal before the test"))
+        let html = index.html()
+        #expect(!html.contains("Track record</h2>"))
+        #expect(html.contains("only-data"))
+    }
+
+    @Test("The page links each experiment's latest HTML reports relative to reports/, every chart titled, no NaN")
+    func page() throws {
+        var index = ExperimentIndex()
+        index.add(Self.prediction("20270101T000000.000Z", gain: 0.2, 0.1, 0.3, id: "flu.2027"), experiment: "flu.2027")
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.25, id: "flu.2027"), experiment: "flu.2027")
+        let html = index.html()
+        #expect(html.contains("href=\"flu.2027/20270101T000000.000Z-prediction.html\""))
+        #expect(html.contains("href=\"flu.2027/20270102T000000.000Z-verdict.html\""))
+        #expect(html.contains("2027-01-02 00:00 UTC"))
+        try HTMLReportTests.checkPage(html, minimumCharts: 1)
+        let headline = try #require(html.range(of: "in 1 (100%)"))
+        let chart = try #require(html.range(of: "<svg"))
+        let table = try #require(html.range(of: "Every experiment"))
+        #expect(headline.lowerBound < chart.lowerBound && chart.lowerBound < table.lowerBound)
+    }
+
+    @Test("A link's path segments are percent-encoded; the text is escaped")
+    func encoding() {
+        #expect(ExperimentIndex.href("a b/c#d?.html") == "a%20b/c%23d%3F.html")
+        #expect(ExperimentIndex.href("é/x") == "%C3%A9/x")
+        var index = ExperimentIndex()
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.2, id: "<b>"), experiment: "<b>")
+        #expect(!index.html().contains("<b>") && index.html().contains("&lt;b&gt;"))
+    }
+
+    @Test("The page lists at most `limit` experiments, the most recent, and says where the rest are")
+    func limit() {
+        var index = ExperimentIndex()
+        for k in 0..<30 {
+            let stamp = "202701\(k < 10 ? "0" : "")\(k)T000000.000Z"
+            index.add(Self.verdict(stamp, gain: 0.1, id: "e\(k)"), experiment: "e\(k)")
+        }
+        let html = index.html(limit: 5)
+        #expect(html.contains("The 5 most recently active of 30"))
+        #expect(html.contains(">e29<") && !html.contains(">e3<"))
+    }
+
+    @Test("history's text says what the page says")
+    func text() {
+        var index = ExperimentIndex()
+        index.add(Self.prediction("20270101T000000.000Z", gain: 0.2, 0.1, 0.3), experiment: "x")
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.35), experiment: "x")
+        let text = IndexWording.text(index)
+        #expect(text.contains("Track record: " + IndexWording.headline(index)))
+        #expect(text.contains("x: predicted 0.2 (90%: 0.1 to 0.3), realized 0.35 ± 0.01: missed (above)"))
+        #expect(index.html().contains(IndexWording.headline(index)))
+    }
+
+    @Test("Stamps read as dates; anything else is shown as it is")
+    func readable() {
+        #expect(ExperimentIndex.readable("20261129T083405.123Z") == "2026-11-29 08:34 UTC")
+        #expect(ExperimentIndex.readable("odd") == "odd")
+    }
+}
+
+@Suite("Progress lines")
+struct ProgressWordingTests {
+    @Test("A stage with a known total reads k/n, one without counts its models, a name stays one line")
+    func lines() {
+        #expect(
+            ProgressWording.step(.init(stage: "outcome_models", done: 7, total: 23)) == "fitting outcome models 7/23"
+        )
+        #expect(
+            ProgressWording.step(.init(stage: "policy_tree", done: 1)) == "learning the policy tree (1 model fitted)"
+        )
+        #expect(ProgressWording.step(.init(stage: "split")) == "splitting the units")
+        #expect(ProgressWording.step(.init(stage: "new_stage")) == "new stage")
+        #expect(
+            ProgressWording.line("flu\n2027", .init(stage: "reading")) == "analyzing flu 2027: reading the data"
+        )
+    }
+}
+
+@Suite("Policy tree drawing")
+struct TreeDrawingTests {
+    @Test("A tree's rules become the tree they came from: shared first conditions share a branch")
+    func fromRules() {
+        let root = SVGChart.TreeNode(paths: [
+            (["age <= 40", "income <= 3"], "A"), (["age <= 40", "income > 3"], "B"), (["age > 40"], "C"),
+        ])
+        #expect(
+            root
+                == .split([
+                    .init(
+                        condition: "age <= 40",
+                        node: .split([
+                            .init(condition: "income <= 3", node: .leaf("A")),
+                            .init(condition: "income > 3", node: .leaf("B")),
+                        ])
+                    ),
+                    .init(condition: "age > 40", node: .leaf("C")),
+                ])
+        )
+        #expect(root.leaves == 3 && root.depth == 2)
+        #expect(SVGChart.TreeNode(paths: [([], "everyone")]) == .leaf("everyone"))
+    }
+
+    @Test("The drawing titles itself, labels every edge and leaf, and marks the highlighted arm")
+    func drawing() {
+        let root = SVGChart.TreeNode(paths: [(["x <= 1"], "arm-1\n40% of units"), (["x > 1"], "arm-2\n60% of units")])
+        let svg = SVGChart.tree(title: "t", desc: "d", root: root) { $0.hasPrefix("arm-2\n") }
+        #expect(svg.contains("<title id=") && svg.contains("x &lt;= 1") && svg.contains("x &gt; 1"))
+        #expect(svg.contains(">arm-1<") && svg.contains(">60% of units<"))
+        #expect(svg.components(separatedBy: "fill=\"#D55E00\"").count == 2, "one highlighted leaf")
+    }
+}
