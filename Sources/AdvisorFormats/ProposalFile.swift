@@ -43,7 +43,8 @@ public enum ProposalFile {
         )
         let armMeans = try armMeansDistribution(root, arms: candidates)
         let priors = try priorsBlock(root, arms: candidates, armMeans: armMeans)
-        let outcomeSD = try outcome(root, baseline: baseline)
+        let described = try outcome(root, baseline: baseline)
+        let outcomeSD = described?.sd
         let sampleSize = try sampleSize(root, arms: candidates)
         if sampleSize != nil && outcomeSD == nil {
             throw root.error(
@@ -67,6 +68,7 @@ public enum ProposalFile {
             baseline: baseline,
             sampleSize: sampleSize,
             outcomeSD: outcomeSD,
+            binaryOutcome: described?.binary,
             priors: priors,
             armMeans: armMeans,
             threshold: threshold,
@@ -194,7 +196,8 @@ public enum ProposalFile {
         return Proposal.Priors(sigma: sigma, rho: rho, s: s, predictionError: eps)
     }
 
-    static func outcome(_ root: YAMLReader, baseline: Double) throws(InputError) -> Double? {
+    /// The outcome block: its SD, and whether it is a 0/1 outcome (a rate, read in points).
+    static func outcome(_ root: YAMLReader, baseline: Double) throws(InputError) -> (sd: Double, binary: Bool)? {
         guard let block = try root.child("outcome") else { return nil }
         try block.rejectUnknownKeys(["sd", "binary"])
         let fix = "write 'outcome: {sd: 0.45}' or 'outcome: {binary: {base_rate: 0.3}}'"
@@ -203,7 +206,7 @@ public enum ProposalFile {
         }
         if let sd = try block.number("sd", fix: fix) {
             guard sd > 0 else { throw block.error("sd", "\(sd) is not above 0", fix: "give the outcome's SD (> 0)") }
-            return sd
+            return (sd, false)
         }
         guard let node = block.value("binary") else { throw block.error("sd", "missing", fix: fix) }
         var rate: Double?
@@ -231,7 +234,7 @@ public enum ProposalFile {
                     "give the typical arm's share of 1s, in [0, 1] (e.g. 'baseline: 0.31'), or describe the outcome by its sd"
             )
         }
-        return (p * (1 - p)).squareRoot()
+        return ((p * (1 - p)).squareRoot(), true)
     }
 
     static func sampleSize(_ root: YAMLReader, arms: [Int]) throws(InputError) -> Proposal.SampleSize? {

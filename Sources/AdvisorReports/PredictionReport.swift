@@ -44,8 +44,9 @@ public enum PredictionReport {
         out.append("")
         out.append("THE NUMBERS")
         let g = p.gain
-        // Percentage points only read right for a rate: an outcome whose best arm lies in [0, 1].
-        let rate = (0...1).contains(p.bestUniformValue)
+        // Percentage points only read right for a rate: a 0/1 outcome, or (when the proposal does
+        // not describe its outcome) one whose best arm lies in [0, 1].
+        let rate = p.parameters.binaryOutcome ?? (0...1).contains(p.bestUniformValue)
         out.append(row("Predicted gain (mean)", "\(num(g.mean)) in outcome units" + (rate ? points(g.mean) : "")))
         if g.draws > 1 {
             out.append(row("90% range", "\(num(g.p05)) to \(num(g.p95)) (median \(num(g.p50)))"))

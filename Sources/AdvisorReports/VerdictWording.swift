@@ -124,6 +124,18 @@ public enum VerdictWording {
         }
     }
 
+    /// A condition without its covariate, as a tree's branch shows it: "≤ 42.5", "= web", "missing".
+    public static func test(_ c: PolicyRule.Condition) -> String {
+        let value = c.value.map { Double($0).map(NumberText.significant) ?? $0 } ?? ""
+        switch c.op {
+        case "missing": return "missing"
+        case "<=": return "≤ \(value)"
+        case "==": return "= \(value)"
+        case "!=": return "≠ \(value)"
+        default: return "\(c.op) \(value)"
+        }
+    }
+
     public static func rule(_ rule: PolicyRule) -> String {
         let conditions = rule.conditions.map(condition)
         let when = conditions.isEmpty ? "everyone" : conditions.joined(separator: " and ")

@@ -177,31 +177,43 @@ struct TreeDrawingTests {
     @Test("A tree's rules become the tree they came from: shared first conditions share a branch")
     func fromRules() {
         let root = SVGChart.TreeNode(paths: [
-            (["age <= 40", "income <= 3"], "A"), (["age <= 40", "income > 3"], "B"), (["age > 40"], "C"),
+            ([("age", "≤ 40"), ("income", "≤ 3")], "A"), ([("age", "≤ 40"), ("income", "> 3")], "B"),
+            ([("age", "> 40")], "C"),
         ])
         #expect(
             root
-                == .split([
-                    .init(
-                        condition: "age <= 40",
-                        node: .split([
-                            .init(condition: "income <= 3", node: .leaf("A")),
-                            .init(condition: "income > 3", node: .leaf("B")),
-                        ])
-                    ),
-                    .init(condition: "age > 40", node: .leaf("C")),
-                ])
+                == .split(
+                    "age",
+                    [
+                        .init(
+                            condition: "≤ 40",
+                            node: .split(
+                                "income",
+                                [.init(condition: "≤ 3", node: .leaf("A")), .init(condition: "> 3", node: .leaf("B"))]
+                            )
+                        ),
+                        .init(condition: "> 40", node: .leaf("C")),
+                    ]
+                )
         )
         #expect(root.leaves == 3 && root.depth == 2)
         #expect(SVGChart.TreeNode(paths: [([], "everyone")]) == .leaf("everyone"))
     }
 
-    @Test("The drawing titles itself, labels every edge and leaf, and marks the highlighted arm")
+    @Test("The drawing titles itself, labels every split, edge and leaf, and marks the highlighted arm")
     func drawing() {
-        let root = SVGChart.TreeNode(paths: [(["x <= 1"], "arm-1\n40% of units"), (["x > 1"], "arm-2\n60% of units")])
+        let root = SVGChart.TreeNode(paths: [([("x", "≤ 1")], "arm-1\n40%"), ([("x", "> 1")], "arm-2\n60%")])
         let svg = SVGChart.tree(title: "t", desc: "d", root: root) { $0.hasPrefix("arm-2\n") }
-        #expect(svg.contains("<title id=") && svg.contains("x &lt;= 1") && svg.contains("x &gt; 1"))
-        #expect(svg.contains(">arm-1<") && svg.contains(">60% of units<"))
+        #expect(svg.contains("<title id=") && svg.contains(">≤ 1<") && svg.contains(">&gt; 1<") && svg.contains(">x<"))
+        #expect(svg.contains(">arm-1<") && svg.contains(">60%<"))
         #expect(svg.components(separatedBy: "fill=\"#D55E00\"").count == 2, "one highlighted leaf")
+    }
+
+    @Test("A condition reads the same in the rules and, without its covariate, on the tree's branch")
+    func tests() {
+        let c = PolicyRule.Condition(covariate: "age", op: "<=", value: "42.5")
+        #expect(VerdictWording.condition(c) == "age <= 42.5" && VerdictWording.test(c) == "≤ 42.5")
+        #expect(VerdictWording.test(.init(covariate: "x", op: "missing", value: nil)) == "missing")
+        #expect(VerdictWording.test(.init(covariate: "ch", op: "==", value: "web")) == "= web")
     }
 }

@@ -10,6 +10,20 @@ struct PredictionReportTests {
         try Predictor().predict(try ProposalFile.parse(text, file: "p.yaml"))
     }
 
+    @Test("Gains read as percentage points for a 0/1 outcome only, not for a continuous one at a level in [0, 1]")
+    func percentagePoints() throws {
+        let rate = try Predictor().predict(
+            try ProposalFile.load(path: RepositoryFile.path("config/proposals/example-minimal.yaml"))
+        )
+        #expect(PredictionReport.text(rate).contains("percentage points"))
+        // example-results: outcome {sd: 0.67} at a level of 0.3, which a rate could also have.
+        let level = try Predictor().predict(
+            try ProposalFile.load(path: RepositoryFile.path("config/proposals/example-results.yaml"))
+        )
+        #expect(level.parameters.binaryOutcome == false && (0...1).contains(level.bestUniformValue))
+        #expect(!PredictionReport.text(level).contains("percentage points"))
+    }
+
     @Test("JSON carries the keys scripts rely on, and no NaN")
     func jsonKeys() throws {
         let path = RepositoryFile.path("config/proposals/example-minimal.yaml")

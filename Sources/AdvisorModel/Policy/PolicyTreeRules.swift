@@ -9,6 +9,12 @@ public struct PolicyRule: Sendable, Hashable, Codable {
         public var op: String
         /// The threshold, or the category; nil for `missing`.
         public var value: String?
+
+        public init(covariate: String, op: String, value: String?) {
+            self.covariate = covariate
+            self.op = op
+            self.value = value
+        }
     }
 
     public var conditions: [Condition]

@@ -180,6 +180,8 @@ public struct ParametersUsed: Sendable, Hashable, Encodable {
     public var overallArmMeanSD: Double
     public var unitsPerArm: [Double]?
     public var outcomeSD: Double?
+    /// A 0/1 outcome; nil when the proposal does not describe its outcome.
+    public var binaryOutcome: Bool?
     public var baseline: Double
     public var seed: UInt64
     public var population: Bool

@@ -119,6 +119,7 @@ public struct Predictor: Sendable {
                 overallArmMeanSD: proposal.armMeans.overallSD(s: central.s),
                 unitsPerArm: proposal.sampleSize?.unitsPerArm(arms: central.arms),
                 outcomeSD: proposal.outcomeSD,
+                binaryOutcome: proposal.binaryOutcome,
                 baseline: proposal.baseline,
                 seed: seed,
                 population: proposal.sampleSize == nil

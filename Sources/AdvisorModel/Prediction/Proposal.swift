@@ -13,6 +13,8 @@ public struct Proposal: Sendable, Hashable, Codable {
     public var sampleSize: SampleSize?
     /// SD of one unit's outcome within an arm; needed with a sample size.
     public var outcomeSD: Double?
+    /// A 0/1 outcome (its gains read as percentage points); nil when the outcome is not described.
+    public var binaryOutcome: Bool?
     public var priors: Priors
     public var armMeans: ArmMeansDistribution
     public var threshold: Threshold
@@ -28,6 +30,7 @@ public struct Proposal: Sendable, Hashable, Codable {
         baseline: Double,
         sampleSize: SampleSize? = nil,
         outcomeSD: Double? = nil,
+        binaryOutcome: Bool? = nil,
         priors: Priors,
         armMeans: ArmMeansDistribution = .normal,
         threshold: Threshold,
@@ -40,6 +43,7 @@ public struct Proposal: Sendable, Hashable, Codable {
         self.baseline = baseline
         self.sampleSize = sampleSize
         self.outcomeSD = outcomeSD
+        self.binaryOutcome = binaryOutcome
         self.priors = priors
         self.armMeans = armMeans
         self.threshold = threshold

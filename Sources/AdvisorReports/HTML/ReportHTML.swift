@@ -345,21 +345,24 @@ extension VerdictReport {
         return H.page(title: "\(v.experiment): verdict", body: b)
     }
 
-    /// The policy tree as a tree: splits on the edges, each leaf's arm and share, the best single
-    /// arm in vermillion. Its rules follow it as a list (the numbers in words).
+    /// The policy tree as a tree: each split's covariate, the tests on the branches, each
+    /// leaf's arm and share, the best single arm in vermillion. Its rules follow it as a list.
+    /// A branch for missing values that no holdout unit took is left out of the drawing (the
+    /// rules keep it), so the drawing shows where units go.
     static func treeChart(_ tree: PostExperimentVerdict.TreeSummary, name: String, best: String) -> String {
+        let drawn = tree.rules.filter { rule in rule.share > 0 || !rule.conditions.contains { $0.op == "missing" } }
         let root = SVGChart.TreeNode(
-            paths: tree.rules.map { rule in
+            paths: drawn.map { rule in
                 (
-                    rule.conditions.map(VerdictWording.condition),
-                    "\(rule.arm)\n\(NumberText.percent(rule.share)) of units"
+                    rule.conditions.map { ($0.covariate, VerdictWording.test($0)) },
+                    "\(rule.arm)\n\(NumberText.percent(rule.share))"
                 )
             }
         )
         return SVGChart.tree(
             title: "The \(name) policy as a tree (depth \(tree.depth))",
             desc:
-                "Follow a unit from the top: at each split take the branch whose condition it meets; the box it reaches is the arm it gets, with the share of holdout units that land there. The best single arm (\(best)) is in vermillion.",
+                "Follow a unit from the top: at each split, on the covariate named there, take the branch whose test it passes; the box it reaches is the arm it gets, with the share of holdout units that land there. The best single arm (\(best)) is in vermillion.",
             root: root,
             highlight: { $0.hasPrefix(best + "\n") }
         )

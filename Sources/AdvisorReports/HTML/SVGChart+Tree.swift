@@ -1,11 +1,11 @@
 import AdvisorModel
 
 extension SVGChart {
-    /// A tree to draw: a leaf's label (the arm and its share), or branches, each under the
-    /// condition that leads to it.
+    /// A tree to draw: a leaf's label (the arm and its share), or a split on a covariate into
+    /// branches, each under the test that leads to it ("≤ 0.39", "missing").
     public indirect enum TreeNode: Sendable, Hashable {
         case leaf(String)
-        case split([Branch])
+        case split(String, [Branch])
 
         public struct Branch: Sendable, Hashable {
             public var condition: String
@@ -16,33 +16,33 @@ extension SVGChart {
         var leaves: Int {
             switch self {
             case .leaf: 1
-            case .split(let branches): branches.reduce(0) { $0 + $1.node.leaves }
+            case .split(_, let branches): branches.reduce(0) { $0 + $1.node.leaves }
             }
         }
 
         var depth: Int {
             switch self {
             case .leaf: 0
-            case .split(let branches): 1 + (branches.map(\.node.depth).max() ?? 0)
+            case .split(_, let branches): 1 + (branches.map(\.node.depth).max() ?? 0)
             }
         }
 
-        /// The tree whose root-to-leaf paths are `paths` (each a list of conditions and the
-        /// leaf's label), as a policy tree's rules list them: paths that begin with the same
+        /// The tree whose root-to-leaf paths are `paths` (each a list of (covariate, test) and
+        /// the leaf's label), as a policy tree's rules list them: paths that begin with the same
         /// condition share that branch, in the order the paths come.
-        public init(paths: [(conditions: [String], leaf: String)]) {
-            guard let first = paths.first, !first.conditions.isEmpty else {
+        public init(paths: [(conditions: [(covariate: String, test: String)], leaf: String)]) {
+            guard let first = paths.first, let head = first.conditions.first else {
                 self = .leaf(paths.first?.leaf ?? "")
                 return
             }
             var order: [String] = []
-            var groups: [String: [(conditions: [String], leaf: String)]] = [:]
+            var groups: [String: [(conditions: [(covariate: String, test: String)], leaf: String)]] = [:]
             for path in paths {
-                let head = path.conditions.first ?? ""
-                if groups[head] == nil { order.append(head) }
-                groups[head, default: []].append((Array(path.conditions.dropFirst()), path.leaf))
+                let test = path.conditions.first?.test ?? ""
+                if groups[test] == nil { order.append(test) }
+                groups[test, default: []].append((Array(path.conditions.dropFirst()), path.leaf))
             }
-            self = .split(order.map { Branch(condition: $0, node: TreeNode(paths: groups[$0] ?? [])) })
+            self = .split(head.covariate, order.map { Branch(condition: $0, node: TreeNode(paths: groups[$0] ?? [])) })
         }
     }
 
@@ -89,7 +89,7 @@ extension SVGChart {
                     body += text(x, leafY + 32, short(lines[1], limit), anchor: "middle", size: 11, fill: "#fff")
                 }
                 return x
-            case .split(let branches):
+            case .split(let covariate, let branches):
                 var slot = first
                 var centres: [(Double, String)] = []
                 for branch in branches {
@@ -98,19 +98,31 @@ extension SVGChart {
                 }
                 let x = ((centres.first?.0 ?? 0) + (centres.last?.0 ?? 0)) / 2
                 let childY = top + rowHeight * Double(level + 1)
+                // The test sits beside its edge's middle, on the outer side, clear of the nodes.
+                let limit = max(Int(leafWidth / 6.5), 5)
                 for (childX, condition) in centres {
-                    body += line(x, y + 6, childX, childY, stroke: grey, width: 1.5)
-                    let limit = max(Int(leafWidth * Double(max(branches.count, 1)) / Double(branches.count) / 6.5), 6)
+                    body += line(x, y + 8, childX, childY - 4, stroke: grey, width: 1.5)
+                    let midX = (x + childX) / 2
+                    let midY = (y + 8 + childY - 4) / 2 + 4
+                    let left = childX < x - 1
                     body += text(
-                        (x + childX) / 2,
-                        (y + childY) / 2 + 4,
+                        midX + (left ? -5 : 5),
+                        midY,
                         short(condition, limit),
-                        anchor: "middle",
+                        anchor: left ? "end" : "start",
                         size: 11,
                         fill: "#333"
                     )
                 }
-                body += "<circle cx=\"\(number(x))\" cy=\"\(number(y + 4))\" r=\"4\" fill=\"\(grey)\"/>"
+                body += "<circle cx=\"\(number(x))\" cy=\"\(number(y + 6))\" r=\"4\" fill=\"\(grey)\"/>"
+                body += text(
+                    x,
+                    y - 1,
+                    short(covariate, max(Int(leafWidth * Double(branches.count) / 7), 6)),
+                    anchor: "middle",
+                    size: 12,
+                    weight: "bold"
+                )
                 return x
             }
         }
