@@ -45,6 +45,16 @@ let package = Package(
             path: "Sources/advisor-interval-benchmark",
             swiftSettings: strictSettings
         ),
+        // Rendering time per report kind against its JSON (benchmarks/render.sh).
+        .executableTarget(
+            name: "advisor-render-benchmark",
+            dependencies: [
+                .product(name: "AdvisorModel", package: "experiment-advisor"),
+                .product(name: "AdvisorAnalysis", package: "experiment-advisor"),
+            ],
+            path: "Sources/advisor-render-benchmark",
+            swiftSettings: strictSettings
+        ),
         // The policy-tree search (benchmarks/tree.sh).
         .executableTarget(
             name: "advisor-tree-benchmark",

@@ -5,8 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
-ensure_swift
-ensure_packages
-swift build --package-path benchmarks -c release --product advisor-interval-benchmark >/dev/null
-bin=$(swift build --package-path benchmarks -c release --show-bin-path)
+bin=$(benchmark_binary advisor-interval-benchmark)
 "$bin/advisor-interval-benchmark" "${1:-30}"

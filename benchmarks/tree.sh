@@ -6,10 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
-ensure_swift
 python3 -c 'import econml' 2>/dev/null || pip install --quiet econml
-swift build --package-path benchmarks -c release --product advisor-tree-benchmark >/dev/null
-bin=$(swift build --package-path benchmarks -c release --show-bin-path)
+bin=$(benchmark_binary advisor-tree-benchmark)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 swift_json=$("$bin/advisor-tree-benchmark" "${1:-1}" "${2:-${1:-1}}" "$work/problem")

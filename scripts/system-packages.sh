@@ -58,3 +58,12 @@ ensure_journald() {
     echo "systemd-journald did not create $socket; see /var/tmp/experiment-advisor-journald.log" >&2
     return 1
 }
+
+# Builds one product of the benchmarks package in release mode and prints the folder it is in
+# (what every benchmarks/*.sh does before it runs its binary).
+benchmark_binary() {
+    ensure_swift
+    ensure_packages
+    swift build --package-path benchmarks -c release --product "$1" >/dev/null
+    swift build --package-path benchmarks -c release --show-bin-path
+}

@@ -129,7 +129,7 @@ public struct ExperimentIndex: Sendable {
 
     /// Every experiment with a forecast and a verdict, the most recent verdict first.
     public var trackRecord: [TrackRecord] {
-        byRecency.compactMap { e in
+        experiments.values.compactMap { e in
             guard let verdict = e.latestVerdict, let forecast = e.forecast else { return nil }
             return TrackRecord(experiment: e.id, forecast: forecast, verdict: verdict)
         }
@@ -137,8 +137,10 @@ public struct ExperimentIndex: Sendable {
     }
 
     /// How many forecasts with a range held, of how many.
-    public var held: (held: Int, of: Int) {
-        let judged = trackRecord.compactMap(\.held)
+    public var held: (held: Int, of: Int) { Self.held(trackRecord) }
+
+    static func held(_ record: [TrackRecord]) -> (held: Int, of: Int) {
+        let judged = record.compactMap(\.held)
         return (judged.filter { $0 }.count, judged.count)
     }
 

@@ -8,9 +8,12 @@ public enum IndexWording {
 
     /// The page's and the text's lead: how many experiments, and how often the forecasts held.
     public static func headline(_ index: ExperimentIndex) -> String {
-        let count = index.experiments.count
+        headline(experiments: index.experiments.count, held: index.held)
+    }
+
+    static func headline(experiments count: Int, held: (held: Int, of: Int)) -> String {
         let experiments = "\(count) experiment\(count == 1 ? "" : "s")"
-        let (held, judged) = index.held
+        let (held, judged) = held
         guard judged > 0 else {
             return
                 "\(experiments). No experiment has both a proposal's prediction and a verdict yet: drop the proposal before the test and the data after it, under the same experiment id, to build the track record."
@@ -58,8 +61,11 @@ public enum IndexWording {
             if let v = e.latestVerdict { parts.append("verdict \(ExperimentIndex.readable(v.stamp)) \(verdict(v))") }
             lines.append("  \(e.id): " + parts.joined(separator: "; "))
         }
-        lines += ["", "Track record: " + headline(index)]
-        for t in index.trackRecord {
+        let record = index.trackRecord
+        lines += [
+            "", "Track record: " + headline(experiments: index.experiments.count, held: ExperimentIndex.held(record)),
+        ]
+        for t in record {
             lines.append(
                 "  \(t.experiment): predicted \(n(t.forecast.gain)) (90%: \(range(t.forecast))), realized \(realized(t.verdict)): \(held(t))"
             )

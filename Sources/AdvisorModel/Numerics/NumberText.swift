@@ -10,7 +10,7 @@ public enum NumberText {
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-        var text = String(format: "%.6g", x)
+        var text = c("%.6g", x)
         if text.contains("e") { return text }
         while text.contains(".") && (text.hasSuffix("0") || text.hasSuffix(".")) { text.removeLast() }
         return text
@@ -21,9 +21,9 @@ public enum NumberText {
     public static func significant(_ x: Double) -> String {
         guard x.isFinite else { return "n/a" }
         if x == 0 { return "0" }
-        if abs(x) >= 1e4 { return String(format: "%.0f", x) }
-        if abs(x) >= 1e-4 { return String(format: "%.4g", x) }
-        var text = String(format: "%.10f", x)
+        if abs(x) >= 1e4 { return c("%.0f", x) }
+        if abs(x) >= 1e-4 { return c("%.4g", x) }
+        var text = c("%.10f", x)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text == "-0" ? "0" : text
@@ -34,6 +34,17 @@ public enum NumberText {
     public static func percent(_ p: Double) -> String {
         if p > 0 && p < 0.01 { return "<1%" }
         if p < 1 && p > 0.99 { return ">99%" }
-        return String(format: "%.0f%%", p * 100)
+        return c("%.0f", p * 100) + "%"
+    }
+
+    /// C's printf formatting of one number, which Foundation's `String(format:)` matches for
+    /// these conversions at about a tenth of the cost on Linux (it shows in a 500-row index).
+    static func c(_ format: String, _ x: Double) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> String in
+            guard let base = buffer.baseAddress else { return String(format: format, x) }
+            let n = withVaList([x]) { vsnprintf(base, 64, format, $0) }
+            guard n >= 0 && n < 64 else { return String(format: format, x) }
+            return String(cString: base)
+        }
     }
 }

@@ -11,9 +11,9 @@ extension ExperimentIndex {
         typealias W = IndexWording
         let n = NumberText.significant
         var b = "<h1>Experiments: predicted and realized gains from personalization</h1>"
-        b += H.paragraph(W.headline(self))
-
         let record = trackRecord
+        b += H.paragraph(W.headline(experiments: experiments.count, held: Self.held(record)))
+
         if !record.isEmpty {
             b += H.heading("Track record")
             let charted = record.prefix(Self.chartedPairs)

@@ -66,20 +66,25 @@ public enum SVGChart {
 
     static func format(_ x: Double) -> String { NumberText.significant(x) }
 
-    /// XML text: the five characters that break markup.
+    /// XML text: the five characters that break markup. Works on the UTF-8 bytes (each of the
+    /// five is one ASCII byte, never part of a longer character), and returns most cells, which
+    /// hold none of them, as they are: a page escapes every cell and label it shows.
     static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
+        let special: (UInt8) -> Bool = { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }
+        guard s.utf8.contains(where: special) else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        for byte in s.utf8 {
+            switch byte {
+            case 0x26: out += Array("&amp;".utf8)
+            case 0x3C: out += Array("&lt;".utf8)
+            case 0x3E: out += Array("&gt;".utf8)
+            case 0x22: out += Array("&quot;".utf8)
+            case 0x27: out += Array("&#39;".utf8)
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func number(_ x: Double) -> String {
