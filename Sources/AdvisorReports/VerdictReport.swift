@@ -89,6 +89,9 @@ public enum VerdictReport {
         )
         out.append("  \(VerdictWording.statement(v))")
         out.append("  \(VerdictWording.choice(v))")
+        if let chosen = v.policies.first(where: { $0.name == v.policy }), chosen.gainCurve.count > 1 {
+            out.append("  \(VerdictWording.curveReading(chosen.gainCurve, policy: chosen.name))")
+        }
         out.append("")
         out.append("POLICIES")
         for p in v.policies {

@@ -178,7 +178,17 @@ public enum PostExperimentAnalysis {
                                 / Double(max(target.count, 1))
                         }
                     )
-                }
+                },
+                gainCurve: PersonalizationCurve.curve(
+                    assignment: candidate.assignment,
+                    benefit: PersonalizationCurve.benefit(
+                        assignment: candidate.assignment,
+                        predictions: candidate.predictions ?? candidate.scores.predictions,
+                        uniformArm: split.bestUniformArm
+                    ),
+                    scores: candidate.scores,
+                    uniformArm: split.bestUniformArm
+                )
             )
         }
     }

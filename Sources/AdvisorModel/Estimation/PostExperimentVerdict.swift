@@ -266,6 +266,9 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         public var outcomes: [OutcomeResult] = []
         /// The guardrail weights its scores or predictions combined (nil: the primary alone).
         public var guardrailWeights: [Double]? = nil
+        /// Its gain over the uniform arm as the share of units it personalizes grows (units
+        /// ranked by predicted benefit; `PersonalizationCurve`).
+        public var gainCurve: [PersonalizationCurve.Point] = []
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -279,10 +282,11 @@ public struct PostExperimentVerdict: Sendable, Encodable {
             try c.encodeIfPresent(tree?.fidelity, forKey: .fidelity)
             try c.encode(outcomes, forKey: .outcomes)
             try c.encodeIfPresent(guardrailWeights, forKey: .guardrailWeights)
+            try c.encode(gainCurve, forKey: .gainCurve)
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, ipw, aipw, armShares, drivers, depth, rules, fidelity, outcomes, guardrailWeights
+            case name, ipw, aipw, armShares, drivers, depth, rules, fidelity, outcomes, guardrailWeights, gainCurve
         }
     }
 

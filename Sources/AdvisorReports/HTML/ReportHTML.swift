@@ -267,6 +267,36 @@ extension VerdictReport {
         b += H.paragraph(VerdictWording.statement(v))
         b += H.paragraph(VerdictWording.choice(v))
 
+        if let chosen = v.policies.first(where: { $0.name == v.policy }), chosen.gainCurve.count > 1 {
+            let curve = chosen.gainCurve
+            b += H.heading("Personalizing more units")
+            b += SVGChart.lines(
+                title: "Gain over '\(v.bestUniformArm)' as the \(chosen.name) policy personalizes more units",
+                desc:
+                    "Holdout units ranked by the predicted benefit of the policy's arm over the best single arm; at each share the top units get the policy's arm and the rest '\(v.bestUniformArm)'. The gain is by AIPW, with ±\(percent)% bands; at 100% it is the realized gain, at 0% it is shipping '\(v.bestUniformArm)' (the dashed baseline).",
+                xAxis: "share of units personalized (%)",
+                yAxis: "gain",
+                series: [
+                    .init(name: "gain (AIPW)", points: curve.map { ($0.share * 100, $0.gain) }),
+                    .init(
+                        name: "upper \(percent)% bound",
+                        points: curve.map { ($0.share * 100, $0.gain + z * $0.standardError) }
+                    ),
+                    .init(
+                        name: "lower \(percent)% bound",
+                        points: curve.map { ($0.share * 100, $0.gain - z * $0.standardError) }
+                    ),
+                ],
+                horizontal: [.init(value: 0, label: "shipping '\(v.bestUniformArm)'")]
+            )
+            b += H.table(
+                ["share personalized", "gain", "SE"],
+                curve.map { [pct($0.share), n($0.gain), n($0.standardError)] },
+                numeric: [0, 1, 2]
+            )
+            b += H.paragraph(VerdictWording.curveReading(curve, policy: chosen.name))
+        }
+
         if let chosen = v.policies.first(where: { $0.name == v.policy }) {
             b += H.heading("What the recommended policy assigns")
             let shares = chosen.armShares.sorted { $0.share > $1.share }.prefix(25)
