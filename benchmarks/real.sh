@@ -16,3 +16,20 @@ python3 benchmarks/real_experiments.py "$bin/experiment-advisor" /var/tmp/experi
 echo
 # Two of them again with a guardrail outcome beside the primary one (Guardrails.md).
 python3 benchmarks/real_guardrails.py "$bin/experiment-advisor" /var/tmp/experiment-advisor-real
+echo
+# The same drops as a team would drop them: through the daemon (serve --once) into a spool, and
+# every verdict page and the index opened in headless Chromium at phone and desktop widths.
+source scripts/system-packages.sh
+ensure_packages chromium
+python3 -c 'import playwright' 2>/dev/null || pip install --quiet playwright
+real=/var/tmp/experiment-advisor-real
+rm -rf "$real/spool" "$real/state" "$real/screenshots"
+mkdir -p "$real/spool/incoming"
+for csv in "$real"/*.csv; do
+    name=$(basename "$csv" .csv)
+    cp "$real/$name.manifest.yaml" "$real/spool/incoming/" 2>/dev/null || true
+    cp "$csv" "$real/spool/incoming/"
+done
+"$bin/experiment-advisor" serve --once --spool "$real/spool" --state-dir "$real/state" --log-target stderr 2>/dev/null
+python3 scripts/browser_check.py "$real/screenshots" "$real"/spool/reports/*/*-verdict.html "$real/spool/reports/index.html"
+"$bin/experiment-advisor" history --state-dir "$real/state" | sed -n '/^Experiments/,$p'

@@ -36,6 +36,10 @@ struct SpoolLoop {
     /// What `reports/index.html` shows, read from the ledger at start and kept up to date here
     /// (the loop sees every outcome), so a report costs one small ledger read, not a full one.
     var index = ExperimentIndex()
+    /// The index changed since it was last written, and when that was: in a burst of inputs it
+    /// is written at most once a second, and at the end of each scan.
+    var indexChanged = false
+    var indexWritten: ContinuousClock.Instant?
 
     struct Counts: CustomStringConvertible {
         var reports = 0
@@ -66,7 +70,17 @@ struct SpoolLoop {
         } catch {
             logger.error("the report index starts empty: the ledger could not be read (\(error))")
         }
+        indexChanged = true
+        flushIndex()
+    }
+
+    /// Writes the index if it changed (`force: false`: only if the last write is a second old).
+    mutating func flushIndex(force: Bool = true) {
+        guard indexChanged else { return }
+        if !force, let last = indexWritten, ContinuousClock.now - last < .seconds(1) { return }
         writeIndex()
+        indexChanged = false
+        indexWritten = ContinuousClock.now
     }
 
     /// Rewrites `reports/index.html` atomically (readers see the old page or the new one). It is
@@ -102,6 +116,7 @@ struct SpoolLoop {
         queuedAnalyses.remove(name)
         announced.remove(name)
         if let finished { count(finished, name: name) }
+        flushIndex()
         notifier.status(status)
     }
 
@@ -148,6 +163,7 @@ struct SpoolLoop {
             announced.remove(entry.name)
             if watchdogEnabled { notifier.watchdog() }
         }
+        flushIndex()
         return retry
     }
 
@@ -210,7 +226,8 @@ struct SpoolLoop {
             } catch {
                 logger.error("the report index may miss \(experiment)'s latest report: \(error)")
             }
-            writeIndex()
+            indexChanged = true
+            flushIndex(force: false)
         }
     }
 
