@@ -6,7 +6,7 @@
 /// adds the ledger's rows), so the page and the text come from the same numbers.
 public struct ExperimentIndex: Sendable {
     /// What the index needs of one report: its figures, not the report.
-    public struct Report: Sendable, Hashable {
+    public struct Report: Sendable {
         public enum Kind: String, Sendable { case prediction, verdict }
         public var kind: Kind
         /// `20261129T083405.123Z`: sorts in time order.
@@ -40,18 +40,6 @@ public struct ExperimentIndex: Sendable {
             self.files = files
         }
 
-        public static func == (a: Report, b: Report) -> Bool {
-            a.kind == b.kind && a.stamp == b.stamp && a.verdict == b.verdict && a.gain == b.gain
-                && a.range?.lower == b.range?.lower && a.range?.upper == b.range?.upper
-                && a.standardError == b.standardError && a.files == b.files
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(kind)
-            hasher.combine(stamp)
-            hasher.combine(files)
-        }
-
         /// The rendition a reader opens: the HTML page, else the text, else the first file.
         public var page: String? {
             files.first { $0.hasSuffix(".html") } ?? files.first { $0.hasSuffix(".txt") } ?? files.first
@@ -63,7 +51,9 @@ public struct ExperimentIndex: Sendable {
         /// Every prediction, oldest first (a verdict pairs with the last one before it).
         public var predictions: [Report] = []
         public var latestVerdict: Report?
-        public var verdicts = 0
+        /// Every verdict's stamp, so one read again (a restart, a refresh) is not counted twice.
+        var verdictStamps: Set<String> = []
+        public var verdicts: Int { verdictStamps.count }
 
         public var latestPrediction: Report? { predictions.last }
         /// When anything last happened to it.
@@ -110,8 +100,7 @@ public struct ExperimentIndex: Sendable {
                 experiment.predictions.removeFirst(experiment.predictions.count - Self.predictionsKept)
             }
         case .verdict:
-            if let latest = experiment.latestVerdict, latest.stamp == report.stamp { return }
-            experiment.verdicts += 1
+            guard experiment.verdictStamps.insert(report.stamp).inserted else { return }
             if report.stamp >= (experiment.latestVerdict?.stamp ?? "") { experiment.latestVerdict = report }
         }
         experiments[id] = experiment

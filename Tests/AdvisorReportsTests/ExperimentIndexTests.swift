@@ -85,6 +85,11 @@ struct ExperimentIndexTests {
         }
         #expect(index.experiments["x"]?.predictions.count == 1)
         #expect(index.experiments["x"]?.verdicts == 1)
+        // An older verdict read again after a newer one is not counted again either.
+        index.add(Self.verdict("20270103T000000.000Z", gain: 0.3), experiment: "x")
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.2), experiment: "x")
+        #expect(index.experiments["x"]?.verdicts == 2)
+        #expect(index.experiments["x"]?.latestVerdict?.gain == 0.3)
     }
 
     @Test("Without a forecast and a verdict there is no track record, and the headline says how to get one")
