@@ -13,15 +13,25 @@ public enum DataDropAnalysis {
     public static let dataExtensions = [".csv", ".csv.gz"]
     public static let manifestSuffix = ".manifest.yaml"
 
-    /// A drop's verdict and the policy file of what it recommends.
+    /// A drop's verdict, the policy file of what it recommends (none when it personalizes from
+    /// a summary: the models stayed where the summary was made), and the summary it was
+    /// decided from.
     public struct Result: Sendable {
         public var verdict: PostExperimentVerdict
-        public var policy: PolicyFile
+        public var policy: PolicyFile?
+        public var summary: AnalysisSummary
     }
 
+    /// A data drop or an analysis summary (`NAME.summary.json`): both end in a verdict.
     public static func isDataFile(_ name: String) -> Bool {
-        dataExtensions.contains { name.lowercased().hasSuffix($0) }
+        dataExtensions.contains { name.lowercased().hasSuffix($0) } || SummaryFile.isSummaryFile(name)
     }
+
+    /// The host name, for a summary's provenance.
+    static var hostName: String { ProcessInfo.processInfo.hostName }
+
+    /// This build's version, as a summary records it.
+    public static let engineVersion = "1"
 
     /// Reads and analyzes `path`. `manifestPath`: explicit manifest, else `NAME.manifest.yaml`
     /// beside the data if it exists. `earlierPrediction`: the JSON report of the newest prediction
@@ -36,6 +46,9 @@ public enum DataDropAnalysis {
         shouldStop: @Sendable () -> Bool = { false },
         progress: (String) -> Void = { _ in }
     ) throws(InputError) -> Result {
+        if SummaryFile.isSummaryFile(path) {
+            return try decide(summaryPath: path, configuration: configuration, earlierPrediction: earlierPrediction)
+        }
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
         let manifest =
             ManifestFile.exists(atPath: manifestFile)
@@ -49,10 +62,11 @@ public enum DataDropAnalysis {
         boosting.seed = configuration.analysis.seed
         let analyzer = PostExperimentAnalyzer(settings: configuration.analysis, prediction: configuration.prediction)
         let earlier = earlierPrediction(drop.experiment).flatMap(latestPriors(inReport:))
-        let verdict: PostExperimentVerdict
+        var verdict: PostExperimentVerdict
         let recommended: any Policy
+        var summary: AnalysisSummary
         do {
-            (verdict, recommended) = try analyzer.analyze(
+            (verdict, recommended, summary) = try analyzer.analyze(
                 experiment: drop.experiment,
                 data: drop.data,
                 covariateNames: drop.covariateNames,
@@ -93,6 +107,11 @@ public enum DataDropAnalysis {
                 fix: "report a bug with the file attached"
             )
         }
+        summary.provenance.engineVersion = engineVersion
+        summary.provenance.input = path
+        summary.provenance.rowsRead = drop.rowsRead
+        summary.provenance.ranOn = hostName
+        verdict.provenance = summary.provenance
         // Apart from the analysis, so a failure here is not blamed on fitting the models.
         do {
             var policy = try PolicyFile.make(
@@ -106,7 +125,56 @@ public enum DataDropAnalysis {
             for token in manifest.missingValues where !policy.missingValues.contains(token) {
                 policy.missingValues.append(token)
             }
-            return Result(verdict: verdict, policy: policy)
+            return Result(verdict: verdict, policy: policy, summary: summary)
+        } catch {
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "the verdict's policy could not be written as a policy file (\(error))",
+                fix: "report a bug with the file attached"
+            )
+        }
+    }
+
+    /// The verdict from a summary written elsewhere (`analyze --summary-out`, the Spark job):
+    /// the same decision stage as after a data drop's analysis. The policy file is written only
+    /// for a uniform arm, which needs no model; a personalized policy's models stay where the
+    /// summary was made.
+    public static func decide(
+        summaryPath path: String,
+        configuration: AdvisorConfiguration,
+        earlierPrediction: (_ experiment: String) -> String? = { _ in nil }
+    ) throws(InputError) -> Result {
+        let summary = try SummaryFile.load(path: path)
+        let earlier = earlierPrediction(summary.experiment).flatMap(latestPriors(inReport:))
+        let verdict: PostExperimentVerdict
+        do {
+            verdict = try PostExperimentAnalysis.verdict(
+                from: summary,
+                settings: configuration.analysis,
+                prediction: configuration.prediction,
+                earlierPriors: earlier
+            )
+        } catch {
+            throw InputError(
+                file: path,
+                field: "estimates",
+                problem: "the estimates give no prediction (\(error))",
+                fix:
+                    "write the summary again from the data; if it came from the job unedited, report a bug with it attached"
+            )
+        }
+        guard verdict.verdict != .personalize else { return Result(verdict: verdict, policy: nil, summary: summary) }
+        do {
+            let uniform = UniformPolicy(name: "uniform", arm: summary.bestUniformArm)
+            let policy = try PolicyFile.make(
+                policy: uniform,
+                verdict: verdict,
+                arms: summary.armNames,
+                covariates: [],
+                dataHash: nil
+            )
+            return Result(verdict: verdict, policy: policy, summary: summary)
         } catch {
             throw InputError(
                 file: path,

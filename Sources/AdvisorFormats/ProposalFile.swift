@@ -373,10 +373,10 @@ extension ProposalFile {
     /// may take it.
     public static let reportIndexName = "index.html"
 
-    static let experimentIDFix =
+    public static let experimentIDFix =
         "use up to 128 ASCII letters, digits, '-', '_' or '.', not starting with '.' and not '\(reportIndexName)' (it names the report folder)"
 
-    static func isUsableExperimentID(_ id: String) -> Bool {
+    public static func isUsableExperimentID(_ id: String) -> Bool {
         !id.isEmpty && id.first != "." && id.count <= 128 && id != reportIndexName
             && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }

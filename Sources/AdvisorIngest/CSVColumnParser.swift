@@ -34,6 +34,8 @@ struct CSVColumnParser {
     /// array (an append per row; sorted once at the end to count repeats, cheaper than a set's
     /// insert per row). Two distinct ids share a hash with probability about n²/2⁶⁵.
     var unitIDColumn = -1
+    /// Per kept row, Spark's `xxhash64` of its unit id (0 for an empty id): the split's key
+    /// and the duplicate check's.
     var unitIDHashes: [UInt64] = []
     var droppedLines: [Int] = []
     /// Whether any quote character was seen (a split at a newline is then not safe).
@@ -375,21 +377,27 @@ struct CSVColumnParser {
         }
     }
 
-    /// Records a row's (non-empty) unit id.
+    /// Records a row's unit id as Spark hashes it (`xxhash64`), 0 when empty: one key per row,
+    /// so the split can place the unit as the Spark job does (TLearnerSplit).
     @inline(__always)
     mutating func noteUnitID(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        guard end > start else { return }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for k in start..<end { hash = (hash ^ UInt64(b[k])) &* 0x100_0000_01b3 }
-        unitIDHashes.append(hash)
+        guard end > start else {
+            unitIDHashes.append(0)
+            return
+        }
+        let hash = XXHash64.hash(
+            UnsafeRawBufferPointer(start: b.baseAddress.map { $0 + start }, count: end - start),
+            seed: XXHash64.sparkSeed
+        )
+        unitIDHashes.append(hash == 0 ? 1 : hash)
     }
 
     /// Rows whose unit id repeats one read before them.
     var duplicateUnitIDs: Int {
         guard unitIDHashes.count > 1 else { return 0 }
-        let sorted = unitIDHashes.sorted()
+        let sorted = unitIDHashes.filter { $0 != 0 }.sorted()
         var repeats = 0
-        for k in 1..<sorted.count where sorted[k] == sorted[k - 1] { repeats += 1 }
+        for k in sorted.indices.dropFirst() where sorted[k] == sorted[k - 1] { repeats += 1 }
         return repeats
     }
 
@@ -546,6 +554,7 @@ struct CSVColumnParser {
                 rowsDropped: rowsDropped,
                 droppedLines: droppedLines,
                 duplicateUnitIDs: duplicateUnitIDs,
+                unitKeys: unitIDColumn >= 0 ? unitIDHashes : nil,
                 bytesRead: bytesRead,
                 guardrails: guardrails
             ),
@@ -591,13 +600,16 @@ extension CSVColumnParser {
         var keptArms: [Int] = []
         var keptOutcomes: [Double] = []
         var keptPropensities: [Double] = []
+        var keptKeys: [UInt64] = []
         for r in 0..<rows where keep[r] {
             for g in 0..<count { values[g].append(Double(raw[r * width + first + g])) }
             kept.append(contentsOf: raw[(r * width)..<(r * width + first)])
             keptArms.append(arms[r])
             keptOutcomes.append(outcomes[r])
             if r < propensities.count { keptPropensities.append(propensities[r]) }
+            if r < unitIDHashes.count { keptKeys.append(unitIDHashes[r]) }
         }
+        unitIDHashes = keptKeys
         raw = kept
         arms = keptArms
         outcomes = keptOutcomes

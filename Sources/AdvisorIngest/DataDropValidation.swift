@@ -20,6 +20,9 @@ struct DataDropColumns {
     var rowsDropped: Int
     var droppedLines: [Int]
     var duplicateUnitIDs = 0
+    /// Per row, Spark's `xxhash64` of its unit id (0 for an empty one); nil without a unit_id
+    /// column. The split reads it (TLearnerSplit).
+    var unitKeys: [UInt64]? = nil
     var bytesRead: Int
     /// The manifest's guardrail columns, values as read (rows missing any outcome dropped).
     var guardrails: [GuardrailColumn] = []
@@ -178,6 +181,9 @@ enum DataDropValidation {
             propensity: propensities
         )
         data.controlArm = controlArm
+        data.unitKeys = c.unitKeys.map { keys in
+            keys.enumerated().map { $1 != 0 ? $1 : ExperimentData.rowKey($0) }
+        }
         data.guardrails = zip(manifest.guardrails, c.guardrails).map { spec, column in
             Guardrail(
                 column: spec.column,

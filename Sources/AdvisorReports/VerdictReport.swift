@@ -212,6 +212,7 @@ public enum VerdictReport {
         ] {
             out.append(line)
         }
+        if let provenance = VerdictWording.provenance(v) { out.append("  \(provenance)") }
         for note in v.notes { out.append("  Note: \(VerdictWording.note(note))") }
         return out.joined(separator: "\n") + "\n"
     }

@@ -193,6 +193,19 @@ public enum VerdictWording {
             "'\(e.column)': σ̂ \(n(e.sigma)), ρ̂ \(n(e.rho)), ŝ \(n(e.s)), σ̂_ε \(n(e.predictionError)); correlation of predicted benefits with the primary's \(n(r)): \(relation)."
     }
 
+    /// Where the analysis ran and what it read, from the summary's provenance: a verdict decided
+    /// from a summary made elsewhere (the Spark job) says so.
+    public static func provenance(_ v: PostExperimentVerdict) -> String? {
+        guard let p = v.provenance else { return nil }
+        let engine =
+            p.engine == AnalysisSummary.Provenance.singleMachine
+            ? "experiment-advisor on one machine"
+            : p.engine + (p.engineVersion.isEmpty ? "" : " (version \(p.engineVersion))")
+        let place = p.ranOn.isEmpty ? "" : " on \(p.ranOn)"
+        let input = p.input.isEmpty ? "" : " from \(p.input)"
+        return "The analysis ran in \(engine)\(place)\(input), \(p.rowsRead) rows read, split seed \(p.seed)."
+    }
+
     public static func note(_ note: PostExperimentVerdict.VerdictNote) -> String {
         switch note {
         case .noArmKeepsGuardrails(let benchmark):

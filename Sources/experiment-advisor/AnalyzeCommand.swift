@@ -13,10 +13,12 @@ struct AnalyzeCommand: ParsableCommand {
             FILE is a CSV (or .csv.gz) with a header: arm, outcome, optional unit_id and propensity, and
             covariates. NAME.manifest.yaml beside it (or --manifest) renames columns, names the experiment
             and the control arm, gives assignment probabilities and says whether larger is better.
+            FILE may also be an analysis summary (NAME.summary.json, from --summary-out or the Spark job):
+            the verdict is then decided from it alone.
             """
     )
 
-    @Argument(help: "The data file (.csv or .csv.gz).")
+    @Argument(help: "The data file (.csv or .csv.gz), or an analysis summary (.summary.json).")
     var file: String
 
     @Option(help: "The manifest (default: NAME.manifest.yaml beside the data, if present).")
@@ -33,6 +35,9 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(help: "Write the follow-up test's proposal here (YAML, ready for the spool's incoming/).")
     var nextProposalOut: String?
+
+    @Option(help: "Write the analysis summary the verdict was decided from here (NAME.summary.json, for the spool).")
+    var summaryOut: String?
 
     @Flag(help: "No progress line on standard error (there is none anyway when it is not a terminal).")
     var quiet = false
@@ -52,7 +57,23 @@ struct AnalyzeCommand: ParsableCommand {
             )
             progress.finish()
             if let policyOut {
-                try Self.write(try result.policy.json(), to: policyOut, what: "the policy file", option: "--policy-out")
+                guard let policy = result.policy else {
+                    throw InputError(
+                        file: file,
+                        field: nil,
+                        problem: "the verdict personalizes with models that stayed where the summary was made",
+                        fix: "take the policy from the run that wrote the summary, or analyze the data here"
+                    )
+                }
+                try Self.write(try policy.json(), to: policyOut, what: "the policy file", option: "--policy-out")
+            }
+            if let summaryOut {
+                try Self.write(
+                    try SummaryFile.json(result.summary),
+                    to: summaryOut,
+                    what: "the analysis summary",
+                    option: "--summary-out"
+                )
             }
             if let nextProposalOut {
                 try Self.write(

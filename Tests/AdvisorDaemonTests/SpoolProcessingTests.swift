@@ -666,3 +666,66 @@ extension InMemoryLogHandler {
         }
     }
 }
+
+@Suite("Spool: analysis summaries")
+struct SpoolSummaryTests {
+    @Test(
+        "A summary dropped in incoming/ becomes the same verdict as its analysis, archived, logged; a bad one is rejected naming the field"
+    )
+    func summaryToVerdict() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        let (service, log) = SpoolProcessingTests.service(spool: root) {
+            $0.analysis.bootstrap = 100
+            $0.analysis.estimateBootstrap = 5
+        }
+        let spool = service.spool
+        try spool.create()
+        var settings = service.configuration.analysis
+        settings.bootstrap = 100
+        settings.estimateBootstrap = 5
+        let (verdict, _, summary) = try PostExperimentAnalyzer(
+            settings: settings,
+            prediction: service.configuration.prediction
+        ).analyze(
+            experiment: "from-spark",
+            data: richExperiment.generate(units: 6_000, seed: 5),
+            covariateNames: (0..<richExperiment.columns).map { "x\($0)" },
+            binaryOutcome: false,
+            models: [("ridge-t-learner", RidgeOutcomeModel())]
+        )
+        var elsewhere = summary
+        elsewhere.provenance.engine = "spark/advisor_job.py"
+        elsewhere.provenance.engineVersion = "1"
+        elsewhere.provenance.ranOn = "spark://cluster:7077"
+        try place(try SummaryFile.json(elsewhere), as: "results.summary.json", into: spool.incoming)
+        try place(
+            "{\"format\": \"experiment-advisor/analysis-summary\", \"version\": 9}",
+            as: "old.summary.json",
+            into: spool.incoming
+        )
+        try await service.runOnce()
+
+        let json = try #require(files(in: spool.reports + "/from-spark").first { $0.hasSuffix("-verdict.json") })
+        let decoded =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: spool.reports + "/from-spark/" + json))
+            ) as? [String: Any]
+        #expect(decoded?["verdict"] as? String == verdict.verdict.rawValue)
+        let realized = decoded?["realized"] as? [String: Any]
+        #expect((realized?["gain"] as? Double) == verdict.realized.gain)
+        let text = try #require(files(in: spool.reports + "/from-spark").first { $0.hasSuffix("-verdict.txt") })
+        let report = try String(contentsOfFile: spool.reports + "/from-spark/" + text, encoding: .utf8)
+        #expect(
+            report.contains("The analysis ran in spark/advisor_job.py (version 1) on spark://cluster:7077"),
+            "\(report)"
+        )
+        #expect(files(in: spool.archive).contains { $0.hasSuffix("-results.summary.json") })
+        #expect(log.events("verdict").first?.metadata["experiment_id"] == "from-spark")
+        // The one from another version: rejected with an error naming the field.
+        let errorFile = try #require(files(in: spool.rejected).first { $0.hasSuffix(".error.txt") })
+        let error = try String(contentsOfFile: spool.rejected + "/" + errorFile, encoding: .utf8)
+        #expect(error.contains("field:   version") && error.contains("this build reads version 1"), "\(error)")
+        #expect(files(in: spool.incoming).isEmpty)
+    }
+}

@@ -17,7 +17,7 @@ struct GuardrailAnalysisTests {
         _ data: ExperimentData,
         settings: AnalysisSettings = Self.settings
     ) throws -> (
-        verdict: PostExperimentVerdict, recommended: any Policy
+        verdict: PostExperimentVerdict, recommended: any Policy, summary: AnalysisSummary
     ) {
         var prediction = PredictionSettings()
         prediction.leverDraws = 100
@@ -58,7 +58,7 @@ struct GuardrailAnalysisTests {
     func conflict() throws {
         let truth = Self.truth(correlation: 0.9, maxLoss: .absolute(0.02))
         let data = truth.generate(units: 20_000, seed: 3)
-        let (v, recommended) = try Self.analyze(data)
+        let (v, recommended, _) = try Self.analyze(data)
         // The unconstrained T-learner really breaks the guardrail (its true rise is far past 0.02)…
         let unconstrained = try #require(v.policies.first { $0.name == "ridge-t-learner" })
         #expect(unconstrained.outcomes.first?.status == .fail, "\(unconstrained.outcomes)")
@@ -96,8 +96,8 @@ struct GuardrailAnalysisTests {
         let guarded = truth.generate(units: 12_000, seed: 5)
         var single = guarded
         single.guardrails = []
-        let (a, _) = try Self.analyze(guarded)
-        let (b, _) = try Self.analyze(single)
+        let (a, _, _) = try Self.analyze(guarded)
+        let (b, _, _) = try Self.analyze(single)
         #expect(a.verdict == b.verdict)
         #expect(a.policy == b.policy)
         #expect(a.bestUniformArm == b.bestUniformArm)
@@ -115,7 +115,7 @@ struct GuardrailAnalysisTests {
         truth.armMeans = [1, 1.02, 1.3, 1.05]
         var data = truth.generate(units: 12_000, seed: 9)
         data.controlArm = 0
-        let (v, recommended) = try Self.analyze(data)
+        let (v, recommended, _) = try Self.analyze(data)
         #expect(v.bestUniformArm != "arm-2")
         #expect(v.bestUniformArm == "arm-3", "the best primary arm among those that keep the guardrail")
         #expect(v.excludedArms.contains { $0.arm == "arm-2" && $0.guardrail == "unsubscribed" })

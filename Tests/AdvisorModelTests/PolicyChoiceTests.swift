@@ -74,7 +74,7 @@ struct PolicyChoiceTests {
         var prediction = PredictionSettings()
         prediction.leverDraws = 50
         let truth = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5)
-        let (v, recommended) = try PostExperimentAnalyzer(settings: settings, prediction: prediction).analyze(
+        let (v, recommended, _) = try PostExperimentAnalyzer(settings: settings, prediction: prediction).analyze(
             experiment: "choice",
             data: truth.generate(units: 8_000, seed: 2),
             covariateNames: (0..<truth.columns).map { "x\($0)" },

@@ -31,12 +31,16 @@ struct PostExperimentAnalyzerTests {
 
     @Test("Much heterogeneity: personalize, with realized and predicted gains that agree")
     func personalize() throws {
-        // x0 moves every arm alike, x1–x3 each move one arm, x4 and x5 are noise.
+        // x0 moves every arm alike, x1–x3 each move one arm, x4 and x5 are noise. Data seed 8:
+        // under the unit-hash split, seed 7's benchmark arm looks 2.4 SE better on the training
+        // split than on the holdout, which the fragility check (a 2-SE test, so a false alarm
+        // in about 1 analysis in 20) rightly reports as inconclusive; that check has its own tests.
         let v = try Self.verdict(
             SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5, extraContinuous: 2),
-            units: 30_000
+            units: 30_000,
+            seed: 8
         )
-        #expect(v.verdict == .personalize, "\(v.realized)")
+        #expect(v.verdict == .personalize, "\(v.realized) \(v.fragility)")
         #expect(v.realized.lower > 0 && v.realized.gain >= v.threshold)
         #expect(v.predicted.gain > 0 && v.predicted.agrees, "\(v.predicted) vs \(v.realized)")
         // The drivers are the covariates that move one arm against the others.

@@ -115,7 +115,9 @@ public struct InputProcessor: Sendable {
             renditions: { directory, base in
                 try VerdictReport.renditions(
                     verdict,
-                    policyFile: (try result.policy.json(), directory + "/" + base + VerdictReport.policyFileSuffix)
+                    policyFile: try result.policy.map {
+                        (try $0.json(), directory + "/" + base + VerdictReport.policyFileSuffix)
+                    }
                 )
             }
         )

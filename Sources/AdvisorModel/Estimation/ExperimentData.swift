@@ -13,6 +13,10 @@ public struct ExperimentData: Sendable {
     /// The control arm, when the manifest names one: the reference a guardrail is held to for
     /// a uniform arm.
     public var controlArm: Int?
+    /// Per unit, the key the split hashes: Spark's `xxhash64` of its unit id, so a Spark job
+    /// splits the same units the same way (TLearnerSplit). nil: every unit's row number
+    /// (`rowKey`), which no other reader of the file can be sure to number alike.
+    public var unitKeys: [UInt64]?
 
     public init(armNames: [String], arm: [Int], outcome: [Double], features: FeatureMatrix, propensity: [Double]) {
         precondition(arm.count == outcome.count && arm.count == features.rows && arm.count == propensity.count)
@@ -24,6 +28,19 @@ public struct ExperimentData: Sendable {
     }
 
     public var units: Int { arm.count }
+
+    /// The split key of the unit on row `row` (0-based) when it has no unit id: Spark's
+    /// `xxhash64` of the row number as a long.
+    public static func rowKey(_ row: Int) -> UInt64 {
+        XXHash64.hash(Int64(row), seed: XXHash64.sparkSeed)
+    }
+
+    /// Unit i's split key.
+    @inline(__always)
+    public func unitKey(_ i: Int) -> UInt64 {
+        if let unitKeys { return unitKeys[i] }
+        return Self.rowKey(i)
+    }
     public var arms: Int { armNames.count }
 
     /// Per arm over all units: how many, and the sum and sum of squares of their outcomes (the

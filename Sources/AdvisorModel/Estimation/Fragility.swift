@@ -44,13 +44,14 @@ public struct Fragility: Sendable, Hashable, Encodable {
     /// The top 1% of units holding this share of the outcome makes the evidence a few units' say.
     public static let heavyTailShare = 0.25
 
-    /// Every reason that holds for a verdict about `chosen` (its holdout result), judged with
-    /// the primary model's holdout `scores` and the estimates.
+    /// Every reason that holds for a verdict about `chosen` (its holdout result), judged on a
+    /// summary's aggregates (`inputs`), the training split's arm sizes, the benchmark arm and
+    /// the estimates.
     public static func assess(
-        data: ExperimentData,
-        split: TLearnerSplit,
+        _ inputs: AnalysisSummary.FragilityInputs,
         chosen: PostExperimentVerdict.PolicyResult,
-        scores: DoublyRobustScores,
+        trainingSizes sizes: [Double],
+        benchmark u: Int,
         estimates: ParameterEstimates
     ) -> [Fragility] {
         var found: [Fragility] = []
@@ -62,14 +63,12 @@ public struct Fragility: Sendable, Hashable, Encodable {
                 .init(.estimatorsDisagree, figures: ["aipw": a.gain, "ipw": i.gain, "joint_standard_error": joint])
             )
         }
-        let top = topShare(data.outcome)
+        let top = inputs.topPercentShare
         if top >= heavyTailShare { found.append(.init(.heavyTail, figures: ["top_percent_share": top])) }
-
-        let u = split.bestUniformArm
-        let training = split.training.filter { data.arm[$0] == u }.map { data.outcome[$0] }
-        let holdout = (0..<scores.count).map { scores.aipw($0, arm: u) }
-        let (trainingMean, trainingSE) = meanAndError(training)
-        let (holdoutMean, holdoutSE) = meanAndError(holdout)
+        let trainingMean = inputs.uniformTrainingMean
+        let holdoutMean = inputs.uniformHoldoutMean
+        let trainingSE = inputs.uniformTrainingStandardError
+        let holdoutSE = inputs.uniformHoldoutStandardError
         let armJoint = (trainingSE * trainingSE + holdoutSE * holdoutSE).squareRoot()
         if abs(trainingMean - holdoutMean) > 2 * armJoint {
             found.append(
@@ -79,7 +78,6 @@ public struct Fragility: Sendable, Hashable, Encodable {
                 )
             )
         }
-        let sizes = split.trainingSizes
         let median = sizes.sorted()[sizes.count / 2]
         if sizes[u] < 0.5 * median {
             found.append(.init(.uniformArmSmall, figures: ["units": sizes[u], "median_arm_units": median]))
@@ -115,10 +113,19 @@ public struct Fragility: Sendable, Hashable, Encodable {
     }
 
     static func meanAndError(_ x: [Double]) -> (mean: Double, standardError: Double) {
-        guard x.count > 1 else { return (x.first ?? 0, .infinity) }
+        guard x.count > 1 else { return (x.first ?? 0, .greatestFiniteMagnitude) }
         let n = Double(x.count)
         let mean = x.reduce(0, +) / n
         let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return (mean, (variance / n).squareRoot())
+    }
+
+    /// The same from a count, a sum and a sum of squares (what a Spark job aggregates). An SE
+    /// that cannot be measured (one unit) is the largest finite number, so it stays valid JSON.
+    static func meanAndError(count n: Double, sum: Double, squares: Double) -> (mean: Double, standardError: Double) {
+        guard n > 1 else { return (n > 0 ? sum / n : 0, .greatestFiniteMagnitude) }
+        let mean = sum / n
+        let variance = max(0, squares - n * mean * mean) / (n - 1)
         return (mean, (variance / n).squareRoot())
     }
 }

@@ -50,6 +50,7 @@ extension ExperimentData {
             propensity: propensity
         )
         copy.controlArm = controlArm
+        copy.unitKeys = unitKeys
         return copy
     }
 }

@@ -314,14 +314,13 @@ public enum PostExperimentAnalysis {
     /// T-learner the estimates came from, which it is compared with (EstimatingParameters.md,
     /// "The predictive interval").
     public static func predictedGain(
-        data: ExperimentData,
-        split: TLearnerSplit,
+        arms: Int,
+        design: Design,
         estimates: ParameterEstimates,
         realized: PostExperimentVerdict.RealizedGain,
         policy: String,
         settings: AnalysisSettings
     ) throws(ModelError) -> PostExperimentVerdict.PredictedGain {
-        let design = self.design(data: data, split: split)
         let engine = GainEngine(monteCarloDraws: 400, seed: settings.seed)
         func predicted(
             _ e: ParameterEstimates,
@@ -329,7 +328,7 @@ public enum PostExperimentAnalysis {
             eps: Double,
             design: SampleDesign?
         ) throws(ModelError) -> GainEstimate {
-            var parameters = modelParameters(e, arms: data.arms, predictionError: eps)
+            var parameters = modelParameters(e, arms: arms, predictionError: eps)
             if let s { parameters.s = s }
             return try engine.gain(parameters, means: .normal, design: design)
         }
@@ -385,8 +384,8 @@ public enum PostExperimentAnalysis {
     /// parameters, at the same arm sizes (its levers say what to change).
     public static func nextTest(
         experiment: String,
-        data: ExperimentData,
-        split: TLearnerSplit,
+        armNames: [String],
+        design: Design,
         estimates: ParameterEstimates,
         uniformValue: Double,
         threshold: Double,
@@ -395,16 +394,16 @@ public enum PostExperimentAnalysis {
     ) throws(ModelError) -> Prediction {
         var proposal = nextProposal(
             experiment: experiment,
-            data: data,
-            split: split,
+            armNames: armNames,
+            design: design,
             estimates: estimates,
             uniformValue: uniformValue,
             threshold: threshold,
             settings: settings
         )
-        let p = modelParameters(estimates, arms: data.arms, predictionError: estimates.sigmaEpsilon)
+        let p = modelParameters(estimates, arms: armNames.count, predictionError: estimates.sigmaEpsilon)
         proposal.armNames = nil
-        proposal.sampleSize = .eachArm(design(data: data, split: split).full.unitsPerArm)
+        proposal.sampleSize = .eachArm(design.full.unitsPerArm)
         proposal.priors = .init(
             sigma: .fixed(p.sigma),
             rho: .fixed(p.rho),
@@ -441,8 +440,8 @@ public enum PostExperimentAnalysis {
         )
         let realized = realizedGain(results[0], confidence: settings.confidence)
         let predicted = try predictedGain(
-            data: data,
-            split: split,
+            arms: data.arms,
+            design: design(data: data, split: split),
             estimates: estimates,
             realized: realized,
             policy: name,
@@ -472,15 +471,14 @@ public enum PostExperimentAnalysis {
     /// to the valid range; a number when no SE was measured).
     public static func nextProposal(
         experiment: String,
-        data: ExperimentData,
-        split: TLearnerSplit,
+        armNames: [String],
+        design: Design,
         estimates: ParameterEstimates,
         uniformValue: Double,
         threshold: Double,
         settings: AnalysisSettings
     ) -> Proposal {
-        let design = self.design(data: data, split: split)
-        let p = modelParameters(estimates, arms: data.arms, predictionError: estimates.sigmaEpsilon)
+        let p = modelParameters(estimates, arms: armNames.count, predictionError: estimates.sigmaEpsilon)
         let errors = estimates.standardErrors
         func prior(_ value: Double, _ error: Double?) -> Prior {
             guard let error, error > 0, error.isFinite else { return .fixed(value) }
@@ -488,8 +486,8 @@ public enum PostExperimentAnalysis {
         }
         return Proposal(
             experiment: experiment,
-            armCandidates: [data.arms],
-            armNames: data.armNames,
+            armCandidates: [armNames.count],
+            armNames: armNames,
             baseline: uniformValue,
             sampleSize: design.usable.map { .eachArm($0.unitsPerArm) },
             outcomeSD: design.full.outcomeSD,
@@ -517,14 +515,20 @@ public enum PostExperimentAnalysis {
         )
     }
 
-    /// The training split's arm sizes (each at least 1) with the outcome's SD; `usable` is nil
-    /// when the arms are further apart in size than the engine models (then the prediction is
-    /// for an infinite population).
-    static func design(data: ExperimentData, split: TLearnerSplit) -> (full: SampleDesign, usable: SampleDesign?) {
-        let sizes = split.trainingSizes.map { max($0, 1) }
-        let full = SampleDesign(unitsPerArm: sizes, outcomeSD: PostExperimentAnalyzer.standardDeviation(data.outcome))
+    /// The design a prediction is made for: the training split's arm sizes (each at least 1)
+    /// with the outcome's SD; `usable` is nil when the arms are further apart in size than the
+    /// engine models (then the prediction is for an infinite population).
+    public typealias Design = (full: SampleDesign, usable: SampleDesign?)
+
+    public static func design(trainingSizes: [Double], outcomeSD: Double) -> Design {
+        let sizes = trainingSizes.map { max($0, 1) }
+        let full = SampleDesign(unitsPerArm: sizes, outcomeSD: outcomeSD)
         let ratio = (sizes.max() ?? 1) / (sizes.min() ?? 1)
         return (full, ratio <= SampleDesign.maximumSizeRatio ? full : nil)
+    }
+
+    static func design(data: ExperimentData, split: TLearnerSplit) -> Design {
+        design(trainingSizes: split.trainingSizes, outcomeSD: PostExperimentAnalyzer.standardDeviation(data.outcome))
     }
 
     /// Stage 8, the verdict rule (EstimatingParameters.md, "The verdict rule"): personalize when
@@ -595,8 +599,8 @@ public struct PostExperimentAnalyzer {
     /// `shouldStop` is polled before every per-arm model and stage, so a caller that gave up (a
     /// time limit, shutdown) does not leave the models fitting; it then throws `ModelError.stopped`.
     /// `progress` hears each stage as it starts and each model as it is about to be fitted.
-    /// The verdict, and the policy it recommends deploying: the verdict's policy when it says
-    /// personalize, else the best uniform arm for everyone.
+    /// The verdict, the policy it recommends deploying (the verdict's policy when it says
+    /// personalize, else the best uniform arm for everyone) and the summary it was decided from.
     public func analyze(
         experiment: String,
         data: ExperimentData,
@@ -610,7 +614,7 @@ public struct PostExperimentAnalyzer {
         primaryOutcome: (column: String, largerIsBetter: Bool) = ("outcome", true),
         shouldStop: () -> Bool = { false },
         progress: (AnalysisProgress) -> Void = { _ in }
-    ) throws -> (verdict: PostExperimentVerdict, recommended: any Policy) {
+    ) throws -> (verdict: PostExperimentVerdict, recommended: any Policy, summary: AnalysisSummary) {
         typealias Stage = PostExperimentAnalysis
         // Seconds per stage, for the report (the standard library's monotonic clock; no I/O).
         var timings: [String: Double] = [:]
@@ -755,104 +759,32 @@ public struct PostExperimentAnalyzer {
         let estimates = timed("estimates") {
             Stage.estimate(data: data, fit: primary, settings: settings, modelVariance: variance)
         }
-        // The verdict is about the chosen policy; the model's prediction is about the primary
-        // T-learner, whose error σ̂_ε measures, so it is compared with that one's gain.
-        let realized = Stage.realizedGain(results[chosen], confidence: settings.confidence)
-        let primaryRealized = Stage.realizedGain(results[0], confidence: settings.confidence)
-        let threshold = manifestThreshold ?? settings.relativeThreshold * abs(realized.uniformValue)
-        let followUp = Stage.nextProposal(
+        let (trainingCount, trainingSum, trainingSquares) = Self.armMoments(data, units: split.training)
+        let u = split.bestUniformArm
+        let uniformTraining = Fragility.meanAndError(
+            count: trainingCount[u],
+            sum: trainingSum[u],
+            squares: trainingSquares[u]
+        )
+        let uniformHoldout = Fragility.meanAndError(
+            (0..<candidates[0].scores.count).map {
+                candidates[0].scores.aipw($0, arm: u)
+            }
+        )
+        let summary = AnalysisSummary(
+            provenance: .init(
+                engine: AnalysisSummary.Provenance.singleMachine,
+                engineVersion: "",
+                input: "",
+                rowsRead: data.units + rowsDropped,
+                seed: settings.seed,
+                holdoutShare: settings.holdoutShare,
+                validationShare: settings.validationShare,
+                ranOn: ""
+            ),
             experiment: experiment,
-            data: data,
-            split: split,
-            estimates: estimates,
-            uniformValue: realized.uniformValue,
-            threshold: threshold,
-            settings: settings
-        )
-        let (predicted, next) = try timed("prediction") {
-            (
-                try Stage.predictedGain(
-                    data: data,
-                    split: split,
-                    estimates: estimates,
-                    realized: primaryRealized,
-                    policy: results[0].name,
-                    settings: settings
-                ),
-                try Stage.nextTest(
-                    experiment: experiment,
-                    data: data,
-                    split: split,
-                    estimates: estimates,
-                    uniformValue: realized.uniformValue,
-                    threshold: threshold,
-                    settings: settings,
-                    prediction: prediction
-                )
-            )
-        }
-        let fragility = Fragility.assess(
-            data: data,
-            split: split,
-            chosen: results[chosen],
-            scores: candidates[0].scores,
-            estimates: estimates
-        )
-        let deployable = results.filter { !$0.outcomes.contains { $0.status == .fail } }
-        var kind = Stage.decide(
-            realized,
-            all: deployable.map { Stage.realizedGain($0, confidence: settings.confidence) },
-            threshold: threshold,
-            chosenDeployable: !results[chosen].outcomes.contains { $0.status == .fail }
-        )
-        // Fragile evidence never says personalize, nor a policy not shown to keep its guardrails.
-        if kind == .personalize && !fragility.isEmpty { kind = .inconclusive }
-        let z = Normal.quantile(0.5 + settings.confidence / 2)
-        let sign = primaryOutcome.largerIsBetter ? 1.0 : -1.0
-        let primaryResult = PostExperimentVerdict.OutcomeResult(
-            column: primaryOutcome.column,
-            role: .primary,
-            largerIsBetter: primaryOutcome.largerIsBetter,
-            change: sign * realized.gain,
-            standardError: realized.standardError,
-            lower: sign > 0
-                ? realized.gain - z * realized.standardError : -(realized.gain + z * realized.standardError),
-            upper: sign > 0
-                ? realized.gain + z * realized.standardError : -(realized.gain - z * realized.standardError),
-            ipwChange: sign * realized.ipwGain,
-            benchmarkValue: sign * realized.uniformValue,
-            maxLoss: nil,
-            status: realized.lower > 0 && realized.gain >= threshold
-                ? .pass : realized.upper < threshold ? .fail : .inconclusive
-        )
-        let outcomes = [primaryResult] + results[chosen].outcomes
-        if kind == .personalize && outcomes.contains(where: { $0.role == .guardrail && $0.status != .pass }) {
-            kind = .inconclusive
-        }
-        var notes: [PostExperimentVerdict.VerdictNote] = []
-        if estimates.smallestCell < 30 { notes.append(.sparseCells(smallest: estimates.smallestCell)) }
-        if duplicateUnitIDs > 0 { notes.append(.duplicateUnitIDs(rows: duplicateUnitIDs)) }
-        notes.append(.split(training: split.training.count, holdout: split.holdout.count))
-        if let benchmark, !benchmark.admissible {
-            notes.append(.noArmKeepsGuardrails(benchmark: data.armNames[benchmark.arm]))
-        }
-        if !tradeoff.isEmpty && !tradeoff.contains(where: \.guardrailsPass) { notes.append(.noWeightKeepsGuardrails) }
-        let verdict = PostExperimentVerdict(
-            experiment: experiment,
-            verdict: kind,
-            fragility: fragility,
-            bestUniformArm: data.armNames[split.bestUniformArm],
-            policy: results[chosen].name,
-            policyChoice: choice,
-            threshold: threshold,
-            confidence: settings.confidence,
-            realized: realized,
-            predicted: predicted,
-            estimates: estimates,
-            policies: results,
-            nextTest: Stage.anchored(next, now: predicted.gain),
-            nextProposal: followUp,
-            priorComparison: earlierPriors.map { Stage.compare(prior: $0, estimates: estimates) } ?? [],
+            threshold: manifestThreshold,
+            primaryOutcome: .init(column: primaryOutcome.column, largerIsBetter: primaryOutcome.largerIsBetter),
             data: Self.summary(
                 data,
                 split: split,
@@ -860,17 +792,53 @@ public struct PostExperimentAnalyzer {
                 duplicateUnitIDs: duplicateUnitIDs,
                 binaryOutcome: binaryOutcome
             ),
-            notes: notes,
-            timings: timings,
-            outcomes: outcomes,
-            tradeoff: tradeoff,
-            guardrailEstimates: guardrailEstimates,
-            excludedArms: (benchmark?.excluded ?? []).map {
-                .init(arm: data.armNames[$0.arm], guardrail: data.guardrails[$0.guardrail].column)
-            }
+            trainingSizes: split.trainingSizes,
+            bestUniformArm: u,
+            policies: results,
+            policyChoice: choice,
+            estimates: estimates,
+            fragility: .init(
+                topPercentShare: Fragility.topShare(data.outcome),
+                uniformTrainingMean: uniformTraining.mean,
+                uniformTrainingStandardError: uniformTraining.standardError,
+                uniformHoldoutMean: uniformHoldout.mean,
+                uniformHoldoutStandardError: uniformHoldout.standardError
+            ),
+            guardrails: .init(
+                tradeoff: tradeoff,
+                estimates: guardrailEstimates,
+                excludedArms: (benchmark?.excluded ?? []).map {
+                    .init(arm: data.armNames[$0.arm], guardrail: data.guardrails[$0.guardrail].column)
+                },
+                noArmKeepsGuardrails: benchmark.map { !$0.admissible } ?? false
+            ),
+            timings: timings
         )
+        var verdict = try timed("prediction") {
+            try Stage.verdict(
+                from: summary,
+                settings: settings,
+                prediction: prediction,
+                earlierPriors: earlierPriors
+            )
+        }
+        verdict.timings = timings
         let uniform = UniformPolicy(name: "uniform", arm: split.bestUniformArm)
-        return (verdict, verdict.verdict == .personalize ? candidates[chosen].policy : uniform)
+        return (verdict, verdict.verdict == .personalize ? candidates[chosen].policy : uniform, summary)
+    }
+
+    /// Per arm over `units`: how many, and the sum and sum of squares of their outcomes.
+    static func armMoments(_ data: ExperimentData, units: [Int]) -> (count: [Double], sum: [Double], squares: [Double])
+    {
+        var count = [Double](repeating: 0, count: data.arms)
+        var sum = count
+        var squares = count
+        for i in units {
+            count[data.arm[i]] += 1
+            sum[data.arm[i]] += data.outcome[i]
+            squares[data.arm[i]] += data.outcome[i] * data.outcome[i]
+        }
+        return (count, sum, squares)
     }
 
     static func summary(

@@ -75,6 +75,8 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     public var guardrailEstimates: [GuardrailEstimate] = []
     /// Arms that could not be the benchmark because they break a guardrail.
     public var excludedArms: [ExcludedArm] = []
+    /// Where the analysis ran and what it read (the summary's provenance).
+    public var provenance: AnalysisSummary.Provenance? = nil
 
     /// Every guardrail passes for the recommended policy (true without guardrails).
     public var guardrailsPass: Bool { outcomes.allSatisfy { $0.role == .primary || $0.status == .pass } }
@@ -89,7 +91,7 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case experiment, verdict, fragility, bestUniformArm, policy, policyChoice, threshold, realized, predicted,
             estimates, policies, levers
-        case data, timings, outcomes, guardrailsPass, tradeoff, guardrailEstimates, excludedArms
+        case data, timings, outcomes, guardrailsPass, tradeoff, guardrailEstimates, excludedArms, provenance
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -113,6 +115,7 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         try c.encode(tradeoff, forKey: .tradeoff)
         try c.encode(guardrailEstimates, forKey: .guardrailEstimates)
         try c.encode(excludedArms, forKey: .excludedArms)
+        try c.encodeIfPresent(provenance, forKey: .provenance)
     }
 
     public enum OutcomeRole: String, Sendable, Hashable, Codable {
@@ -253,7 +256,7 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         public var agrees: Bool
     }
 
-    public struct PolicyResult: Sendable, Encodable {
+    public struct PolicyResult: Sendable, Codable {
         public var name: String
         public var ipw: PolicyComparison
         public var aipw: PolicyComparison
@@ -319,11 +322,39 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         public var binaryOutcome: Bool
         public var outcomeSD: Double
         public var arms: [ArmSummary]
+
+        // `outcomeSd`, so snake case reads back (`outcome_sd` → `outcomeSd`) as it was written.
+        enum CodingKeys: String, CodingKey {
+            case units, trainingUnits, holdoutUnits, rowsDropped, duplicateUnitIds, binaryOutcome, arms
+            case outcomeSD = "outcomeSd"
+        }
     }
 
     public struct ArmSummary: Sendable, Codable {
         public var arm: String
         public var units: Int
         public var mean: Double
+    }
+}
+
+extension PostExperimentVerdict.PolicyResult {
+    /// Read back from a summary (AnalysisSummary), the tree's fields gathered again.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        ipw = try c.decode(PolicyComparison.self, forKey: .ipw)
+        aipw = try c.decode(PolicyComparison.self, forKey: .aipw)
+        armShares = try c.decode([PostExperimentVerdict.ArmShare].self, forKey: .armShares)
+        drivers = try c.decodeIfPresent([PostExperimentVerdict.Driver].self, forKey: .drivers) ?? []
+        if let depth = try c.decodeIfPresent(Int.self, forKey: .depth) {
+            tree = PostExperimentVerdict.TreeSummary(
+                depth: depth,
+                rules: try c.decodeIfPresent([PolicyRule].self, forKey: .rules) ?? [],
+                fidelity: try c.decodeIfPresent(Double.self, forKey: .fidelity)
+            )
+        }
+        outcomes = try c.decodeIfPresent([PostExperimentVerdict.OutcomeResult].self, forKey: .outcomes) ?? []
+        guardrailWeights = try c.decodeIfPresent([Double].self, forKey: .guardrailWeights)
+        gainCurve = try c.decodeIfPresent([PersonalizationCurve.Point].self, forKey: .gainCurve) ?? []
     }
 }

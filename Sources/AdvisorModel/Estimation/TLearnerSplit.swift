@@ -1,13 +1,11 @@
-/// The first stage of the analysis: one seeded split that every outcome model and every policy
-/// of an analysis shares.
 /// The seeded split every outcome model of one analysis shares: which units are held out,
 /// each arm's training and validation units, and their covariates and outcomes gathered once
 /// (contiguous, so every model reads its arm's rows in order instead of jumping across the drop).
 public struct TLearnerSplit: Sendable {
     public var training: [Int]
     public var holdout: [Int]
-    /// Per arm: the training units its model is fitted on, and the last `validationShare` of
-    /// them, kept apart for tuning (unit indices, ascending).
+    /// Per arm: the training units its model is fitted on, and about `validationShare` of
+    /// them kept apart for tuning (unit indices, ascending).
     public var fitRows: [[Int]]
     public var validationRows: [[Int]]
     /// The same units' rows, in the same order.
@@ -19,24 +17,35 @@ public struct TLearnerSplit: Sendable {
     /// never chosen on the evaluation data.
     public var bestUniformArm: Int
 
-    /// `holdoutShare` of units to the holdout (seeded), `validationShare` of each arm's training
-    /// units to its validation part.
+    /// Each unit's part is fixed by a seeded hash of its key (its unit id, else its row
+    /// number): the holdout when the hash's uniform is below `holdoutShare`, the validation part
+    /// of its arm when below `holdoutShare + (1 − holdoutShare)·validationShare`, else the units
+    /// its arm's model is fitted on. Per unit and not per row order, so a Spark job computing
+    /// the same hash (`partDraw`; spark/advisor_job.py) places every unit alike, however the
+    /// rows are ordered or partitioned; the parts' sizes are then binomial rather than exact.
     public init(data: ExperimentData, holdoutShare: Double = 0.3, validationShare: Double = 0.2, seed: UInt64 = 1) {
-        var rng = SplitMix64(seed: seed)
+        let seedKey = Self.seedKey(seed)
+        let validationBound = holdoutShare + (1 - holdoutShare) * validationShare
         var training: [Int] = []
         var holdout: [Int] = []
+        var isValidation = [Bool](repeating: false, count: data.units)
         training.reserveCapacity(Int(Double(data.units) * (1 - holdoutShare)) + 64)
         holdout.reserveCapacity(Int(Double(data.units) * holdoutShare) + 64)
         for i in 0..<data.units {
-            if rng.nextOpenUnit() < holdoutShare { holdout.append(i) } else { training.append(i) }
+            let u = Self.partDraw(key: data.unitKey(i), seedKey: seedKey)
+            if u < holdoutShare {
+                holdout.append(i)
+            } else {
+                training.append(i)
+                isValidation[i] = u < validationBound
+            }
         }
         var fitRows: [[Int]] = []
         var validationRows: [[Int]] = []
         var trainMeans: [Double] = []
         for group in data.unitsByArm(training) {
-            let cut = Int(Double(group.count) * (1 - validationShare))
-            fitRows.append(Array(group[..<cut]))
-            validationRows.append(Array(group[cut...]))
+            fitRows.append(group.filter { !isValidation[$0] })
+            validationRows.append(group.filter { isValidation[$0] })
             trainMeans.append(
                 group.isEmpty ? -.infinity : group.reduce(0) { $0 + data.outcome[$1] } / Double(group.count)
             )
@@ -53,6 +62,20 @@ public struct TLearnerSplit: Sendable {
 }
 
 extension TLearnerSplit {
+    /// The split seed as the hash's seed: Spark's `xxhash64` of the seed as a long.
+    public static func seedKey(_ seed: UInt64) -> UInt64 {
+        XXHash64.hash(Int64(bitPattern: seed), seed: XXHash64.sparkSeed)
+    }
+
+    /// A unit's uniform draw in [0, 1): the top 53 bits of `xxhash64(seed, key)` as Spark
+    /// computes `xxhash64(lit(seed), xxhash64(unit_id))` (the second column hashed with the
+    /// first's hash as its seed).
+    @inline(__always)
+    public static func partDraw(key: UInt64, seedKey: UInt64) -> Double {
+        let h = XXHash64.hash(Int64(bitPattern: key), seed: seedKey)
+        return Double(h >> 11) * 0x1p-53
+    }
+
     /// Units per arm in the training split: the design the policy and the benchmark were chosen on.
     /// The training units no validation part holds (ascending): what the models are fitted on.
     public var fitUnits: [Int] { fitRows.flatMap { $0 }.sorted() }

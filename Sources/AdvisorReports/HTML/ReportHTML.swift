@@ -371,6 +371,9 @@ extension VerdictReport {
         b += H.heading("Method")
         b +=
             "<p class=\"method\">Units were split at random into training and holdout. One outcome model per arm was fitted on the training units (a T-learner); the policy tree earns the most on cross-fitted doubly robust scores; the recommended policy is the one worth most on training units no model saw; realized gains compare each policy with the best training-split arm on the holdout by AIPW and IPW with paired bootstrap standard errors. Formulas: AdvisorModel.docc, EstimatingParameters.md, PolicyTrees.md and Guardrails.md.</p>"
+        if let provenance = VerdictWording.provenance(v) {
+            b += "<p class=\"method\">\(H.escape(provenance))</p>"
+        }
         for note in v.notes { b += "<p class=\"method\">Note: \(H.escape(VerdictWording.note(note)))</p>" }
         return H.page(title: "\(v.experiment): verdict", body: b)
     }

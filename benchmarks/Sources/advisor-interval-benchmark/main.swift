@@ -36,10 +36,12 @@ for design in designs {
     var agrees = 0
     var widths: [Double] = []
     var errors: [Double] = []
+    // σ̂_ε against the models' true error (RMS of ŷ_a − h_a over holdout units and arms), relative.
+    var epsilonMisses: [Double] = []
     for seed in 1...seeds {
         settings.seed = UInt64(seed)
         let data = design.truth.generate(units: design.units, seed: 1_000 + UInt64(seed))
-        let (_, fit, _, _, predicted) = try Stage.predictOne(
+        let (split, fit, estimates, _, predicted) = try Stage.predictOne(
             data: data,
             model: BoostedTreesOutcomeModel(),
             name: "xgboost",
@@ -50,12 +52,25 @@ for design in designs {
         if predicted.agrees { agrees += 1 }
         widths.append(predicted.upper - predicted.lower)
         errors.append(predicted.gain - truth)
+        var squares = 0.0
+        for (k, unit) in split.holdout.enumerated() {
+            for a in 0..<data.arms {
+                let h = design.truth.explained(data.features, row: unit, arm: a)
+                let mean = design.truth.binary ? min(1, max(0, h)) : h
+                squares += (fit.predictions[a][k] - mean) * (fit.predictions[a][k] - mean)
+            }
+        }
+        let trueError = (squares / Double(split.holdout.count * data.arms)).squareRoot()
+        epsilonMisses.append((estimates.sigmaEpsilon - trueError) / trueError)
     }
     let mean = { (x: [Double]) in x.reduce(0, +) / Double(x.count) }
     let rmse = mean(errors.map { $0 * $0 }).squareRoot()
     let line: [String: Any] = [
         "design": design.label, "seeds": seeds, "interval_holds_truth": holds, "agrees_with_realized": agrees,
         "mean_width": mean(widths), "mean_error": mean(errors), "rms_error": rmse,
+        "sigma_epsilon_mean_relative_error": mean(epsilonMisses),
+        "sigma_epsilon_largest_relative_miss": epsilonMisses.map(abs).max() ?? 0,
+        "sigma_epsilon_misses_over_20_percent": epsilonMisses.filter { abs($0) > 0.2 }.count,
     ]
     print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
 }

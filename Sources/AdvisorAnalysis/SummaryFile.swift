@@ -1,0 +1,250 @@
+import AdvisorFormats
+import AdvisorModel
+import Foundation
+
+/// `NAME.summary.json`: an analysis summary as a file (EstimatingParameters.md, "The analysis
+/// summary"). Written by `analyze --summary-out` and by spark/advisor_job.py; read by the
+/// daemon and `analyze`, which decide from it as from a data drop. Reading checks what the
+/// decision relies on (the format and version, every required field, finite numbers, sizes that
+/// add up) and names the field that fails.
+public enum SummaryFile {
+    public static let suffix = ".summary.json"
+    /// A summary holds aggregates only: even 200 arms with replicates stay far below this.
+    public static let maxBytes = 64 << 20
+
+    public static func isSummaryFile(_ name: String) -> Bool { name.lowercased().hasSuffix(suffix) }
+
+    /// The summary as JSON, snake_case keys like every report.
+    public static func json(_ summary: AnalysisSummary) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
+    }
+
+    public static func load(path: String) throws(InputError) -> AnalysisSummary {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(file: path, field: nil, problem: "cannot be read", fix: "check the file's permissions")
+        }
+        defer { try? handle.close() }
+        let bytes = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
+        guard bytes.count <= maxBytes else {
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "is larger than \(maxBytes >> 20) MiB, more than any summary holds",
+                fix: "drop the summary the job wrote (NAME.summary.json), not the data"
+            )
+        }
+        return try parse(bytes, path: path)
+    }
+
+    /// Decodes and checks a summary; `path` names the file in errors.
+    public static func parse(_ bytes: Data, path: String) throws(InputError) -> AnalysisSummary {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        // The format and version first, so a summary from another version is told so, not
+        // blamed for a field that version names differently.
+        struct Header: Decodable {
+            var format: String?
+            var version: Int?
+        }
+        guard let header = try? decoder.decode(Header.self, from: bytes) else {
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "is not a JSON object",
+                fix: "drop the summary as the job wrote it (one JSON object)"
+            )
+        }
+        guard header.format == AnalysisSummary.formatName else {
+            throw InputError(
+                file: path,
+                field: "format",
+                problem: header.format.map { "is '\(InputError.excerpt($0))'" } ?? "is missing",
+                fix:
+                    "a summary says \"format\": \"\(AnalysisSummary.formatName)\"; drop only files the job or `analyze --summary-out` wrote"
+            )
+        }
+        guard header.version == AnalysisSummary.currentVersion else {
+            throw InputError(
+                file: path,
+                field: "version",
+                problem: header.version.map { "is \($0); this build reads version \(AnalysisSummary.currentVersion)" }
+                    ?? "is missing",
+                fix: "run the job of the same release as the daemon (spark/advisor_job.py ships with it)"
+            )
+        }
+        let summary: AnalysisSummary
+        do {
+            summary = try decoder.decode(AnalysisSummary.self, from: bytes)
+        } catch let error as DecodingError {
+            throw describe(error, path: path)
+        } catch {
+            throw InputError(file: path, field: nil, problem: "could not be read (\(error))", fix: "write it again")
+        }
+        try check(summary, path: path)
+        return summary
+    }
+
+    /// A decoding error as the field it is about, in the file's own (snake_case) names.
+    static func describe(_ error: DecodingError, path: String) -> InputError {
+        func field(_ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
+            (codingPath + (key.map { [$0] } ?? [])).map { key in
+                key.intValue.map { "[\($0)]" } ?? snakeCase(key.stringValue)
+            }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return InputError(
+                file: path,
+                field: field(context.codingPath, key),
+                problem: "is missing",
+                fix:
+                    "every field of version \(AnalysisSummary.currentVersion) is required (EstimatingParameters.md, \"The analysis summary\")"
+            )
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return InputError(
+                file: path,
+                field: field(context.codingPath),
+                problem: "has the wrong type (\(context.debugDescription))",
+                fix: "give it as the format says: numbers as JSON numbers, names as strings"
+            )
+        case .dataCorrupted(let context):
+            return InputError(
+                file: path,
+                field: context.codingPath.isEmpty ? nil : field(context.codingPath),
+                problem: "is not valid (\(context.debugDescription))",
+                fix: "numbers must be finite JSON numbers; write the summary again"
+            )
+        @unknown default:
+            return InputError(file: path, field: nil, problem: "could not be read", fix: "write it again")
+        }
+    }
+
+    static func snakeCase(_ key: String) -> String {
+        var out = ""
+        for character in key {
+            if character.isUppercase {
+                out += "_" + character.lowercased()
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// What decoding cannot see: sizes that add up, shares that are shares, numbers that are
+    /// finite and in range, names that refer to something.
+    static func check(_ s: AnalysisSummary, path: String) throws(InputError) {
+        func fail(_ field: String, _ problem: String, _ fix: String) -> InputError {
+            InputError(file: path, field: field, problem: problem, fix: fix)
+        }
+        let regenerate = "write the summary again from the data; a summary must not be edited by hand"
+        guard ProposalFile.isUsableExperimentID(s.experiment) else {
+            throw fail(
+                "experiment",
+                "'\(InputError.excerpt(s.experiment))' cannot name a report folder",
+                ProposalFile.experimentIDFix
+            )
+        }
+        let arms = s.data.arms
+        guard arms.count >= 2 else {
+            throw fail("data.arms", "lists \(arms.count) arm(s)", "a test compares at least two arms")
+        }
+        guard Set(arms.map(\.arm)).count == arms.count else {
+            throw fail("data.arms", "names an arm twice", regenerate)
+        }
+        guard arms.reduce(0, { $0 + $1.units }) == s.data.units else {
+            throw fail(
+                "data.units",
+                "is \(s.data.units) but the arms' units add up to \(arms.reduce(0) { $0 + $1.units })",
+                regenerate
+            )
+        }
+        guard s.data.trainingUnits >= 0, s.data.holdoutUnits > 0,
+            s.data.trainingUnits + s.data.holdoutUnits == s.data.units
+        else {
+            throw fail(
+                "data.holdout_units",
+                "training (\(s.data.trainingUnits)) and holdout (\(s.data.holdoutUnits)) units do not add up to the \(s.data.units) units",
+                regenerate
+            )
+        }
+        guard s.trainingSizes.count == arms.count else {
+            throw fail("training_sizes", "has \(s.trainingSizes.count) entries for \(arms.count) arms", regenerate)
+        }
+        guard s.trainingSizes.allSatisfy({ $0.isFinite && $0 >= 0 }),
+            abs(s.trainingSizes.reduce(0, +) - Double(s.data.trainingUnits)) < 0.5
+        else {
+            throw fail("training_sizes", "do not add up to data.training_units (\(s.data.trainingUnits))", regenerate)
+        }
+        guard arms.indices.contains(s.bestUniformArm) else {
+            throw fail("best_uniform_arm", "is \(s.bestUniformArm), not an arm's index (0..<\(arms.count))", regenerate)
+        }
+        guard !s.policies.isEmpty else {
+            throw fail("policies", "is empty", "the summary must judge at least one policy")
+        }
+        let names = arms.map(\.arm)
+        for (p, policy) in s.policies.enumerated() {
+            let field = "policies[\(p)]"
+            guard policy.armShares.map(\.arm) == names else {
+                throw fail("\(field).arm_shares", "does not list the arms of data.arms in their order", regenerate)
+            }
+            let total = policy.armShares.reduce(0) { $0 + $1.share }
+            guard policy.armShares.allSatisfy({ $0.share >= 0 && $0.share <= 1 }), abs(total - 1) < 1e-6 else {
+                throw fail(
+                    "\(field).arm_shares",
+                    "are not shares that add up to 1 (they add up to \(total))",
+                    regenerate
+                )
+            }
+            for (name, c) in [("aipw", policy.aipw), ("ipw", policy.ipw)] {
+                guard [c.policyValue, c.uniformValue, c.gain, c.standardError].allSatisfy(\.isFinite),
+                    c.standardError >= 0
+                else {
+                    throw fail(
+                        "\(field).\(name)",
+                        "holds a number that is not finite, or a negative standard error",
+                        regenerate
+                    )
+                }
+            }
+        }
+        guard s.policies.contains(where: { $0.name == s.policyChoice.policy }) else {
+            throw fail(
+                "policy_choice.policy",
+                "'\(InputError.excerpt(s.policyChoice.policy))' is none of the policies",
+                regenerate
+            )
+        }
+        let e = s.estimates
+        guard
+            [e.sigma, e.rho, e.s, e.predictionError, e.predictionErrorRefined, e.irreducibleNoise, e.sigmaEpsilon]
+                .allSatisfy(\.isFinite), e.sigma >= 0, e.s >= 0, (-1...1).contains(e.rho), e.sigmaEpsilon >= 0
+        else {
+            throw fail(
+                "estimates",
+                "holds a value that is not finite or out of its range (σ, s, σ_ε ≥ 0; ρ in [−1, 1])",
+                regenerate
+            )
+        }
+        guard s.estimateReplicates.allSatisfy({ [$0.sigma, $0.rho, $0.sigmaEpsilon].allSatisfy(\.isFinite) }),
+            s.estimateReplicateScale.isFinite, s.estimateReplicateScale > 0
+        else {
+            throw fail("estimate_replicates", "holds a number that is not finite", regenerate)
+        }
+        let f = s.fragility
+        guard
+            [
+                f.topPercentShare, f.uniformTrainingMean, f.uniformTrainingStandardError, f.uniformHoldoutMean,
+                f.uniformHoldoutStandardError,
+            ].allSatisfy(\.isFinite)
+        else {
+            throw fail("fragility", "holds a number that is not finite", regenerate)
+        }
+        guard s.data.outcomeSD.isFinite, s.data.outcomeSD >= 0, arms.allSatisfy({ $0.mean.isFinite }) else {
+            throw fail("data", "holds an outcome SD or arm mean that is not finite", regenerate)
+        }
+    }
+}

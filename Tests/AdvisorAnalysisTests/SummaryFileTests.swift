@@ -1,0 +1,149 @@
+import AdvisorAnalysis
+import AdvisorFormats
+import AdvisorModel
+import Foundation
+import Testing
+
+/// The analysis summary as a file: the verdict decided from it is the analysis's own, and a
+/// summary that cannot be trusted is refused naming the field.
+@Suite("Analysis summary files")
+struct SummaryFileTests {
+    static let settings: AnalysisSettings = {
+        var settings = AnalysisSettings()
+        settings.bootstrap = 100
+        settings.estimateBootstrap = 10
+        return settings
+    }()
+
+    static let prediction: PredictionSettings = {
+        var prediction = PredictionSettings()
+        prediction.leverDraws = 50
+        return prediction
+    }()
+
+    /// One analysis in memory (ridge T-learner and the trees: quick), its verdict and summary.
+    static func analysis() throws -> (verdict: PostExperimentVerdict, summary: AnalysisSummary) {
+        let truth = SyntheticExperiment(sigma: 0.3, rho: 0.2, armMeans: [1, 1.02, 1.04], noise: 0.5)
+        let result = try PostExperimentAnalyzer(settings: settings, prediction: prediction).analyze(
+            experiment: "summary-test",
+            data: truth.generate(units: 6_000, seed: 3),
+            covariateNames: (0..<truth.columns).map { "x\($0)" },
+            binaryOutcome: false,
+            models: [("ridge-t-learner", RidgeOutcomeModel())]
+        )
+        return (result.verdict, result.summary)
+    }
+
+    static func encoded(_ verdict: PostExperimentVerdict) throws -> [String: Any] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: encoder.encode(verdict)) as? [String: Any]
+        )
+        object["timings"] = nil
+        return object
+    }
+
+    @Test("Decided from its file, a summary gives the analysis's verdict, every figure to the last bit")
+    func roundTrip() throws {
+        let (verdict, summary) = try Self.analysis()
+        let text = try SummaryFile.json(summary)
+        let read = try SummaryFile.parse(Data(text.utf8), path: "x.summary.json")
+        let again = try PostExperimentAnalysis.verdict(from: read, settings: Self.settings, prediction: Self.prediction)
+        let a = try Self.encoded(verdict)
+        let b = try Self.encoded(again)
+        for key in Set(a.keys).union(b.keys) {
+            #expect(
+                NSDictionary(dictionary: a).object(forKey: key).map { NSArray(array: [$0]) }
+                    == NSDictionary(dictionary: b).object(forKey: key).map { NSArray(array: [$0]) },
+                "\(key): \(String(describing: a[key]).prefix(300)) | \(String(describing: b[key]).prefix(300))"
+            )
+        }
+        #expect(again.verdict == verdict.verdict && again.realized.gain == verdict.realized.gain)
+        #expect(again.predicted.lower == verdict.predicted.lower && again.predicted.upper == verdict.predicted.upper)
+        // Nothing per unit: the file stays small however many units the drop had.
+        #expect(text.utf8.count < 200_000, "\(text.utf8.count) bytes")
+        // The decision reads the summary's seed, not the reader's, so another configuration
+        // decides the same.
+        var other = Self.settings
+        other.seed = 99
+        let elsewhere = try PostExperimentAnalysis.verdict(from: read, settings: other, prediction: Self.prediction)
+        #expect(elsewhere.predicted.gain == verdict.predicted.gain)
+    }
+
+    /// The summary's JSON object, changed by `edit`, parsed: the error it gives.
+    static func error(_ edit: (inout [String: Any]) -> Void) throws -> InputError? {
+        let (_, summary) = try Self.analysis()
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: Data(SummaryFile.json(summary).utf8)) as? [String: Any]
+        )
+        edit(&object)
+        let bytes = try JSONSerialization.data(withJSONObject: object)
+        do {
+            _ = try SummaryFile.parse(bytes, path: "bad.summary.json")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static func set(_ object: inout [String: Any], _ path: [String], _ value: Any?) {
+        guard let key = path.first else { return }
+        if path.count == 1 {
+            object[key] = value
+            return
+        }
+        if var inner = object[key] as? [String: Any] {
+            set(&inner, Array(path.dropFirst()), value)
+            object[key] = inner
+        } else if var list = object[key] as? [[String: Any]], let index = Int(path[1]) {
+            set(&list[index], Array(path.dropFirst(2)), value)
+            object[key] = list
+        }
+    }
+
+    @Test(
+        "A summary that cannot be trusted is refused, naming the field",
+        arguments: [
+            (["format"], "\"an-html-page\"", "format"),
+            (["version"], "2", "version"),
+            (["estimates"], nil, "estimates"),
+            (["data", "units"], "5", "data.units"),
+            (["data", "holdout_units"], "1", "data.holdout_units"),
+            (["best_uniform_arm"], "7", "best_uniform_arm"),
+            (["policy_choice", "policy"], "\"no-such-policy\"", "policy_choice.policy"),
+            (["experiment"], "\"index.html\"", "experiment"),
+            (["training_sizes"], "[1.0, 2.0]", "training_sizes"),
+            (["estimates", "rho"], "1.5", "estimates"),
+            (["policies", "0", "aipw", "standard_error"], "-1.0", "policies[0].aipw"),
+            (["policies", "0", "aipw", "gain"], "\"big\"", "policies[0].aipw.gain"),
+        ] as [([String], String?, String)]
+    )
+    func refused(path: [String], json: String?, field: String) throws {
+        let value = try json.map { try JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed) }
+        let error = try #require(try Self.error { Self.set(&$0, path, value) }, "accepted")
+        #expect(error.field == field, "\(error)")
+        #expect(error.file == "bad.summary.json" && !error.fix.isEmpty)
+    }
+
+    @Test("Shares that do not add up to 1, and a file that is not JSON, are refused too")
+    func sharesAndJunk() throws {
+        let error = try #require(
+            try Self.error { object in
+                guard var policies = object["policies"] as? [[String: Any]],
+                    var shares = policies[0]["arm_shares"] as? [[String: Any]]
+                else { return }
+                shares[0]["share"] = 0.9
+                policies[0]["arm_shares"] = shares
+                object["policies"] = policies
+            }
+        )
+        #expect(error.field == "policies[0].arm_shares" && error.problem.contains("add up to 1"), "\(error)")
+        #expect(throws: InputError.self) { try SummaryFile.parse(Data("arm,outcome\n".utf8), path: "x.summary.json") }
+        // A number too large for a Double is no number at all.
+        let text = try SummaryFile.json(try Self.analysis().summary)
+            .replacingOccurrences(of: "\"outcome_sd\" : ", with: "\"outcome_sd\" : 1e999, \"x\" : ")
+        #expect(throws: InputError.self) { try SummaryFile.parse(Data(text.utf8), path: "x.summary.json") }
+    }
+}
