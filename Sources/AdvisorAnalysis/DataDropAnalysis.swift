@@ -127,12 +127,7 @@ public enum DataDropAnalysis {
             }
             return Result(verdict: verdict, policy: policy, summary: summary)
         } catch {
-            throw InputError(
-                file: path,
-                field: nil,
-                problem: "the verdict's policy could not be written as a policy file (\(error))",
-                fix: "report a bug with the file attached"
-            )
+            throw policyFileFailure(path, error)
         }
     }
 
@@ -176,13 +171,18 @@ public enum DataDropAnalysis {
             )
             return Result(verdict: verdict, policy: policy, summary: summary)
         } catch {
-            throw InputError(
-                file: path,
-                field: nil,
-                problem: "the verdict's policy could not be written as a policy file (\(error))",
-                fix: "report a bug with the file attached"
-            )
+            throw policyFileFailure(path, error)
         }
+    }
+
+    /// A verdict whose policy cannot be written as a file: a defect, not the input's fault.
+    static func policyFileFailure(_ path: String, _ error: any Error) -> InputError {
+        InputError(
+            file: path,
+            field: nil,
+            problem: "the verdict's policy could not be written as a policy file (\(error))",
+            fix: "report a bug with the file attached"
+        )
     }
 
     /// Said when the caller gave up on the analysis (it is discarded then; the daemon reports
