@@ -45,11 +45,14 @@ public struct ExperimentData: Sendable {
 
     /// Per arm over all units: how many, and the sum and sum of squares of their outcomes (the
     /// arm summaries of a verdict and the spread of the arm means, ŝ, both come from these).
-    public func armTotals() -> (count: [Double], sum: [Double], squares: [Double]) {
+    public func armTotals() -> (count: [Double], sum: [Double], squares: [Double]) { armTotals(of: 0..<units) }
+
+    /// The same over `subset` (the training split's units, for the benchmark's training mean).
+    public func armTotals(of subset: some Sequence<Int>) -> (count: [Double], sum: [Double], squares: [Double]) {
         var count = [Double](repeating: 0, count: arms)
         var sum = count
         var squares = count
-        for i in 0..<units {
+        for i in subset {
             count[arm[i]] += 1
             sum[arm[i]] += outcome[i]
             squares[arm[i]] += outcome[i] * outcome[i]

@@ -759,7 +759,7 @@ public struct PostExperimentAnalyzer {
         let estimates = timed("estimates") {
             Stage.estimate(data: data, fit: primary, settings: settings, modelVariance: variance)
         }
-        let (trainingCount, trainingSum, trainingSquares) = Self.armMoments(data, units: split.training)
+        let (trainingCount, trainingSum, trainingSquares) = data.armTotals(of: split.training)
         let u = split.bestUniformArm
         let uniformTraining = Fragility.meanAndError(
             count: trainingCount[u],
@@ -825,20 +825,6 @@ public struct PostExperimentAnalyzer {
         verdict.timings = timings
         let uniform = UniformPolicy(name: "uniform", arm: split.bestUniformArm)
         return (verdict, verdict.verdict == .personalize ? candidates[chosen].policy : uniform, summary)
-    }
-
-    /// Per arm over `units`: how many, and the sum and sum of squares of their outcomes.
-    static func armMoments(_ data: ExperimentData, units: [Int]) -> (count: [Double], sum: [Double], squares: [Double])
-    {
-        var count = [Double](repeating: 0, count: data.arms)
-        var sum = count
-        var squares = count
-        for i in units {
-            count[data.arm[i]] += 1
-            sum[data.arm[i]] += data.outcome[i]
-            squares[data.arm[i]] += data.outcome[i] * data.outcome[i]
-        }
-        return (count, sum, squares)
     }
 
     static func summary(
