@@ -146,9 +146,13 @@ let results = Stage.evaluate(
 )
 let realized = Stage.realizedGain(results[0], confidence: settings.confidence)
 let (predicted, predicting) = try medianSeconds { () throws -> Double in
+    let design = Stage.design(
+        trainingSizes: split.trainingSizes,
+        outcomeSD: PostExperimentAnalyzer.standardDeviation(data.outcome)
+    )
     let gain = try Stage.predictedGain(
-        data: data,
-        split: split,
+        arms: data.arms,
+        design: design,
         estimates: estimates,
         realized: realized,
         policy: results[0].name,
@@ -156,8 +160,8 @@ let (predicted, predicting) = try medianSeconds { () throws -> Double in
     )
     _ = try Stage.nextTest(
         experiment: "bench",
-        data: data,
-        split: split,
+        armNames: data.armNames,
+        design: design,
         estimates: estimates,
         uniformValue: realized.uniformValue,
         threshold: settings.relativeThreshold * abs(realized.uniformValue),

@@ -50,7 +50,7 @@ let truth = SyntheticExperiment(sigma: 0.3, rho: 0.3, armMeans: arms, noise: 0.5
 let data = truth.generate(units: 23_000, seed: 5)
 var settings = AnalysisSettings()
 settings.bootstrap = 200
-let (verdict, _) = try PostExperimentAnalyzer(settings: settings, prediction: PredictionSettings()).analyze(
+let (verdict, _, _) = try PostExperimentAnalyzer(settings: settings, prediction: PredictionSettings()).analyze(
     experiment: "render-23-arms",
     data: data,
     covariateNames: (0..<truth.columns).map { "x\($0)" },
