@@ -4,7 +4,8 @@
 # (swift format lint --strict, the repo's .swift-format), runs every Swift test in a build where
 # warnings are errors and every import is a declared dependency, checks that the benchmarks
 # (their own package) still compile, opens the HTML reports in headless Chromium
-# (scripts/html-check.sh), then the end-to-end test under a real systemd in a
+# (scripts/html-check.sh), runs the Spark job in local mode and checks it agrees with the
+# single-machine analysis (scripts/spark-test.sh), then the end-to-end test under a real systemd in a
 # throw-away container (scripts/e2e-systemd.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +17,11 @@ swift format lint --strict --configuration .swift-format --recursive \
     Package.swift Sources Tests benchmarks/Package.swift benchmarks/Sources
 strict=(-Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error)
 swift test "${strict[@]}" 2>&1
-swift build --package-path benchmarks "${strict[@]}" 2>&1 | tail -n 1
+swift build --package-path benchmarks "${strict[@]}" 2>&1 | tail -n 5
 # The HTML reports in headless Chromium (console errors, external requests, titles, overflow).
 bash scripts/html-check.sh "$(swift build "${strict[@]}" --show-bin-path)/experiment-advisor"
+# The Spark job in local mode against the single-machine analysis on the same drops.
+bash scripts/spark-test.sh "$(swift build "${strict[@]}" --show-bin-path)/experiment-advisor"
 
 if [ -d /run/systemd/system ]; then
     # The harness boots its own systemd and refuses to run next to a host systemd; there,
