@@ -55,7 +55,7 @@ CURVE_POINTS = 10
 HALF_UNITS = 5_000
 PREDICTED_UNITS = 20_000
 SIGNAL_FLOOR = 0.05
-MAX_CATEGORIES = 100
+MAX_CATEGORIES = 64  # IngestLimits.maxCategories
 BOOSTING = dict(
     max_depth=4,
     learning_rate=0.1,
@@ -275,6 +275,8 @@ def load(spark, args, manifest):
             args.input, unit_col, f"{empty_ids} rows have no unit id",
             "the Spark job places each unit in the split by its id: give every row its unit's id",
         )
+    # Rows repeating a unit id read before them (a unit logged twice counts twice; the verdict warns).
+    duplicates = kept.count() - kept.select("unit_id").distinct().count()
     bad_e = frame.filter((F.col("e") <= 0) | (F.col("e") > 1) | F.col("e").isNull()).count()
     if bad_e:
         raise InputError(
@@ -283,7 +285,7 @@ def load(spark, args, manifest):
         )
     return dict(
         frame=frame, arms=arm_names, features=feature_names, binary=binary, rows=rows,
-        dropped=checks["dropped"], outcome=outcome_col, larger=larger,
+        dropped=checks["dropped"], outcome=outcome_col, larger=larger, duplicates=duplicates,
     )
 
 
@@ -836,7 +838,7 @@ def reduce_summary(args, data, experiment, manifest, tot, sums, variance, u_arm,
             "training_units": training_units,
             "holdout_units": int(nh),
             "rows_dropped": int(data["dropped"]),
-            "duplicate_unit_ids": 0,
+            "duplicate_unit_ids": int(data["duplicates"]),
             "binary_outcome": bool(data["binary"]),
             "outcome_sd": outcome_sd,
             "arms": [{"arm": arms[a], "units": int(counts[a]), "mean": float(means[a])} for a in range(m)],
