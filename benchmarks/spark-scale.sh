@@ -10,9 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
 ensure_swift
 ensure_packages
-command -v java >/dev/null 2>&1 || ensure_packages openjdk-17-jre-headless
-python3 -c 'import pyspark, xgboost, sklearn, pyarrow, yaml' 2>/dev/null \
-    || pip install --quiet pyspark xgboost scikit-learn pyarrow pyyaml pandas
+ensure_spark
 swift build -c release --product experiment-advisor >/dev/null
 bin=$(swift build -c release --show-bin-path)/experiment-advisor
 rows="${1:-10000000}"

@@ -11,9 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
 ensure_swift
 ensure_packages
-command -v java >/dev/null 2>&1 || ensure_packages openjdk-17-jre-headless
-python3 -c 'import pyspark, xgboost, sklearn, pyarrow, yaml' 2>/dev/null \
-    || pip install --quiet pyspark xgboost scikit-learn pyarrow pyyaml pandas
+ensure_spark
 bin="${1:-$(swift build --show-bin-path)/experiment-advisor}"
 [ -x "$bin" ] || swift build --product experiment-advisor >/dev/null
 units="${2:-20000}"
