@@ -614,6 +614,10 @@ def main(argv):
         json.dump(summary, handle, indent=1, sort_keys=True, allow_nan=False)
         handle.write("\n")
     print(f"wrote {args.out}: {units} units, {m} arms, in {time.time() - started:.1f} s", file=sys.stderr)
+    # What the cached columns took, for sizing a cluster (README, "When the data lives in a
+    # warehouse"): the drop's columns and the scored holdout and validation units.
+    cached = sum(info.memSize() + info.diskSize() for info in spark.sparkContext._jsc.sc().getRDDStorageInfo())
+    print(f"cached: {cached} bytes, {cached / max(units, 1):.0f} per unit", file=sys.stderr)
     spark.stop()
 
 

@@ -51,15 +51,26 @@ public struct TLearnerPolicy: Policy {
         self.terms = terms
     }
 
+    /// One arm's scores at a time, folded into a running maximum: m arms' predictions for every
+    /// unit are never held together (at 20 arms and millions of units, gigabytes).
     public func assign(_ features: FeatureMatrix) throws -> [Int] {
-        var predictions = try models.map { try $0.predict(features) }
-        for term in terms where term.weight != 0 {
-            for (a, model) in term.models.enumerated() {
-                let extra = try model.predict(features)
-                for k in 0..<features.rows { predictions[a][k] += term.weight * extra[k] }
+        let count = features.rows
+        var best = [Int](repeating: 0, count: count)
+        var top = [Double](repeating: -.infinity, count: count)
+        for (a, model) in models.enumerated() {
+            var score = try model.predict(features)
+            for term in terms where term.weight != 0 {
+                let extra = try term.models[a].predict(features)
+                for k in 0..<count { score[k] += term.weight * extra[k] }
+            }
+            // The first arm always takes the unit, as `argmax` starts from it (ties, and NaN
+            // predictions, keep the earlier arm).
+            for k in 0..<count where a == 0 || score[k] > top[k] {
+                top[k] = score[k]
+                best[k] = a
             }
         }
-        return Self.argmax(predictions, count: features.rows)
+        return best
     }
 
     /// Per unit, the arm with the highest prediction (the first on ties), sweeping one arm's

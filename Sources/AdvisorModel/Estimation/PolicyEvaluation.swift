@@ -33,28 +33,20 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
         guard let first = policies.first?.scores else { return [] }
         let n = first.count
         precondition(policies.allSatisfy { $0.scores.units == first.units }, "the policies must share one holdout")
-        var pairs: [(policy: [Double], uniform: [Double])] = []
-        var allShares: [[Double]] = []
-        for (assignment, scores) in policies {
-            var ipwPolicy = [Double](repeating: 0, count: n)
-            var ipwUniform = ipwPolicy
-            var drPolicy = ipwPolicy
-            var drUniform = ipwPolicy
-            var shares = [Double](repeating: 0, count: arms)
-            for k in 0..<n {
-                let a = assignment[k]
-                shares[a] += 1
-                ipwPolicy[k] = scores.ipw(k, arm: a)
-                ipwUniform[k] = scores.ipw(k, arm: uniformArm)
-                drPolicy[k] = scores.aipw(k, arm: a)
-                drUniform[k] = scores.aipw(k, arm: uniformArm)
-            }
-            pairs += [(ipwPolicy, ipwUniform), (drPolicy, drUniform)]
-            allShares.append(shares.map { $0 / Double(max(n, 1)) })
+        let shares = policies.map { policy in
+            var counts = [Double](repeating: 0, count: arms)
+            for a in policy.assignment { counts[a] += 1 }
+            return counts.map { $0 / Double(max(n, 1)) }
         }
-        let comparisons = compare(pairs, bootstrap: bootstrap, seed: seed)
-        return allShares.indices.map { p in
-            PolicyEvaluation(ipw: comparisons[2 * p], aipw: comparisons[2 * p + 1], armShares: allShares[p])
+        // Pair 2p is policy p's IPW values against the uniform arm's, pair 2p + 1 its AIPW values.
+        let comparisons = compare(pairs: 2 * policies.count, units: n, bootstrap: bootstrap, seed: seed) { c, k in
+            let (assignment, scores) = policies[c / 2]
+            return c % 2 == 0
+                ? (scores.ipw(k, arm: assignment[k]), scores.ipw(k, arm: uniformArm))
+                : (scores.aipw(k, arm: assignment[k]), scores.aipw(k, arm: uniformArm))
+        }
+        return shares.indices.map { p in
+            PolicyEvaluation(ipw: comparisons[2 * p], aipw: comparisons[2 * p + 1], armShares: shares[p])
         }
     }
 
@@ -76,26 +68,34 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
         )
     }
 
-    /// Means of per-unit score columns (policy, uniform) and paired bootstrap SEs of their
+    /// Means of per-unit score pairs (policy, uniform) and paired bootstrap SEs of their
     /// differences. Every pair is resampled with the same draws, and replicates run on all cores
     /// (each with its own seeded stream, so the result does not depend on the core count).
+    /// `value(c, k)` gives pair c at unit k; only the Float differences are kept, so several
+    /// policies on millions of units cost 4 bytes per unit and pair, not 24.
     static func compare(
-        _ pairs: [(policy: [Double], uniform: [Double])],
+        pairs: Int,
+        units n: Int,
         bootstrap: Int,
-        seed: UInt64
+        seed: UInt64,
+        value: (_ pair: Int, _ unit: Int) -> (policy: Double, uniform: Double)
     ) -> [PolicyComparison] {
-        let n = pairs.first?.policy.count ?? 0
-        let differences = pairs.map { pair in zip(pair.policy, pair.uniform).map { $0 - $1 } }
-        let mean = { (x: [Double]) in x.reduce(0, +) / Double(max(x.count, 1)) }
         // The difference columns packed four to a unit (Float, so a pass reads 16 bytes a unit),
         // each group of four weighted by the same resample counts (sums as in `weightedMean`).
-        // Means and gains are computed from the Double columns.
-        let groups = (pairs.count + 3) / 4
+        // Means and gains are summed in Double, unit by unit in order.
+        let groups = (pairs + 3) / 4
         let packed = UnsafeMutableBufferPointer<SIMD4<Float>>.allocate(capacity: max(n * groups, 1))
         defer { packed.deallocate() }
         packed.initialize(repeating: .zero)
-        for (c, column) in differences.enumerated() {
-            for k in 0..<n { packed[(c / 4) * n + k][c % 4] = Float(column[k]) }
+        var sums = [(policy: Double, uniform: Double, difference: Double)](repeating: (0, 0, 0), count: pairs)
+        for c in 0..<pairs {
+            for k in 0..<n {
+                let (policy, uniform) = value(c, k)
+                sums[c].policy += policy
+                sums[c].uniform += uniform
+                sums[c].difference += policy - uniform
+                packed[(c / 4) * n + k][c % 4] = Float(policy - uniform)
+            }
         }
         let replicates = UnsafeMutableBufferPointer<SIMD4<Double>>.allocate(capacity: max(bootstrap * groups, 1))
         defer { replicates.deallocate() }
@@ -123,14 +123,15 @@ public struct PolicyEvaluation: Sendable, Hashable, Codable {
                 }
             }
         }
-        return pairs.indices.map { c in
+        let size = Double(max(n, 1))
+        return (0..<pairs).map { c in
             let column = (0..<bootstrap).map { replicates[$0 * groups + c / 4][c % 4] }
-            let center = mean(column)
+            let center = column.reduce(0, +) / Double(max(column.count, 1))
             let variance = column.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(max(bootstrap - 1, 1))
-            let uniformValue = mean(pairs[c].uniform)
-            let gain = mean(differences[c])
+            let uniformValue = sums[c].uniform / size
+            let gain = sums[c].difference / size
             return PolicyComparison(
-                policyValue: mean(pairs[c].policy),
+                policyValue: sums[c].policy / size,
                 uniformValue: uniformValue,
                 gain: gain,
                 standardError: variance.squareRoot(),

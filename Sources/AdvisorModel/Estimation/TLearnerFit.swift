@@ -47,7 +47,7 @@ public struct TLearnerFit {
         var predictions: [[Double]] = []
         for arm in split.fitRows.indices {
             if shouldStop() { throw ModelError.stopped }
-            let fitted = try model.fit(training: split.fitting[arm], validation: split.validation[arm])
+            let fitted = try model.fit(training: split.fitting(arm), validation: split.validation[arm])
             models.append(fitted)
             predictions.append(try fitted.predict(split.holdoutFeatures))
         }

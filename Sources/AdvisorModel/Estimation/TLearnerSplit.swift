@@ -1,6 +1,6 @@
 /// The seeded split every outcome model of one analysis shares: which units are held out,
-/// each arm's training and validation units, and their covariates and outcomes gathered once
-/// (contiguous, so every model reads its arm's rows in order instead of jumping across the drop).
+/// each arm's training and validation units, and their covariates and outcomes (contiguous, so
+/// every model reads its arm's rows in order instead of jumping across the drop).
 public struct TLearnerSplit: Sendable {
     public var training: [Int]
     public var holdout: [Int]
@@ -8,9 +8,12 @@ public struct TLearnerSplit: Sendable {
     /// them kept apart for tuning (unit indices, ascending).
     public var fitRows: [[Int]]
     public var validationRows: [[Int]]
-    /// The same units' rows, in the same order.
-    public var fitting: [LabeledRows]
+    /// The validation units' rows, in the same order (small, and read again by every refit).
     public var validation: [LabeledRows]
+    /// The drop's covariates and outcomes (the caller's buffers, shared, not copied): an arm's
+    /// fitting rows are gathered from them when a model asks (`fitting(_:)`) and freed after,
+    /// so a 10-million-unit drop does not hold a second copy of 70% of its covariates.
+    let source: LabeledRows
     /// The holdout units' covariates, row k = unit holdout[k].
     public var holdoutFeatures: FeatureMatrix
     /// The arm with the highest mean outcome on the training split: the uniform benchmark,
@@ -56,7 +59,7 @@ public struct TLearnerSplit: Sendable {
         self.validationRows = validationRows
         self.bestUniformArm = trainMeans.indices.max { trainMeans[$0] < trainMeans[$1] } ?? 0
         self.holdoutFeatures = data.features.rows(holdout)
-        self.fitting = fitRows.map { LabeledRows(data, rows: $0) }
+        self.source = LabeledRows(features: data.features, outcome: data.outcome)
         self.validation = validationRows.map { LabeledRows(data, rows: $0) }
     }
 }
@@ -76,10 +79,19 @@ extension TLearnerSplit {
         return Double(h >> 11) * 0x1p-53
     }
 
-    /// Units per arm in the training split: the design the policy and the benchmark were chosen on.
+    /// Arm a's fitting units' covariates and outcomes, in `fitRows[a]` order: gathered on each
+    /// call (about a second for all arms of 10 million units, against a model fit's minutes).
+    public func fitting(_ arm: Int) -> LabeledRows {
+        LabeledRows(
+            features: source.features.rows(fitRows[arm]),
+            outcome: fitRows[arm].map { source.outcome[$0] }
+        )
+    }
+
     /// The training units no validation part holds (ascending): what the models are fitted on.
     public var fitUnits: [Int] { fitRows.flatMap { $0 }.sorted() }
 
+    /// Units per arm in the training split: the design the policy and the benchmark were chosen on.
     public var trainingSizes: [Double] {
         fitRows.indices.map { Double(fitRows[$0].count + validationRows[$0].count) }
     }
