@@ -4,7 +4,7 @@
 # peak RSS, and (b) through spark/advisor_job.py in Spark local mode on the same machine, wall
 # time and the job's stage timings; then the two summaries side by side. Each is the other's
 # baseline, in the same run on the same file.
-# Usage: bash benchmarks/spark-scale.sh [ROWS]   (10,000,000 by default: about 20 minutes)
+# Usage: bash benchmarks/spark-scale.sh [ROWS]   (10,000,000 by default: 20 to 25 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/system-packages.sh
@@ -31,6 +31,7 @@ start=$SECONDS
 python3 spark/advisor_job.py --master "local[$(nproc)]" --driver-memory 16g --input "$data" \
     --manifest "$dir/drop-$rows.manifest.yaml" --out "$dir/spark.summary.json" 2>"$dir/spark.log"
 spark_seconds=$((SECONDS - start))
+grep -E '^cached:' "$dir/spark.log" >&2 # what the job's cache held, for the cluster sizing
 "$bin" analyze "$dir/spark.summary.json" --format json >"$dir/spark.json"
 python3 - "$dir" "$rows" "$spark_seconds" <<'EOF'
 import json, re, sys
