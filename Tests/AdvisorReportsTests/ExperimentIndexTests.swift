@@ -93,7 +93,7 @@ struct ExperimentIndexTests {
     }
 
     @Test("Without a forecast and a verdict there is no track record, and the headline says how to get one")
-    func empty() {
+    func empty() throws {
         var index = ExperimentIndex()
         #expect(IndexWording.headline(index).hasPrefix("0 experiments."))
         index.add(Self.verdict("20270102T000000.000Z", gain: 0.2), experiment: "only-data")
@@ -102,6 +102,15 @@ struct ExperimentIndexTests {
         let html = index.html()
         #expect(!html.contains("Track record</h2>"))
         #expect(html.contains("only-data"))
+        // Its realized gain is still charted, apart from any track record, and says why.
+        #expect(html.contains("Verdicts</h2>") && html.contains("in standard errors"))
+        #expect(html.contains(IndexWording.unpairedNote))
+        try HTMLReportTests.checkPage(html, minimumCharts: 1)
+        index.add(Self.prediction("20270101T000000.000Z", gain: 0.2, 0.1, 0.3, id: "paired"), experiment: "paired")
+        index.add(Self.verdict("20270102T000000.000Z", gain: 0.25, id: "paired"), experiment: "paired")
+        let mixed = index.html()
+        #expect(mixed.contains("Track record</h2>") && mixed.contains("Verdicts without a prediction</h2>"))
+        try HTMLReportTests.checkPage(mixed, minimumCharts: 2)
     }
 
     @Test("The page links each experiment's latest HTML reports relative to reports/, every chart titled, no NaN")

@@ -64,6 +64,37 @@ extension ExperimentIndex {
             b += H.paragraph(W.calibrationNote)
         }
 
+        // Verdicts with no prediction before them (data dropped without a proposal) have no
+        // track record, but their realized gains are still what a reader of the page wants first.
+        let paired = Set(record.map(\.experiment))
+        let unpaired = byRecency.filter { $0.latestVerdict != nil && !paired.contains($0.id) }
+        if !unpaired.isEmpty {
+            b += H.heading(record.isEmpty ? "Verdicts" : "Verdicts without a prediction")
+            let charted = unpaired.prefix(min(limit, 2 * Self.chartedPairs))
+            // In standard errors: the experiments' outcomes have their own units (dollars beside
+            // clicks), so only the gain's size against its noise reads on one axis.
+            let rows: [SVGChart.IntervalRow] = charted.compactMap { e in
+                guard let v = e.latestVerdict, let se = v.standardError, se > 0, v.gain.isFinite else { return nil }
+                let z = v.gain / se
+                return .init(label: e.id, value: z, lower: z - 1.96, upper: z + 1.96)
+            }
+            let more = unpaired.count > charted.count ? " (the \(charted.count) most recent of \(unpaired.count))" : ""
+            if !rows.isEmpty {
+                b += SVGChart.intervals(
+                    title: "Realized gain of each experiment's latest verdict, in standard errors\(more)",
+                    desc:
+                        "For each experiment whose data came without a proposal before it, the gain its latest verdict realized on held-out units over the best single arm, divided by its standard error (point, line: 95% interval); beyond ±1.96 the gain is more than noise.",
+                    axis: "realized gain / its standard error",
+                    rows: rows,
+                    references: [
+                        .init(value: -1.96, label: "-1.96"), .init(value: 0, label: "0"),
+                        .init(value: 1.96, label: "1.96"),
+                    ]
+                )
+            }
+            b += H.paragraph(W.unpairedNote)
+        }
+
         b += H.heading("Every experiment")
         let listed = byRecency.prefix(limit)
         if experiments.count > listed.count {
