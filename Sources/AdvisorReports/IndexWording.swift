@@ -22,11 +22,11 @@ public enum IndexWording {
             "\(experiments). Of the \(judged) with a prediction before the test and a verdict after it, the realized gain fell inside the predicted 90% range in \(held) (\(NumberText.percent(Double(held) / Double(judged))))."
     }
 
-    /// What a 90% range should do, so a reader can judge the rate in the headline.
     /// Under the chart of verdicts that no prediction came before.
     public static let unpairedNote =
         "These tests were analyzed without a proposal dropped before them, so there is no forecast to hold them to; drop the proposal before the next test to build a track record."
 
+    /// What a 90% range should do, so a reader can judge the rate in the headline.
     public static let calibrationNote =
         "A well-calibrated 90% range holds about 9 times in 10 over many experiments; far fewer means the priors were too narrow or biased, far more that they were wider than they needed to be. The realized gain is itself an estimate (± its standard error), so a miss by less than two standard errors is not a clear miss."
 
