@@ -31,7 +31,7 @@ start=$SECONDS
 python3 spark/advisor_job.py --master "local[$(nproc)]" --driver-memory 16g --input "$data" \
     --manifest "$dir/drop-$rows.manifest.yaml" --out "$dir/spark.summary.json" 2>"$dir/spark.log"
 spark_seconds=$((SECONDS - start))
-grep -E '^cached:' "$dir/spark.log" >&2 # what the job's cache held, for the cluster sizing
+grep -E '^cached:' "$dir/spark.log" >&2 || true # what the job's cache held, for the cluster sizing
 "$bin" analyze "$dir/spark.summary.json" --format json >"$dir/spark.json"
 python3 - "$dir" "$rows" "$spark_seconds" <<'EOF'
 import json, re, sys

@@ -70,15 +70,16 @@ extension ExperimentIndex {
         let unpaired = byRecency.filter { $0.latestVerdict != nil && !paired.contains($0.id) }
         if !unpaired.isEmpty {
             b += H.heading(record.isEmpty ? "Verdicts" : "Verdicts without a prediction")
-            let charted = unpaired.prefix(min(limit, 2 * Self.chartedPairs))
             // In standard errors: the experiments' outcomes have their own units (dollars beside
-            // clicks), so only the gain's size against its noise reads on one axis.
-            let rows: [SVGChart.IntervalRow] = charted.compactMap { e in
+            // clicks), so only the gain's size against its noise reads on one axis. A verdict
+            // without a standard error has no place on it; the table below still lists it.
+            let chartable: [SVGChart.IntervalRow] = unpaired.compactMap { e in
                 guard let v = e.latestVerdict, let se = v.standardError, se > 0, v.gain.isFinite else { return nil }
                 let z = v.gain / se
                 return .init(label: e.id, value: z, lower: z - 1.96, upper: z + 1.96)
             }
-            let more = unpaired.count > charted.count ? " (the \(charted.count) most recent of \(unpaired.count))" : ""
+            let rows = Array(chartable.prefix(min(limit, 2 * Self.chartedPairs)))
+            let more = chartable.count > rows.count ? " (the \(rows.count) most recent of \(chartable.count))" : ""
             if !rows.isEmpty {
                 b += SVGChart.intervals(
                     title: "Realized gain of each experiment's latest verdict, in standard errors\(more)",
