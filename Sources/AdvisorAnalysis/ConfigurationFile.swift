@@ -65,6 +65,7 @@ public enum ConfigurationFile {
             .init("prediction.prediction_error_exponent", .number(\.prediction.predictionErrorExponent, 0.05...2)),
             .init("prediction.prediction_error_floor", .number(\.prediction.predictionErrorFloor, 0...0.99)),
             .init("prediction.sensitivity_points", .whole(\.prediction.sensitivityPoints, 3...201)),
+            .init("prediction.time_budget_seconds", .number(\.prediction.timeBudgetSeconds, 0.1...3600)),
 
             .init("analysis.holdout_share", .number(\.analysis.holdoutShare, 0.05...0.8)),
             .init("analysis.validation_share", .number(\.analysis.validationShare, 0.05...0.5)),

@@ -87,8 +87,12 @@ public enum PredictionWording {
 
     public static func note(_ note: PredictionNote) -> String {
         switch note {
-        case .reducedDraws(let prior, let lever, let armMeans):
-            return "Used \(prior) prior draws (\(lever) for levers): \(armMeans) means cost more per draw."
+        case .unequalArmDraws(let prior, let lever):
+            return
+                "Used \(prior) prior draws (\(lever) for levers): with arms of unequal sizes each draw is a Monte Carlo average of its own."
+        case .timeBudget(let seconds, let prior, let configured, let lever, let se):
+            return
+                "Answered within the \(NumberText.shortest(seconds))-second time budget with \(prior) of the \(configured) prior draws (\(lever) for levers): the predicted gain's Monte Carlo SE is \(NumberText.significant(se))."
         case .infinitePopulation:
             return "No sample_size given: gains are for an infinite population (a lower bound on the noise)."
         case .listedArmMeans:

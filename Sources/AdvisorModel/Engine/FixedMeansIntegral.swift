@@ -127,25 +127,38 @@ public struct ArmMeansMixture: Sendable, Hashable {
 
     /// E[max X] and E[μ_{a*}] for m arms seen through noise SD w ≥ 0.
     ///
-    /// With w = 0 the two coincide and equal E[max μ], computed as
-    /// ∫_0^∞ (1 − F^m) dt − ∫_{−∞}^0 F^m dt so that point masses are handled exactly.
+    /// With w = 0 the two coincide and equal E[max μ] (`expectedMaximumOfMeans`).
     public func choice(arms m: Int, noise w: Double) -> (expectedMaximum: Double, chosenMean: Double) {
         precondition(m >= 1 && w >= 0, "need m ≥ 1 and w ≥ 0")
+        if w == 0 {
+            let maximum = expectedMaximumOfMeans(arms: m)
+            return (maximum, maximum)
+        }
+        return profile(noise: w, largestArms: m).choice(arms: m)
+    }
+
+    /// The variance of the means, Σ_j p_j·s_j² (1 for a unit normal or Student-t, 1 − π for a
+    /// unit spike-and-slab).
+    public var variance: Double { zip(weights, sds).reduce(0) { $0 + $1.0 * $1.1 * $1.1 } }
+
+    /// The t-grid of noise level w > 0 with F_X, f_X and g evaluated once: E[max X] and E[μ_{a*}]
+    /// for any m ≤ `largestArms` then cost one exp per node (`ChoiceProfile`), which is what lets
+    /// a prediction reuse one noise level for every arm count it asks about.
+    public func profile(noise w: Double, largestArms m: Int) -> ChoiceProfile {
+        precondition(w > 0, "a choice profile needs noise; w = 0 is expectedMaximumOfMeans")
         let v = sds.map { ($0 * $0 + w * w).squareRoot() }
-        let positive = v.filter { $0 > 0 }
-        guard let smallest = positive.min(), let largest = positive.max() else { return (0, 0) }
+        // Every v_j ≥ w > 0.
+        let c = v.min() ?? w
+        let largest = v.max() ?? w
         // t = c·sinh(u): fine steps near 0 (scale c) and steps proportional to |t| far out, which
         // resolves every component from the narrowest to the widest with one grid.
-        let c = smallest
         let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * largest
         let uMax = asinh(reach / c)
         let panels = max(8, Int((uMax / 0.2).rounded(.up)))
-        let rule = GaussLegendre.sixteen
-        let mm = Double(m)
-        var expectedMax = 0.0
-        var chosen = 0.0
+        let grid = GaussLegendre.sixteen.grid(from: 0, to: uMax, panels: panels)
+        var profile = ChoiceProfile(capacity: 2 * grid.nodes.count)
+        let shrink = zip(sds, v).map { ($0.0 * $0.0) / ($0.1 * $0.1) }
         for side in [-1.0, 1.0] {
-            let grid = rule.grid(from: 0, to: uMax, panels: panels)
             for (u, wu) in zip(grid.nodes, grid.weights) {
                 let t = side * c * sinh(u)
                 let dt = wu * c * cosh(u)
@@ -155,34 +168,116 @@ public struct ArmMeansMixture: Sendable, Hashable {
                 var g = 0.0
                 for j in weights.indices {
                     let p = weights[j]
-                    if v[j] == 0 {
+                    let z = t / v[j]
+                    // Beyond |z| = 38.5 erfc and φ underflow: the component is all on one side.
+                    if z > 38.5 {
+                        cdf += p
+                        continue
+                    }
+                    if z < -38.5 {
+                        survival += p
+                        continue
+                    }
+                    // One erfc gives both tails: the smaller is exact, the larger is p minus it.
+                    let tail = p * Normal.survival(abs(z))
+                    if z >= 0 {
+                        cdf += p - tail
+                        survival += tail
+                    } else {
+                        cdf += tail
+                        survival += p - tail
+                    }
+                    let phi = p * Normal.density(z) / v[j]
+                    density += phi
+                    g += phi * shrink[j] * t
+                }
+                // log1p(−S) keeps F^{m−1} accurate where F is within rounding of 1.
+                let logCDF = survival < 0.5 ? log1p(-survival) : (cdf > 0 ? log(cdf) : -Double.infinity)
+                profile.append(maximumWeight: dt * t * density, meanWeight: dt * g, logCDF: logCDF)
+            }
+        }
+        return profile
+    }
+
+    /// E[max_a μ_a] for m iid means, computed as ∫_0^∞ (1 − F^m) dt − ∫_{−∞}^0 F^m dt so that
+    /// point masses are handled exactly.
+    public func expectedMaximumOfMeans(arms m: Int) -> Double {
+        let positive = sds.filter { $0 > 0 }
+        guard let c = positive.min(), let largest = positive.max() else { return 0 }
+        let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * largest
+        let uMax = asinh(reach / c)
+        let panels = max(8, Int((uMax / 0.2).rounded(.up)))
+        let grid = GaussLegendre.sixteen.grid(from: 0, to: uMax, panels: panels)
+        let mm = Double(m)
+        var expectedMax = 0.0
+        for side in [-1.0, 1.0] {
+            for (u, wu) in zip(grid.nodes, grid.weights) {
+                let t = side * c * sinh(u)
+                let dt = wu * c * cosh(u)
+                var cdf = 0.0
+                var survival = 0.0
+                for j in weights.indices {
+                    let p = weights[j]
+                    if sds[j] == 0 {
                         if t >= 0 { cdf += p } else { survival += p }
                         continue
                     }
-                    let z = t / v[j]
+                    let z = t / sds[j]
                     cdf += p * Normal.cdf(z)
                     survival += p * Normal.survival(z)
-                    let phi = p * Normal.density(z) / v[j]
-                    density += phi
-                    g += phi * (sds[j] * sds[j]) / (v[j] * v[j]) * t
                 }
-                if w == 0 {
-                    // E[max μ]: ∫_0^∞ (1 − F^m) − ∫_{−∞}^0 F^m.
-                    if side > 0 {
-                        expectedMax += dt * -expm1(mm * log1p(-min(survival, 1)))
-                    } else {
-                        expectedMax -= dt * exp(mm * log(cdf))
-                    }
+                if side > 0 {
+                    expectedMax += dt * -expm1(mm * log1p(-min(survival, 1)))
                 } else {
-                    // log1p(−S) keeps F^{m−1} accurate where F is within rounding of 1.
-                    let logCDF = survival < 0.5 ? log1p(-survival) : log(cdf)
-                    let power = cdf > 0 ? exp((mm - 1) * logCDF) : 0
-                    expectedMax += dt * t * mm * density * power
-                    chosen += dt * mm * g * power
+                    expectedMax -= dt * exp(mm * log(cdf))
                 }
             }
         }
-        return w == 0 ? (expectedMax, expectedMax) : (expectedMax, chosen)
+        return expectedMax
+    }
+}
+
+/// One noise level's quadrature nodes with the mixture's F_X, f_X and g folded into weights:
+///
+///     E[max X]  = m·Σ_i dt_i·t_i·f_X(t_i)·F_X(t_i)^{m−1}
+///     E[μ_{a*}] = m·Σ_i dt_i·g(t_i)·F_X(t_i)^{m−1}
+///
+/// Only the power depends on m, so one profile answers every arm count.
+public struct ChoiceProfile: Sendable {
+    /// dt·t·f_X(t) per node.
+    var maximumWeights: [Double] = []
+    /// dt·g(t) per node.
+    var meanWeights: [Double] = []
+    /// log F_X(t) per node (−∞ where F_X underflows).
+    var logCDFs: [Double] = []
+
+    init(capacity: Int) {
+        maximumWeights.reserveCapacity(capacity)
+        meanWeights.reserveCapacity(capacity)
+        logCDFs.reserveCapacity(capacity)
+    }
+
+    mutating func append(maximumWeight: Double, meanWeight: Double, logCDF: Double) {
+        maximumWeights.append(maximumWeight)
+        meanWeights.append(meanWeight)
+        logCDFs.append(logCDF)
+    }
+
+    /// E[max X] and E[μ_{a*}] for m arms.
+    public func choice(arms m: Int) -> (expectedMaximum: Double, chosenMean: Double) {
+        let power = Double(m - 1)
+        var maximum = 0.0
+        var chosen = 0.0
+        for i in logCDFs.indices {
+            let exponent = power * logCDFs[i]
+            // F^{m−1} below 1e−320 adds nothing; the comparison also skips NaN from 0·(−∞) at m = 1.
+            guard exponent > -737 else { continue }
+            let f = exp(exponent)
+            maximum += maximumWeights[i] * f
+            chosen += meanWeights[i] * f
+        }
+        let mm = Double(m)
+        return (mm * maximum, mm * chosen)
     }
 }
 

@@ -27,10 +27,14 @@ public struct GainEngine: Sendable {
     public var monteCarloDraws: Int
     /// Seed for those draws.
     public var seed: UInt64
+    /// Remembered choices for one family of arm means (`ChoiceTable`): a caller that evaluates
+    /// that family many times (a prediction) sets it; without it every gain is a quadrature.
+    public var table: ChoiceTable?
 
-    public init(monteCarloDraws: Int = 400, seed: UInt64 = 0x5EED) {
+    public init(monteCarloDraws: Int = 400, seed: UInt64 = 0x5EED, table: ChoiceTable? = nil) {
         self.monteCarloDraws = monteCarloDraws
         self.seed = seed
+        self.table = table
     }
 
     /// The expected gain for parameters `p`, arm means from `means`, and an optional finite design.
@@ -59,11 +63,24 @@ public struct GainEngine: Sendable {
         let delta: Double? = design.flatMap { $0.isBalanced ? $0.outcomeSD / $0.unitsPerArm[0].squareRoot() : nil }
         let noiseFree = tau2 == 0 && eps2 == 0
 
+        let table = self.table.flatMap { $0.family == means ? $0 : nil }
         if case .list(let mu) = means {
+            if let table, design == nil || delta != nil {
+                return tabulatedFixedMeans(table, arms: m, tau2: tau2, eps2: eps2, delta: delta ?? 0)
+            }
             return fixedMeans(mu, tau2: tau2, eps2: eps2, delta: design?.meanNoise ?? Array(repeating: 0, count: m))
         }
         if let design, delta == nil {
             return unbalanced(p, means: means, design: design)
+        }
+        if let table, means != .normal {
+            return exchangeable(
+                { m, w in Self.scaledChoice(table, s: p.s, arms: m, noise: w) },
+                arms: m,
+                tau2: tau2,
+                eps2: eps2,
+                delta: delta ?? 0
+            )
         }
         guard let mixture = ArmMeansMixture(means, s: p.s), means != .normal else {
             let d = delta ?? 0
@@ -74,13 +91,14 @@ public struct GainEngine: Sendable {
             let uniform = d > 0 ? e * s2 / (s2 + d * d).squareRoot() : e * p.s
             return GainEstimate(gain: policy - uniform, standardError: 0, policyValue: policy, uniformValue: uniform)
         }
-        return exchangeable(mixture, arms: m, tau2: tau2, eps2: eps2, delta: delta ?? 0)
+        return exchangeable(mixture.choice, arms: m, tau2: tau2, eps2: eps2, delta: delta ?? 0)
     }
 
     /// Exchangeable arms: V = (1 − k)·E[μ_{a*}] + k·E[max X] with X seen through ω̃² = τ² + σ_ε² + δ²,
     /// k = τ²/ω̃²; the uniform arm's value is E[μ_â] with noise δ (E[max μ] when δ = 0).
+    /// `choice(m, w)` gives (E[max X], E[μ_{a*}]) for noise w, by quadrature or from a table.
     func exchangeable(
-        _ mixture: ArmMeansMixture,
+        _ choice: (Int, Double) -> (expectedMaximum: Double, chosenMean: Double),
         arms m: Int,
         tau2: Double,
         eps2: Double,
@@ -89,9 +107,53 @@ public struct GainEngine: Sendable {
         let omega2 = tau2 + eps2 + delta * delta
         guard omega2 > 0 else { return GainEstimate(gain: 0, standardError: 0, policyValue: 0, uniformValue: 0) }
         let k = tau2 / omega2
-        let seen = mixture.choice(arms: m, noise: omega2.squareRoot())
+        let seen = choice(m, omega2.squareRoot())
         let policy = (1 - k) * seen.chosenMean + k * seen.expectedMaximum
-        let uniform = mixture.choice(arms: m, noise: delta).chosenMean
+        let uniform = choice(m, delta).chosenMean
+        return GainEstimate(gain: policy - uniform, standardError: 0, policyValue: policy, uniformValue: uniform)
+    }
+
+    /// The choice for means s·μ (μ from the table's unit family) through noise w: s times the
+    /// unit choice through w/s; with s = 0 every arm is the centre and only the noise is chosen.
+    static func scaledChoice(
+        _ table: ChoiceTable,
+        s: Double,
+        arms m: Int,
+        noise w: Double
+    ) -> (expectedMaximum: Double, chosenMean: Double) {
+        guard s > 0 else { return (w * ExpectedMaximum.standardNormal(m), 0) }
+        if w == 0 {
+            let maximum = s * table.maximumOfMeans(arms: m)
+            return (maximum, maximum)
+        }
+        let unit = table.choice(arms: m, ratio: w / s)
+        return (s * unit.expectedMaximum, s * unit.chosenMean)
+    }
+
+    /// `fixedMeans` for a balanced (or infinite) design from the table: one noise δ for every
+    /// arm, so the policy value is (1 − k)·E[μ_{a*}] + k·E[max X] as for exchangeable arms.
+    func tabulatedFixedMeans(
+        _ table: ChoiceTable,
+        arms m: Int,
+        tau2: Double,
+        eps2: Double,
+        delta: Double
+    ) -> GainEstimate {
+        let choice = { (w: Double) in Self.scaledChoice(table, s: table.scale, arms: m, noise: w) }
+        let best = table.scale * table.maximumOfMeans(arms: m)
+        let omega2 = tau2 + eps2 + delta * delta
+        let policy: Double
+        if omega2 > 0 {
+            let k = tau2 / omega2
+            let seen = choice(omega2.squareRoot())
+            policy = (1 - k) * seen.chosenMean + k * seen.expectedMaximum
+        } else {
+            policy = best
+        }
+        let uniform = delta > 0 ? choice(delta).chosenMean : best
+        if policy == uniform || (tau2 == 0 && eps2 == 0 && delta == 0) {
+            return GainEstimate(gain: 0, standardError: 0, policyValue: uniform, uniformValue: uniform)
+        }
         return GainEstimate(gain: policy - uniform, standardError: 0, policyValue: policy, uniformValue: uniform)
     }
 

@@ -30,8 +30,12 @@ public struct Prediction: Sendable, Hashable, Encodable {
 
 /// A caveat on a prediction, worded by the report layer.
 public enum PredictionNote: Sendable, Hashable {
-    /// Fewer prior draws than configured, because each draw of these arm means costs more.
-    case reducedDraws(prior: Int, lever: Int, armMeans: String)
+    /// Fewer draws than configured because arms of unequal sizes make each draw a Monte Carlo
+    /// average of its own.
+    case unequalArmDraws(prior: Int, lever: Int)
+    /// Fewer draws than configured to answer within the time budget; the gain's Monte Carlo SE
+    /// (`monteCarloSE`) is what that cost.
+    case timeBudget(seconds: Double, prior: Int, configured: Int, lever: Int, monteCarloSE: Double)
     /// No sample size: the gains are for an infinite population.
     case infinitePopulation
     /// Listed arm means: no arm-count curve.

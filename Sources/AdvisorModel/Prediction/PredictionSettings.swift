@@ -28,6 +28,9 @@ public struct PredictionSettings: Sendable, Hashable, Codable {
     public var predictionErrorFloor: Double = 0
     /// Points on each sensitivity curve.
     public var sensitivityPoints: Int = 21
+    /// Wall-clock seconds a prediction may spend before it goes on with fewer draws (and says
+    /// so in its notes), so that one costly proposal cannot hold the proposal lane.
+    public var timeBudgetSeconds: Double = 5
 
     public init() {}
 

@@ -33,16 +33,22 @@ public struct Predictor: Sendable {
             )
         }
         let seed = proposal.seed ?? settings.seed
-        let engine = GainEngine(monteCarloDraws: 8, seed: seed)
+        let engine = GainEngine(monteCarloDraws: 8, seed: seed, table: ChoiceTable(for: proposal.armMeans))
         let budget = drawBudget(proposal)
         var rng = SplitMix64(seed: seed)
-        let draws = try (0..<budget.prior).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
+        let planned = try (0..<budget.prior).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
+        let clock = TimeBudget(seconds: settings.timeBudgetSeconds)
         var gains: [GainEstimate] = []
-        gains.reserveCapacity(draws.count)
-        for (index, draw) in draws.enumerated() {
-            if index % 64 == 0 { try checkpoint() }
+        gains.reserveCapacity(planned.count)
+        for (index, draw) in planned.enumerated() {
+            if index % 64 == 0 {
+                try checkpoint()
+                // The prior draws may use 40% of the budget; the levers get what is left.
+                if index >= Self.fewestPriorDraws && clock.elapsed > 0.4 * clock.seconds { break }
+            }
             gains.append(engine.unchecked(draw.parameters, means: proposal.armMeans, design: draw.design))
         }
+        let draws = Array(planned.prefix(gains.count))
         let threshold = proposal.threshold.absoluteValue(baseline: proposal.baseline)
         // With several candidate arm counts, each draw has one of them; the headline, the levers
         // and the arm curve are about the proposed design (the first count), so they read the
@@ -57,7 +63,13 @@ public struct Predictor: Sendable {
         let uniform = ownGains.reduce(0) { $0 + $1.uniformValue } / Double(ownGains.count)
         let bestUniform = proposal.baseline + uniform
         let central = try centralParameters(proposal)
-        let leverDraws = Array(ownDraws.prefix(budget.lever))
+        let curvePoints = LeverContext.armCounts(upTo: max(2 * proposed, 30), including: proposed).count
+        let affordable = clock.affordableDraws(
+            done: gains.count,
+            evaluationsPerDraw: curvePoints + 12,
+            fewest: Self.fewestLeverDraws
+        )
+        let leverDraws = Array(ownDraws.prefix(min(budget.lever, affordable)))
         let context = LeverContext(
             proposal: proposal,
             engine: engine,
@@ -82,8 +94,18 @@ public struct Predictor: Sendable {
         let counterfactuals = try context.counterfactuals(central: central)
         let verdict = verdictFor(summary.probabilityActionable)
         var notes: [PredictionNote] = []
-        if budget.prior < settings.priorDraws {
-            notes.append(.reducedDraws(prior: budget.prior, lever: budget.lever, armMeans: proposal.armMeans.name))
+        if draws.count < budget.prior || leverDraws.count < min(budget.lever, ownDraws.count) {
+            notes.append(
+                .timeBudget(
+                    seconds: settings.timeBudgetSeconds,
+                    prior: draws.count,
+                    configured: budget.prior,
+                    lever: leverDraws.count,
+                    monteCarloSE: summary.monteCarloSE
+                )
+            )
+        } else if budget.prior < settings.priorDraws && budget.prior > 1 {
+            notes.append(.unequalArmDraws(prior: budget.prior, lever: budget.lever))
         }
         if proposal.sampleSize == nil { notes.append(.infinitePopulation) }
         if case .list = proposal.armMeans { notes.append(.listedArmMeans) }
@@ -128,30 +150,24 @@ public struct Predictor: Sendable {
         )
     }
 
-    /// Fewer draws where one evaluation is expensive (Student-t mixtures, unequal arm sizes).
+    /// The fewest prior draws and lever draws a prediction uses, whatever its time budget: below
+    /// them the Monte Carlo error would swamp the levers' differences.
+    static let fewestPriorDraws = 256
+    static let fewestLeverDraws = 64
+
+    /// Fewer draws only where one evaluation is a Monte Carlo average of its own (unequal arm
+    /// sizes). Every family of arm means otherwise costs a closed form or a table look-up per
+    /// draw (`ChoiceTable`), so levers use every draw and "now" equals the headline mean.
     func drawBudget(_ proposal: Proposal) -> (prior: Int, lever: Int) {
         let allFixed =
             [proposal.priors.sigma, proposal.priors.rho, proposal.priors.s, proposal.priors.predictionError]
             .allSatisfy(\.isFixed) && proposal.armCandidates.count == 1
         if allFixed { return (1, 1) }
-        var prior = max(settings.priorDraws, 2)
-        var lever = max(min(settings.leverDraws, prior), 2)
-        switch proposal.armMeans {
-        case .studentT:
-            prior = min(prior, 400)
-            lever = min(lever, 60)
-        case .spikeAndSlab:
-            prior = min(prior, 2000)
-            lever = min(lever, 300)
-        // The closed form costs nanoseconds: levers use every draw, so "now" equals the headline mean.
-        case .normal: lever = prior
-        case .list: break
+        let prior = max(settings.priorDraws, 2)
+        if case .eachArm(let sizes) = proposal.sampleSize, Set(sizes).count > 1 {
+            return (min(prior, 400), max(min(settings.leverDraws, prior, 60), 2))
         }
-        if case .eachArm = proposal.sampleSize {
-            prior = min(prior, 400)
-            lever = min(lever, 60)
-        }
-        return (prior, lever)
+        return (prior, prior)
     }
 
     func draw(_ proposal: Proposal, using rng: inout SplitMix64) throws(ModelError) -> Draw {
@@ -249,5 +265,32 @@ extension Proposal {
         let design = SampleDesign(unitsPerArm: size.unitsPerArm(arms: arms), outcomeSD: sd)
         try design.validate(arms: arms)
         return design
+    }
+}
+
+/// The wall clock of one prediction against its budget.
+struct TimeBudget {
+    let seconds: Double
+    let start = ContinuousClock.now
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    /// Seconds since the prediction started.
+    var elapsed: Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// How many draws the levers can afford: the time left (with a 20% margin) over the cost of
+    /// one draw so far times the evaluations each lever draw needs (arm curve points, levers,
+    /// elasticities); at least `fewest`.
+    func affordableDraws(done: Int, evaluationsPerDraw: Int, fewest: Int) -> Int {
+        let spent = elapsed
+        guard done > 0, spent > 0 else { return Int.max }
+        let perEvaluation = spent / Double(done)
+        let left = 0.8 * (seconds - spent)
+        let affordable = left / (perEvaluation * Double(max(evaluationsPerDraw, 1)))
+        guard affordable.isFinite, affordable < Double(Int.max / 2) else { return Int.max }
+        return max(fewest, Int(affordable))
     }
 }
