@@ -43,6 +43,38 @@ struct PredictorTests {
         #expect(prediction.verdict == .actionable)
     }
 
+    @Test("A costly proposal answers within its time budget with fewer draws, and says how many")
+    func timeBudget() throws {
+        // 30 arms of unequal sizes and Student-t means: each draw averages fixed-means
+        // quadratures over 30 arms, more than a 0.1 s budget allows for 400 draws. (How long
+        // it takes is the daemon benchmark's to measure, in a release build; here, what it says.)
+        var proposal = Self.withPriors
+        proposal.armCandidates = [30]
+        proposal.sampleSize = .eachArm((0..<30).map { 200 + 10 * Double($0) })
+        proposal.armMeans = .studentT(degreesOfFreedom: 3)
+        var settings = PredictionSettings()
+        settings.timeBudgetSeconds = 0.1
+        let prediction = try Predictor(settings: settings).predict(proposal)
+        let note = try #require(
+            prediction.notes.compactMap { note -> (prior: Int, configured: Int, lever: Int, se: Double)? in
+                if case .timeBudget(_, let prior, let configured, let lever, let se) = note {
+                    return (prior, configured, lever, se)
+                }
+                return nil
+            }.first
+        )
+        #expect(note.prior == prediction.gain.draws && note.prior < note.configured && note.prior >= 100)
+        #expect(note.configured == 400 && note.lever >= 30)
+        #expect(note.se == prediction.gain.monteCarloSE && note.se > 0)
+        // With time to spare a proposal keeps every draw and never mentions the budget.
+        settings.timeBudgetSeconds = 600
+        var ordinary = Self.withPriors
+        ordinary.armCandidates = [4]
+        let answer = try Predictor(settings: settings).predict(ordinary)
+        #expect(answer.gain.draws == settings.priorDraws)
+        #expect(!answer.notes.contains { if case .timeBudget = $0 { true } else { false } })
+    }
+
     @Test("Spike-and-slab means show the inverse U of Figure 6 on the arm curve")
     func inverseU() throws {
         var proposal = Self.penn

@@ -20,6 +20,10 @@ public final class ChoiceTable: Sendable {
     /// Panels in u = log r: width and Chebyshev points per panel.
     static let panelWidth = 1.0
     static let pointsPerPanel = 12
+    /// The t-grid of a table's profiles (`ArmMeansMixture.profile`) and the Student-t mixture's
+    /// points: coarser than the quadrature's own (0.2 and 96), within the tested 1e−8.
+    static let profileStep = 0.5
+    static let studentTPoints = 96
     static let lowestLogRatio = -10.0
     static let highestLogRatio = 12.0
 
@@ -51,7 +55,16 @@ public final class ChoiceTable: Sendable {
     private struct State {
         var panels: [Int: Panel] = [:]
         var maximumOfMeans: [Int: Double] = [:]
+        /// Look-ups per panel not yet built: a panel costs `pointsPerPanel` quadratures, so it is
+        /// built only once it has been asked `lookupsBeforePanel` times (a sensitivity sweep
+        /// crosses many panels once each, and one quadrature per point is cheaper there).
+        var lookups: [Int: Int] = [:]
     }
+
+    /// Exact answers a panel gives before it is tabulated.
+    static let lookupsBeforePanel = 1
+    /// Arm counts up to this are tabulated together when a panel is built.
+    static let batchedArms = 64
 
     private let state = Mutex(State())
 
@@ -62,7 +75,13 @@ public final class ChoiceTable: Sendable {
         case .normal:
             return nil
         case .spikeAndSlab, .studentT:
-            guard let mixture = ArmMeansMixture(family, s: 1) else { return nil }
+            let mixture: ArmMeansMixture
+            if case .studentT(let nu) = family {
+                mixture = .studentT(degreesOfFreedom: nu, s: 1, nodes: Self.studentTPoints)
+            } else {
+                guard let unit = ArmMeansMixture(family, s: 1) else { return nil }
+                mixture = unit
+            }
             source = .mixture(mixture)
             variance = mixture.variance
             center = 0
@@ -85,6 +104,12 @@ public final class ChoiceTable: Sendable {
             return exact(arms: m, ratio: r)
         }
         let index = Int(((u - Self.lowestLogRatio) / Self.panelWidth).rounded(.down))
+        let tabulated = state.withLock { state in
+            if state.panels[index] != nil { return true }
+            state.lookups[index, default: 0] += 1
+            return state.lookups[index, default: 0] > Self.lookupsBeforePanel
+        }
+        guard tabulated else { return exact(arms: m, ratio: r) }
         let curves = state.withLock { state in
             Self.curves(in: &state, index: index, arms: m, source: source, variance: variance)
         }
@@ -104,11 +129,12 @@ public final class ChoiceTable: Sendable {
         return value
     }
 
-    /// The quadrature itself, for ratios outside the table.
+    /// One quadrature (on the table's t-grid), for ratios outside the table and for panels not
+    /// yet built.
     func exact(arms m: Int, ratio r: Double) -> (expectedMaximum: Double, chosenMean: Double) {
         switch source {
         case .mixture(let mixture):
-            return mixture.choice(arms: m, noise: r)
+            return mixture.profile(noise: r, largestArms: m, step: Self.profileStep).choice(arms: m)
         case .fixed(let means):
             return Self.exactFixed(means, ratio: r)
         }
@@ -135,7 +161,17 @@ public final class ChoiceTable: Sendable {
         switch source {
         case .mixture(let mixture):
             if panel.profiles.isEmpty {
-                panel.profiles = ratios.map { mixture.profile(noise: $0, largestArms: largestArms) }
+                panel.profiles = ratios.map { mixture.profile(noise: $0, largestArms: largestArms, step: profileStep) }
+            }
+            if m >= 2 && m <= batchedArms {
+                // Small arm counts come together (the arm curve asks for each of them), and a
+                // running product gives every F^{m−1} for the price of one exp per node.
+                let batches = panel.profiles.map { $0.choices(upTo: batchedArms) }
+                for arms in 2...batchedArms where panel.curves[arms] == nil {
+                    panel.curves[arms] = series(batches.map { $0[arms] }, ratios, lower, upper, variance)
+                }
+                state.panels[index] = panel
+                return panel.curves[m] ?? series(batches.map { $0[m] }, ratios, lower, upper, variance)
             }
             values = panel.profiles.map { $0.choice(arms: m) }
         case .fixed(let means):
@@ -144,21 +180,28 @@ public final class ChoiceTable: Sendable {
             }
             values = panel.fixedValues
         }
+        let curves = series(values, ratios, lower, upper, variance)
+        panel.curves[m] = curves
+        state.panels[index] = panel
+        return curves
+    }
+
+    /// The normalized interpolants Ê and Ĉ through exact values at the panel's ratios.
+    private static func series(
+        _ values: [(Double, Double)],
+        _ ratios: [Double],
+        _ lower: Double,
+        _ upper: Double,
+        _ variance: Double
+    ) -> (maximum: ChebyshevSeries, chosen: ChebyshevSeries) {
         let scales = ratios.map { (variance + $0 * $0).squareRoot() }
-        let curves = (
-            maximum: ChebyshevSeries(
-                values: zip(values, scales).map { $0.0.0 / $0.1 },
-                lower: lower,
-                upper: upper
-            ),
+        return (
+            maximum: ChebyshevSeries(values: zip(values, scales).map { $0.0.0 / $0.1 }, lower: lower, upper: upper),
             chosen: ChebyshevSeries(
                 values: zip(values, scales).map { $0.0.1 * $0.1 / variance },
                 lower: lower,
                 upper: upper
             )
         )
-        panel.curves[m] = curves
-        state.panels[index] = panel
-        return curves
     }
 }

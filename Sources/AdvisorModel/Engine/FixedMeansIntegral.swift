@@ -144,7 +144,11 @@ public struct ArmMeansMixture: Sendable, Hashable {
     /// The t-grid of noise level w > 0 with F_X, f_X and g evaluated once: E[max X] and E[μ_{a*}]
     /// for any m ≤ `largestArms` then cost one exp per node (`ChoiceProfile`), which is what lets
     /// a prediction reuse one noise level for every arm count it asks about.
-    public func profile(noise w: Double, largestArms m: Int) -> ChoiceProfile {
+    ///
+    /// `step` is the width of a 16-point panel in u (t = c·sinh(u)); 0.2, the quadrature's own,
+    /// is far finer than the integrands need, and a table's profiles use a coarser one whose
+    /// agreement with it `ChoiceTableTests` checks.
+    public func profile(noise w: Double, largestArms m: Int, step: Double = 0.2) -> ChoiceProfile {
         precondition(w > 0, "a choice profile needs noise; w = 0 is expectedMaximumOfMeans")
         let v = sds.map { ($0 * $0 + w * w).squareRoot() }
         // Every v_j ≥ w > 0.
@@ -154,7 +158,7 @@ public struct ArmMeansMixture: Sendable, Hashable {
         // resolves every component from the narrowest to the widest with one grid.
         let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * largest
         let uMax = asinh(reach / c)
-        let panels = max(8, Int((uMax / 0.2).rounded(.up)))
+        let panels = max(8, Int((uMax / step).rounded(.up)))
         let grid = GaussLegendre.sixteen.grid(from: 0, to: uMax, panels: panels)
         var profile = ChoiceProfile(capacity: 2 * grid.nodes.count)
         let shrink = zip(sds, v).map { ($0.0 * $0.0) / ($0.1 * $0.1) }
@@ -178,6 +182,18 @@ public struct ArmMeansMixture: Sendable, Hashable {
                         survival += p
                         continue
                     }
+                    // Deep inside a wide component (a heavy tail's far scales): Taylor terms to
+                    // z⁵ are exact in double precision for |z| < 1e−3 and cost no erfc or exp.
+                    if abs(z) < 1e-3 {
+                        let z2 = z * z
+                        let half = p * Normal.inverseSqrt2Pi * z * (1 - z2 / 6 + z2 * z2 / 40)
+                        cdf += 0.5 * p + half
+                        survival += 0.5 * p - half
+                        let phi = p * Normal.inverseSqrt2Pi * (1 - z2 / 2 + z2 * z2 / 8) / v[j]
+                        density += phi
+                        g += phi * shrink[j] * t
+                        continue
+                    }
                     // One erfc gives both tails: the smaller is exact, the larger is p minus it.
                     let tail = p * Normal.survival(abs(z))
                     if z >= 0 {
@@ -196,7 +212,7 @@ public struct ArmMeansMixture: Sendable, Hashable {
                 profile.append(maximumWeight: dt * t * density, meanWeight: dt * g, logCDF: logCDF)
             }
         }
-        return profile
+        return profile.pruned()
     }
 
     /// E[max_a μ_a] for m iid means, computed as ∫_0^∞ (1 − F^m) dt − ∫_{−∞}^0 F^m dt so that
@@ -261,6 +277,37 @@ public struct ChoiceProfile: Sendable {
         maximumWeights.append(maximumWeight)
         meanWeights.append(meanWeight)
         logCDFs.append(logCDF)
+    }
+
+    /// The profile without the nodes whose weights are too small to matter for any m: as
+    /// F^{m−1} ≤ 1, the dropped nodes together move either sum by at most 1e−15 of its scale.
+    /// Far tails of a heavy-tailed family hold most of the nodes and almost none of the mass.
+    func pruned() -> ChoiceProfile {
+        let scale = maximumWeights.reduce(0) { $0 + abs($1) } + meanWeights.reduce(0) { $0 + abs($1) }
+        let cut = 1e-15 * scale / Double(max(logCDFs.count, 1))
+        var kept = ChoiceProfile(capacity: logCDFs.count)
+        for i in logCDFs.indices where abs(maximumWeights[i]) + abs(meanWeights[i]) >= cut {
+            kept.append(maximumWeight: maximumWeights[i], meanWeight: meanWeights[i], logCDF: logCDFs[i])
+        }
+        return kept
+    }
+
+    /// `choice(arms:)` for every m from 2 to `largest` (index m; 0 and 1 unused), with F^{m−1}
+    /// as a running product: relative error below m·1e−16, one exp per node in all.
+    func choices(upTo largest: Int) -> [(expectedMaximum: Double, chosenMean: Double)] {
+        var maxima = [Double](repeating: 0, count: largest + 1)
+        var chosen = [Double](repeating: 0, count: largest + 1)
+        for i in logCDFs.indices where logCDFs[i] > -745 {
+            let f = exp(logCDFs[i])
+            var power = f
+            for m in 2...max(largest, 2) {
+                maxima[m] += maximumWeights[i] * power
+                chosen[m] += meanWeights[i] * power
+                power *= f
+                if power < 1e-300 { break }
+            }
+        }
+        return (0...largest).map { (Double($0) * maxima[$0], Double($0) * chosen[$0]) }
     }
 
     /// E[max X] and E[μ_{a*}] for m arms.

@@ -64,12 +64,17 @@ public struct Predictor: Sendable {
         let bestUniform = proposal.baseline + uniform
         let central = try centralParameters(proposal)
         let curvePoints = LeverContext.armCounts(upTo: max(2 * proposed, 30), including: proposed).count
+        // A pilot pass over a few lever draws (the tables are warm by now) prices one evaluation.
+        let wanted = min(budget.lever, ownDraws.count)
+        let pilot = ownDraws.prefix(min(wanted, 128))
+        let pilotStart = clock.elapsed
+        for d in pilot { _ = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design) }
         let affordable = clock.affordableDraws(
-            done: gains.count,
+            secondsPerEvaluation: (clock.elapsed - pilotStart) / Double(max(pilot.count, 1)),
             evaluationsPerDraw: curvePoints + 12,
             fewest: Self.fewestLeverDraws
         )
-        let leverDraws = Array(ownDraws.prefix(min(budget.lever, affordable)))
+        let leverDraws = Array(ownDraws.prefix(min(wanted, affordable)))
         let context = LeverContext(
             proposal: proposal,
             engine: engine,
@@ -152,8 +157,8 @@ public struct Predictor: Sendable {
 
     /// The fewest prior draws and lever draws a prediction uses, whatever its time budget: below
     /// them the Monte Carlo error would swamp the levers' differences.
-    static let fewestPriorDraws = 256
-    static let fewestLeverDraws = 64
+    static let fewestPriorDraws = 100
+    static let fewestLeverDraws = 30
 
     /// Fewer draws only where one evaluation is a Monte Carlo average of its own (unequal arm
     /// sizes). Every family of arm means otherwise costs a closed form or a table look-up per
@@ -282,14 +287,12 @@ struct TimeBudget {
     }
 
     /// How many draws the levers can afford: the time left (with a 20% margin) over the cost of
-    /// one draw so far times the evaluations each lever draw needs (arm curve points, levers,
+    /// one evaluation times the evaluations each lever draw needs (arm curve points, levers,
     /// elasticities); at least `fewest`.
-    func affordableDraws(done: Int, evaluationsPerDraw: Int, fewest: Int) -> Int {
-        let spent = elapsed
-        guard done > 0, spent > 0 else { return Int.max }
-        let perEvaluation = spent / Double(done)
-        let left = 0.8 * (seconds - spent)
-        let affordable = left / (perEvaluation * Double(max(evaluationsPerDraw, 1)))
+    func affordableDraws(secondsPerEvaluation: Double, evaluationsPerDraw: Int, fewest: Int) -> Int {
+        guard secondsPerEvaluation > 0 else { return Int.max }
+        let left = 0.8 * (seconds - elapsed)
+        let affordable = left / (secondsPerEvaluation * Double(max(evaluationsPerDraw, 1)))
         guard affordable.isFinite, affordable < Double(Int.max / 2) else { return Int.max }
         return max(fewest, Int(affordable))
     }
