@@ -20,3 +20,11 @@ print(f"| (b) time to SE <= 0.5% of the gain, Penn-Geisinger (sigma 0.267, rho 0
 print(f"| (c) literal simulator, n = 5000, R = 200, same parameters (median of 3) | {s['simulator_seconds_median']:.3f} s, gain {s['simulator_mean_gain']:.5f} +/- {s['simulator_standard_error']:.5f} | numpy: {ne['seconds']:.3f} s, gain {ne['mean_gain']:.5f} +/- {ne['standard_error']:.5f} | {ne['seconds']/s['simulator_seconds_median']:.1f}x | >= 3x |")
 print(f"\nexact population gain {s['exact_gain']:.5f}; exact expectation of Algorithm 2 at n = 5000: {s['exact_paper_algorithm_n5000']:.5f}")
 PY
+# Every family of arm means and of priors against normal means with the same priors (issue 26),
+# and one `serve --once` pass over a mixed batch against a batch of normal-means proposals.
+swift build -c release --product experiment-advisor >/dev/null
+bin="$(swift build -c release --show-bin-path)/experiment-advisor"
+echo
+python3 benchmarks/families.py "$bin" --repeats "${REPEATS:-3}"
+echo
+python3 benchmarks/mixed_proposals.py "$bin" --copies "${COPIES:-3}"

@@ -90,9 +90,9 @@ public enum PredictionWording {
         case .unequalArmDraws(let prior, let lever):
             return
                 "Used \(prior) prior draws (\(lever) for levers): with arms of unequal sizes each draw is a Monte Carlo average of its own."
-        case .timeBudget(let seconds, let prior, let configured, let lever, let se):
+        case .timeBudget(let seconds, let prior, let configured, let lever, let points, let se):
             return
-                "Answered within the \(NumberText.shortest(seconds))-second time budget with \(prior) of the \(configured) prior draws (\(lever) for levers): the predicted gain's Monte Carlo SE is \(NumberText.significant(se))."
+                "Over the \(NumberText.shortest(seconds))-second time budget, so used \(prior) of the \(configured) prior draws (\(lever) for levers, \(points) points per sensitivity curve): the predicted gain's Monte Carlo SE is \(NumberText.significant(se))."
         case .infinitePopulation:
             return "No sample_size given: gains are for an infinite population (a lower bound on the noise)."
         case .listedArmMeans:

@@ -57,14 +57,14 @@ struct PredictorTests {
         let prediction = try Predictor(settings: settings).predict(proposal)
         let note = try #require(
             prediction.notes.compactMap { note -> (prior: Int, configured: Int, lever: Int, se: Double)? in
-                if case .timeBudget(_, let prior, let configured, let lever, let se) = note {
+                if case .timeBudget(_, let prior, let configured, let lever, _, let se) = note {
                     return (prior, configured, lever, se)
                 }
                 return nil
             }.first
         )
-        #expect(note.prior == prediction.gain.draws && note.prior < note.configured && note.prior >= 100)
-        #expect(note.configured == 400 && note.lever >= 30)
+        #expect(note.prior == prediction.gain.draws && note.prior < note.configured && note.prior >= 32)
+        #expect(note.configured == 400 && note.lever >= 8)
         #expect(note.se == prediction.gain.monteCarloSE && note.se > 0)
         // With time to spare a proposal keeps every draw and never mentions the budget.
         settings.timeBudgetSeconds = 600

@@ -204,9 +204,9 @@ struct LeverContext {
     }
 
     /// Figure 12 at the central parameters.
-    func sensitivity(central: ModelParameters) -> [SensitivityCurve] {
+    func sensitivity(central: ModelParameters, points: Int) -> [SensitivityCurve] {
         let design = try? proposal.design(arms: central.arms)
-        let k = max(settings.sensitivityPoints, 2)
+        let k = max(points, 2)
         func grid(_ lo: Double, _ hi: Double) -> [Double] {
             (0..<k).map { lo + (hi - lo) * Double($0) / Double(k - 1) }
         }

@@ -35,7 +35,14 @@ public enum PredictionNote: Sendable, Hashable {
     case unequalArmDraws(prior: Int, lever: Int)
     /// Fewer draws than configured to answer within the time budget; the gain's Monte Carlo SE
     /// (`monteCarloSE`) is what that cost.
-    case timeBudget(seconds: Double, prior: Int, configured: Int, lever: Int, monteCarloSE: Double)
+    case timeBudget(
+        seconds: Double,
+        prior: Int,
+        configured: Int,
+        lever: Int,
+        sensitivityPoints: Int,
+        monteCarloSE: Double
+    )
     /// No sample size: the gains are for an infinite population.
     case infinitePopulation
     /// Listed arm means: no arm-count curve.

@@ -41,7 +41,7 @@ public struct Predictor: Sendable {
         var gains: [GainEstimate] = []
         gains.reserveCapacity(planned.count)
         for (index, draw) in planned.enumerated() {
-            if index % 64 == 0 {
+            if index % 8 == 0 {
                 try checkpoint()
                 // The prior draws may use 40% of the budget; the levers get what is left.
                 if index >= Self.fewestPriorDraws && clock.elapsed > 0.4 * clock.seconds { break }
@@ -66,11 +66,17 @@ public struct Predictor: Sendable {
         let curvePoints = LeverContext.armCounts(upTo: max(2 * proposed, 30), including: proposed).count
         // A pilot pass over a few lever draws (the tables are warm by now) prices one evaluation.
         let wanted = min(budget.lever, ownDraws.count)
-        let pilot = ownDraws.prefix(min(wanted, 128))
+        // Four draws unless they are cheap: a costly evaluation must not spend the budget on pricing.
         let pilotStart = clock.elapsed
-        for d in pilot { _ = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design) }
+        var piloted = 0
+        for d in ownDraws.prefix(min(wanted, 128)) {
+            if piloted >= 4 && clock.elapsed - pilotStart > 0.01 * clock.seconds { break }
+            _ = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design)
+            piloted += 1
+        }
+        let secondsPerEvaluation = (clock.elapsed - pilotStart) / Double(max(piloted, 1))
         let affordable = clock.affordableDraws(
-            secondsPerEvaluation: (clock.elapsed - pilotStart) / Double(max(pilot.count, 1)),
+            secondsPerEvaluation: secondsPerEvaluation,
             evaluationsPerDraw: curvePoints + 12,
             fewest: Self.fewestLeverDraws
         )
@@ -95,17 +101,23 @@ public struct Predictor: Sendable {
         try checkpoint()
         let elasticities = context.elasticities()
         try checkpoint()
-        let sensitivity = context.sensitivity(central: central)
+        // Each sensitivity point is one evaluation at the prior centres; four curves share what is left.
+        let sensitivityPoints = min(
+            settings.sensitivityPoints,
+            clock.affordableDraws(secondsPerEvaluation: secondsPerEvaluation, evaluationsPerDraw: 4, fewest: 3)
+        )
+        let sensitivity = context.sensitivity(central: central, points: sensitivityPoints)
         let counterfactuals = try context.counterfactuals(central: central)
         let verdict = verdictFor(summary.probabilityActionable)
         var notes: [PredictionNote] = []
-        if draws.count < budget.prior || leverDraws.count < min(budget.lever, ownDraws.count) {
+        if draws.count < budget.prior || leverDraws.count < wanted || sensitivityPoints < settings.sensitivityPoints {
             notes.append(
                 .timeBudget(
                     seconds: settings.timeBudgetSeconds,
                     prior: draws.count,
                     configured: budget.prior,
                     lever: leverDraws.count,
+                    sensitivityPoints: sensitivityPoints,
                     monteCarloSE: summary.monteCarloSE
                 )
             )
@@ -157,8 +169,8 @@ public struct Predictor: Sendable {
 
     /// The fewest prior draws and lever draws a prediction uses, whatever its time budget: below
     /// them the Monte Carlo error would swamp the levers' differences.
-    static let fewestPriorDraws = 100
-    static let fewestLeverDraws = 30
+    static let fewestPriorDraws = 32
+    static let fewestLeverDraws = 8
 
     /// Fewer draws only where one evaluation is a Monte Carlo average of its own (unequal arm
     /// sizes). Every family of arm means otherwise costs a closed form or a table look-up per
