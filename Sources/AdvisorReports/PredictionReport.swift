@@ -40,7 +40,7 @@ public enum PredictionReport {
         out.append(PredictionWording.headline(p))
         out.append("")
         out.append("DO THIS: \(PredictionWording.action(p))")
-        out.append("WHY: \(PredictionWording.limitingFactor(p))")
+        out.append("WHY: \(PredictionWording.why(p))")
         out.append("")
         out.append("THE NUMBERS")
         let g = p.gain

@@ -5,6 +5,17 @@ import AdvisorModel
 public enum PredictionWording {
     /// The verdict in a sentence.
     public static func headline(_ p: Prediction) -> String {
+        let sentence = verdictSentence(p)
+        for note in p.notes {
+            if case .borderline(let cutOff, _, _, _) = note {
+                return sentence
+                    + " That chance is within Monte Carlo error of the \(NumberText.percent(cutOff)) cut-off: a borderline verdict."
+            }
+        }
+        return sentence
+    }
+
+    static func verdictSentence(_ p: Prediction) -> String {
         let chance = NumberText.percent(p.gain.probabilityActionable)
         let threshold = NumberText.significant(p.threshold)
         switch p.verdict {
@@ -42,6 +53,38 @@ public enum PredictionWording {
         return "Run the test as designed: none of the design changes considered improves it meaningfully."
     }
 
+    /// Why the one thing to do helps: the recommended lever's mechanism, or, when nothing is
+    /// recommended, the limiting parameter. DO THIS and WHY always speak of the same thing.
+    public static func why(_ p: Prediction) -> String {
+        guard case .applyLever = p.recommendation.nextStep, let lever = p.levers.first else {
+            return limitingFactor(p)
+        }
+        let c = p.parameters.central
+        let n = NumberText.significant
+        switch lever.kind {
+        case .collectCovariates:
+            return
+                "People respond too much alike within each arm, as far as your covariates can tell (heterogeneity σ ≈ \(n(c.sigma)), cross-arm correlation ρ ≈ \(n(c.rho))). Covariates that separate responders from non-responders raise σ and lower ρ, and that lifts what you would deploy most."
+        case .diversifyArms:
+            return
+                "Your arms are too similar: people who respond to one respond to all (ρ ≈ \(n(c.rho))). Arms that work through different mechanisms lower ρ; they also spread the arm means (s), and here the first effect is larger."
+        case .addSamples:
+            return
+                "The models and the arm means are noisy at this sample (prediction error σ_ε ≈ \(n(c.predictionError)) against usable signal τ ≈ \(n(c.tau))): more units per arm sharpen both, so the policy picks better arms for more people."
+        case .fewerSamples:
+            return
+                "The models are already about as sharp as this design allows: a smaller test loses little of the gain and picks the best arm nearly as well."
+        case .armCount(let best, let current, _, _, _, let totalFixed):
+            if best > current {
+                return totalFixed
+                    ? "With more arms, each person's best arm is further above the average one, so choosing per person gains more; re-splitting the same units makes each arm's model and mean noisier, and \(best) arms balance the two."
+                    : "With more arms, each person's best arm is further above the average one, so choosing per person gains more, and each arm keeps its units."
+            }
+            return
+                "Fewer arms give each arm more units: sharper models and arm means outweigh the choice that \(current - best) fewer arms take away."
+        }
+    }
+
     /// The limiting parameter in a product manager's words, with its central value.
     public static func limitingFactor(_ p: Prediction) -> String {
         let c = p.parameters.central
@@ -73,10 +116,15 @@ public enum PredictionWording {
             return factor == 2 ? "double the sample size" : "multiply the sample size by \(n(factor))"
         case .fewerSamples(let factor):
             return factor == 0.5 ? "halve the sample size" : "multiply the sample size by \(n(factor))"
-        case .armCount(let best, let current, let largest):
-            return best == current
-                ? "keep \(current) arms: no other count from 2 to \(largest) does better"
-                : "run \(best) arms instead of \(current)"
+        case .armCount(let best, let current, let largest, let now, let after, let totalFixed):
+            guard best != current else {
+                return "keep \(current) arms: no other count from 2 to \(largest) does better"
+            }
+            guard let now, let after else { return "run \(best) arms instead of \(current)" }
+            let units = { (x: Double) in NumberText.shortest(x.rounded()) }
+            return totalFixed
+                ? "run \(best) arms instead of \(current) (the same \(units(now * Double(current))) units re-split: \(units(after)) per arm instead of \(units(now)))"
+                : "run \(best) arms instead of \(current) (\(units(now)) units per arm each: \(units(after * Double(best))) in all instead of \(units(now * Double(current))))"
         }
     }
 
@@ -97,6 +145,9 @@ public enum PredictionWording {
             return "No sample_size given: gains are for an infinite population (a lower bound on the noise)."
         case .listedArmMeans:
             return "Arm means are listed, so the arm-count curve is not defined and is omitted."
+        case .borderline(let cutOff, let probability, let se, let draws):
+            return
+                "Borderline: the chance of beating the threshold, \(NumberText.significant(100 * probability))% ± \(NumberText.significant(100 * se))% (Monte Carlo SE, \(draws) draws), is within 3 SEs of the \(NumberText.percent(cutOff)) cut-off between verdicts; another seed could give the neighbouring verdict, so read it as either."
         }
     }
 
@@ -124,6 +175,7 @@ public enum PredictionWording {
                             "headline": .text(headline(p)),
                             "action": .text(action(p)),
                             "limiting_factor": .text(limitingFactor(p)),
+                            "why": .text(why(p)),
                         ]
                     )
                 ),

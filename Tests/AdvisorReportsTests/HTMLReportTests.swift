@@ -67,7 +67,8 @@ struct HTMLReportTests {
     func histogram() throws {
         let p = try Self.prediction("example-minimal.yaml")
         #expect(p.gain.draws > 1)
-        #expect(p.gain.histogram.count == 20)
+        // 20 bins, or 21 when the threshold is moved onto a bin edge.
+        #expect([20, 21].contains(p.gain.histogram.count))
         #expect(p.gain.histogram.reduce(0) { $0 + $1.count } == p.gain.draws)
         #expect(PredictionReport.html(p).contains("Predicted gain over the priors"))
     }

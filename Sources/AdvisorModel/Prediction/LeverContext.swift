@@ -16,6 +16,9 @@ struct LeverContext {
     /// headline plus its change measured on common draws (the difference estimator), so the
     /// report shows one gain for the design as it is everywhere; 0 when these are all the draws.
     private var shift = (gain: 0.0, deployed: 0.0)
+    /// Each draw's deployed value before any change: a lever's Monte Carlo error is that of its
+    /// paired differences from these.
+    private var deployedNowPerDraw: [Double] = []
 
     /// `headline`: the mean gain and deployed value over all prior draws, when `draws` are a
     /// subset of them.
@@ -33,6 +36,7 @@ struct LeverContext {
         self.draws = draws
         self.threshold = threshold
         let now = evaluate { $0 }
+        deployedNowPerDraw = now?.deployedPerDraw ?? []
         if let headline, let now {
             shift = (headline.gain - now.mean, headline.deployed - now.deployed)
         }
@@ -48,19 +52,31 @@ struct LeverContext {
     /// sample" above "double it".
     func evaluate(
         _ change: (Predictor.Draw) -> Predictor.Draw?
-    ) -> (mean: Double, probability: Double, deployed: Double)? {
+    ) -> (mean: Double, probability: Double, deployed: Double, deployedPerDraw: [Double])? {
         var total = 0.0
-        var deployed = 0.0
+        var deployed: [Double] = []
+        deployed.reserveCapacity(draws.count)
         var above = 0
         for original in draws {
             guard let d = change(original) else { return nil }
             let estimate = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design)
             total += estimate.gain
-            deployed += max(estimate.policyValue, estimate.uniformValue)
+            deployed.append(max(estimate.policyValue, estimate.uniformValue))
             if estimate.gain > threshold { above += 1 }
         }
         let n = Double(draws.count)
-        return (total / n + shift.gain, Double(above) / n, deployed / n + shift.deployed)
+        return (total / n + shift.gain, Double(above) / n, deployed.reduce(0, +) / n + shift.deployed, deployed)
+    }
+
+    /// The Monte Carlo SE of a change in the mean deployed value: the SD of the paired per-draw
+    /// differences over √draws (0 with one draw, where every figure is exact).
+    func changeStandardError(_ deployedPerDraw: [Double]) -> Double {
+        let n = min(deployedPerDraw.count, deployedNowPerDraw.count)
+        guard n > 1 else { return 0 }
+        let differences = (0..<n).map { deployedPerDraw[$0] - deployedNowPerDraw[$0] }
+        let mean = differences.reduce(0, +) / Double(n)
+        let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+        return (variance / Double(n)).squareRoot()
     }
 
     /// Every lever, best first. `curve` is the arm curve already computed for the report.
@@ -76,7 +92,8 @@ struct LeverContext {
                     gainAfter: after.mean,
                     probabilityActionableAfter: after.probability,
                     deployedValueNow: proposal.baseline + deployedNow,
-                    deployedValueAfter: proposal.baseline + after.deployed
+                    deployedValueAfter: proposal.baseline + after.deployed,
+                    deployedChangeSE: changeStandardError(after.deployedPerDraw)
                 )
             )
         }
@@ -100,10 +117,28 @@ struct LeverContext {
             add(.addSamples(factor: 2)) { resized($0, by: 2) }
             add(.fewerSamples(factor: 0.5)) { resized($0, by: 0.5) }
         }
-        if let best = curve.max(by: { $0.gain < $1.gain }) {
+        if let best = Self.bestArmCount(curve) {
             let current = proposal.armCandidates[0]
-            add(.armCount(best: best.arms, current: current, largestTried: curve.last?.arms ?? current)) {
-                withArms($0, best.arms)
+            let perArm = { (arms: Int) -> Double? in
+                switch proposal.sampleSize {
+                case .total(let n): return n / Double(arms)
+                case .perArm(let n): return n
+                default: return nil
+                }
+            }
+            let totalFixed: Bool
+            if case .total = proposal.sampleSize { totalFixed = true } else { totalFixed = false }
+            add(
+                .armCount(
+                    best: best,
+                    current: current,
+                    largestTried: curve.last?.arms ?? current,
+                    unitsPerArmNow: perArm(current),
+                    unitsPerArmAfter: perArm(best),
+                    totalFixed: totalFixed
+                )
+            ) {
+                withArms($0, best)
             }
         }
         return result.sorted { $0.deployedValueAfter > $1.deployedValueAfter }
@@ -151,13 +186,41 @@ struct LeverContext {
         return d
     }
 
-    /// Mean gain over arm counts from 2 to max(2m, 30).
+    /// A doubling of the arm count that adds less than this share of the largest gain is flat.
+    static let flatTolerance = 0.005
+    /// The most arms the curve tries (the proposal's own limit), unless the proposal has more.
+    static let largestCurveArms = 5000
+
+    /// Mean gain by arm count, from 2 up to where the curve has peaked (its maximum lies a full
+    /// doubling inside the range) or flattened (the last doubling added less than 0.5% of the
+    /// largest gain), at most max(2m, 5000): never a fixed grid edge that a rising curve
+    /// would make "best".
     func armCurve() -> [ArmCurvePoint] {
         if case .list = proposal.armMeans { return [] }
         let m = proposal.armCandidates[0]
-        return Self.armCounts(upTo: max(2 * m, 30), including: m).compactMap { arms in
-            evaluate { withArms($0, arms) }.map { ArmCurvePoint(arms: arms, gain: $0.mean) }
+        let limit = max(2 * m, Self.largestCurveArms)
+        var top = max(2 * m, 30)
+        var gains: [Int: Double] = [:]
+        while true {
+            for arms in Self.armCounts(upTo: top, including: m) where gains[arms] == nil {
+                guard let after = evaluate({ withArms($0, arms) }) else { return [] }
+                gains[arms] = after.mean
+            }
+            let curve = gains.map { ArmCurvePoint(arms: $0.key, gain: $0.value) }.sorted { $0.arms < $1.arms }
+            guard let best = curve.max(by: { $0.gain < $1.gain }), top < limit else { return curve }
+            let half = curve.last { $0.arms <= top / 2 } ?? curve[0]
+            let peaked = best.arms <= top / 2
+            let flat = (gains[top] ?? best.gain) - half.gain < Self.flatTolerance * abs(best.gain)
+            if peaked || flat { return curve }
+            top = min(2 * top, limit)
         }
+    }
+
+    /// The fewest arms whose gain is within `flatTolerance` of the curve's largest: the
+    /// maximum of a peaked curve, the knee of a flattening one.
+    static func bestArmCount(_ curve: [ArmCurvePoint]) -> Int? {
+        guard let largest = curve.map(\.gain).max() else { return nil }
+        return curve.first { $0.gain >= largest - flatTolerance * abs(largest) }?.arms
     }
 
     /// Every count up to 40, then about 40 more spaced evenly in log m, plus the proposal's own:

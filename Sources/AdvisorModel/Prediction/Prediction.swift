@@ -47,6 +47,9 @@ public enum PredictionNote: Sendable, Hashable {
     case infinitePopulation
     /// Listed arm means: no arm-count curve.
     case listedArmMeans
+    /// The chance of beating the threshold is within 3 Monte Carlo SEs of a verdict's cut-off
+    /// even after more draws: another seed could give the neighbouring verdict.
+    case borderline(cutOff: Double, probability: Double, standardError: Double, draws: Int)
 }
 
 /// The three verdicts, from the probability that the gain beats the threshold.
@@ -90,12 +93,16 @@ public struct Lever: Sendable, Hashable, Encodable {
     /// what levers are ranked by.
     public var deployedValueNow: Double
     public var deployedValueAfter: Double
+    /// Monte Carlo SE of `deployedValueAfter − deployedValueNow` (paired over the same draws): a
+    /// lever whose change is within two of these is never the recommendation.
+    public var deployedChangeSE: Double = 0
 
     /// Stable identifier: collect-covariates, diversify-arms, add-samples, fewer-samples, arm-count.
     public var name: String { kind.name }
 
     enum CodingKeys: String, CodingKey {
         case name, gainNow, gainAfter, probabilityActionableAfter, deployedValueNow, deployedValueAfter
+        case deployedChangeSE = "deployed_change_se"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -106,6 +113,7 @@ public struct Lever: Sendable, Hashable, Encodable {
         try container.encode(probabilityActionableAfter, forKey: .probabilityActionableAfter)
         try container.encode(deployedValueNow, forKey: .deployedValueNow)
         try container.encode(deployedValueAfter, forKey: .deployedValueAfter)
+        try container.encode(deployedChangeSE, forKey: .deployedChangeSE)
     }
 }
 
@@ -117,8 +125,17 @@ public enum LeverKind: Sendable, Hashable {
     case diversifyArms(rhoShift: Double, sFactor: Double)
     case addSamples(factor: Double)
     case fewerSamples(factor: Double)
-    /// The best arm count on the arm curve (`best == current` when no other count does better).
-    case armCount(best: Int, current: Int, largestTried: Int)
+    /// The best arm count on the arm curve (`LeverContext.bestArmCount`; `best == current` when
+    /// no other count does better), with the units per arm before and after (nil without a sample
+    /// size) and whether a fixed total is re-split (else each arm keeps its units).
+    case armCount(
+        best: Int,
+        current: Int,
+        largestTried: Int,
+        unitsPerArmNow: Double?,
+        unitsPerArmAfter: Double?,
+        totalFixed: Bool
+    )
 
     public var name: String {
         switch self {

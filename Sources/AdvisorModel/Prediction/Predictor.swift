@@ -38,28 +38,50 @@ public struct Predictor: Sendable {
         var rng = SplitMix64(seed: seed)
         let planned = try (0..<budget.prior).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
         let clock = TimeBudget(seconds: settings.timeBudgetSeconds)
+        var draws: [Draw] = []
         var gains: [GainEstimate] = []
-        gains.reserveCapacity(planned.count)
-        for (index, draw) in planned.enumerated() {
-            if index % 8 == 0 {
-                try checkpoint()
-                // The prior draws may use 40% of the budget; the levers get what is left.
-                if index >= Self.fewestPriorDraws && clock.elapsed > 0.4 * clock.seconds { break }
+        var outOfTime = false
+        func evaluate(_ batch: [Draw]) throws(ModelError) {
+            for draw in batch {
+                if gains.count % 8 == 0 {
+                    try checkpoint()
+                    // The prior draws may use 40% of the budget; the levers get what is left.
+                    if gains.count >= Self.fewestPriorDraws && clock.elapsed > 0.4 * clock.seconds {
+                        outOfTime = true
+                        return
+                    }
+                }
+                gains.append(engine.unchecked(draw.parameters, means: proposal.armMeans, design: draw.design))
+                draws.append(draw)
             }
-            gains.append(engine.unchecked(draw.parameters, means: proposal.armMeans, design: draw.design))
         }
-        let draws = Array(planned.prefix(gains.count))
+        try evaluate(planned)
         let threshold = proposal.threshold.absoluteValue(baseline: proposal.baseline)
         // With several candidate arm counts, each draw has one of them; the headline, the levers
         // and the arm curve are about the proposed design (the first count), so they read the
         // draws that have it, and the report shows one gain for it everywhere. The candidates'
         // table summarizes every count from all the draws.
         let proposed = proposal.armCandidates[0]
-        let matching = zip(draws, gains).filter { $0.0.parameters.arms == proposed }
-        let own = matching.isEmpty ? Array(zip(draws, gains)) : matching
-        let ownDraws = own.map(\.0)
-        let ownGains = own.map(\.1)
-        let summary = Self.summarize(ownGains.map(\.gain), threshold: threshold)
+        func own() -> [(Draw, GainEstimate)] {
+            let matching = zip(draws, gains).filter { $0.0.parameters.arms == proposed }
+            return matching.isEmpty ? Array(zip(draws, gains)) : matching
+        }
+        var summary = Self.summarize(own().map(\.1.gain), threshold: threshold)
+        // Honest at the cut-off: a chance within 3 Monte Carlo SEs of a cut-off gets twice the
+        // draws, twice (the same seed's stream goes on, so the report stays reproducible); if it
+        // is still that close, the report calls the verdict borderline instead of a coin flip.
+        var doublings = 0
+        while budget.prior > 1, !outOfTime, doublings < Self.borderlineDoublings,
+            nearestCutOff(summary) != nil
+        {
+            let more = try (0..<draws.count).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
+            try evaluate(more)
+            doublings += 1
+            summary = Self.summarize(own().map(\.1.gain), threshold: threshold)
+        }
+        let borderline = nearestCutOff(summary)
+        let ownDraws = own().map(\.0)
+        let ownGains = own().map(\.1)
         let uniform = ownGains.reduce(0) { $0 + $1.uniformValue } / Double(ownGains.count)
         let bestUniform = proposal.baseline + uniform
         let central = try centralParameters(proposal)
@@ -110,6 +132,16 @@ public struct Predictor: Sendable {
         let counterfactuals = try context.counterfactuals(central: central)
         let verdict = verdictFor(summary.probabilityActionable)
         var notes: [PredictionNote] = []
+        if let borderline {
+            notes.append(
+                .borderline(
+                    cutOff: borderline,
+                    probability: summary.probabilityActionable,
+                    standardError: Self.probabilitySE(summary),
+                    draws: summary.draws
+                )
+            )
+        }
         if draws.count < budget.prior || leverDraws.count < wanted || sensitivityPoints < settings.sensitivityPoints {
             notes.append(
                 .timeBudget(
@@ -171,6 +203,25 @@ public struct Predictor: Sendable {
     /// them the Monte Carlo error would swamp the levers' differences.
     static let fewestPriorDraws = 32
     static let fewestLeverDraws = 8
+
+    /// How often a chance near a cut-off gets twice the draws before it is called borderline.
+    static let borderlineDoublings = 2
+
+    /// The Monte Carlo SE of P(gain > threshold): √(p(1 − p)/draws).
+    static func probabilitySE(_ summary: GainSummary) -> Double {
+        let p = summary.probabilityActionable
+        return (p * (1 - p) / Double(max(summary.draws, 1))).squareRoot()
+    }
+
+    /// The verdict's cut-off that the chance lies within 3 Monte Carlo SEs of, if any. With
+    /// one draw (fixed priors) the chance is exact and never borderline.
+    func nearestCutOff(_ summary: GainSummary) -> Double? {
+        guard summary.draws > 1 else { return nil }
+        let se = Self.probabilitySE(summary)
+        return [settings.actionableProbability, settings.marginalProbability]
+            .filter { abs(summary.probabilityActionable - $0) < 3 * max(se, 1e-12) }
+            .min { abs(summary.probabilityActionable - $0) < abs(summary.probabilityActionable - $1) }
+    }
 
     /// Fewer draws only where one evaluation is a Monte Carlo average of its own (unequal arm
     /// sizes). Every family of arm means otherwise costs a closed form or a table look-up per
@@ -259,18 +310,25 @@ public struct Predictor: Sendable {
             probabilityActionable: Double(gains.filter { $0 > threshold }.count) / n,
             monteCarloSE: (variance / n).squareRoot(),
             draws: gains.count,
-            histogram: histogram(sorted)
+            histogram: histogram(sorted, threshold: threshold)
         )
     }
 
-    /// 20 equal-width bins over the sample's range (none for a single value), for the report's chart.
-    static func histogram(_ sorted: [Double], bins: Int = 20) -> [GainSummary.Bin] {
+    /// 20 equal-width bins over the sample's range (none for a single value), for the report's
+    /// chart. When the threshold falls inside the range it is a bin edge (one more bin may be
+    /// needed), so every bar lies wholly on one side of it.
+    static func histogram(_ sorted: [Double], threshold: Double, bins: Int = 20) -> [GainSummary.Bin] {
         guard let low = sorted.first, let high = sorted.last, high > low else { return [] }
         let width = (high - low) / Double(bins)
-        var counts = [Int](repeating: 0, count: bins)
-        for x in sorted { counts[min(bins - 1, Int((x - low) / width))] += 1 }
-        return (0..<bins).map {
-            .init(lower: low + Double($0) * width, upper: low + Double($0 + 1) * width, count: counts[$0])
+        var start = low
+        if threshold > low && threshold < high {
+            start = threshold - ((threshold - low) / width).rounded(.up) * width
+        }
+        let count = max(1, Int(((high - start) / width).rounded(.up)))
+        var counts = [Int](repeating: 0, count: count)
+        for x in sorted { counts[max(0, min(count - 1, Int(((x - start) / width).rounded(.down))))] += 1 }
+        return (0..<count).map {
+            .init(lower: start + Double($0) * width, upper: start + Double($0 + 1) * width, count: counts[$0])
         }
     }
 }

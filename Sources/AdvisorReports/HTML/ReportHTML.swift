@@ -13,7 +13,7 @@ extension PredictionReport {
         b += "<p><span class=\"verdict \(tone)\">\(H.escape(ReportText.verdictLabel(p.verdict.rawValue)))</span></p>"
         b += H.paragraph(PredictionWording.headline(p))
         b +=
-            "<div class=\"action\"><strong>Do this:</strong> \(H.escape(PredictionWording.action(p)))<br><strong>Why:</strong> \(H.escape(PredictionWording.limitingFactor(p)))</div>"
+            "<div class=\"action\"><strong>Do this:</strong> \(H.escape(PredictionWording.action(p)))<br><strong>Why:</strong> \(H.escape(PredictionWording.why(p)))</div>"
 
         b += H.heading("The predicted gain")
         let g = p.gain
