@@ -141,6 +141,18 @@ public enum DataDropAnalysis {
         earlierPrediction: (_ experiment: String) -> String? = { _ in nil }
     ) throws(InputError) -> Result {
         let summary = try SummaryFile.load(path: path)
+        // A 0/1 outcome's largest value is 1 whatever the rows were: the manifest's threshold,
+        // carried into the summary, meets the check a data drop's does.
+        if let threshold = summary.threshold, summary.data.binaryOutcome {
+            try ManifestFile.checkThreshold(
+                threshold,
+                largestOutcome: 1,
+                bestArmMean: summary.data.arms.map(\.mean).max() ?? 0,
+                binary: true,
+                file: path,
+                line: nil
+            )
+        }
         let earlier = earlierPrediction(summary.experiment).flatMap(latestPriors(inReport:))
         let verdict: PostExperimentVerdict
         do {
