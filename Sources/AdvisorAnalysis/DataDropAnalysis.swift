@@ -125,6 +125,8 @@ public enum DataDropAnalysis {
             for token in manifest.missingValues where !policy.missingValues.contains(token) {
                 policy.missingValues.append(token)
             }
+            // ... and joins its assignments by the same id column.
+            if drop.data.unitKeys != nil { policy.unitIdColumn = manifest.unitIDColumn }
             return Result(verdict: verdict, policy: policy, summary: summary)
         } catch {
             throw policyFileFailure(path, error)

@@ -14,9 +14,17 @@ public struct DataManifest: Sendable, Hashable {
     public var propensityColumn = "propensity"
     /// Columns that are neither roles nor covariates (e.g. timestamps).
     public var ignoredColumns: [String] = []
-    /// Cells that mean "missing" in this export besides the built-in ones (empty, NA, NaN, null,
-    /// N/A, None, #N/A): `.`, `-999`, `missing`.
+    /// Cells that mean "missing" in this export besides the built-in ones
+    /// (`builtInMissingValues`): `.`, `-999`, `missing`.
     public var missingValues: [String] = []
+
+    /// How spreadsheets, pandas and R write a missing value: the one list every reader of units
+    /// uses (`analyze`'s CSV reader and `assign`), so a unit one reads the other reads alike.
+    /// Each token but the empty one is at most 4 bytes and starts with N, n or # (the CSV
+    /// reader's fast check relies on it; a test holds it).
+    public static let builtInMissingValues = [
+        "", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "Null", "None", "#N/A",
+    ]
     public var controlArm: String?
     /// Assignment probability per arm label; nil: from the propensity column, else equal.
     public var assignmentProbabilities: [String: Double]?
