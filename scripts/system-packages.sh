@@ -61,11 +61,13 @@ ensure_journald() {
 
 # Builds one product of the benchmarks package in release mode and prints the folder it is in
 # (what every benchmarks/*.sh does before it runs its binary).
-# The Spark job's runtime (spark/advisor_job.py): Debian's Java 17 and the PyPI packages it imports.
+# The Spark job's runtime (spark/advisor_job.py): Debian's Java 17 and the PyPI packages it imports
+# (pandas and pyarrow for xgboost.spark and mapInPandas, scikit-learn for xgboost.spark). Every
+# package installed is checked, so a machine missing only one of them gets it.
 ensure_spark() {
     command -v java >/dev/null 2>&1 || ensure_packages openjdk-17-jre-headless
-    python3 -c 'import pyspark, xgboost, sklearn, pyarrow, yaml' 2>/dev/null \
-        || pip install --quiet pyspark xgboost scikit-learn pyarrow pyyaml pandas
+    python3 -c 'import pyspark, xgboost, sklearn, pyarrow, yaml, pandas, numpy' 2>/dev/null \
+        || pip install --quiet pyspark xgboost scikit-learn pyarrow pyyaml pandas numpy
 }
 
 benchmark_binary() {

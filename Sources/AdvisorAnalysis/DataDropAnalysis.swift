@@ -125,6 +125,8 @@ public enum DataDropAnalysis {
             for token in manifest.missingValues where !policy.missingValues.contains(token) {
                 policy.missingValues.append(token)
             }
+            // ... and joins its assignments by the same id column.
+            if drop.data.unitKeys != nil { policy.unitIdColumn = manifest.unitIDColumn }
             return Result(verdict: verdict, policy: policy, summary: summary)
         } catch {
             throw policyFileFailure(path, error)
@@ -141,6 +143,18 @@ public enum DataDropAnalysis {
         earlierPrediction: (_ experiment: String) -> String? = { _ in nil }
     ) throws(InputError) -> Result {
         let summary = try SummaryFile.load(path: path)
+        // A 0/1 outcome's largest value is 1 whatever the rows were: the manifest's threshold,
+        // carried into the summary, meets the check a data drop's does.
+        if let threshold = summary.threshold, summary.data.binaryOutcome {
+            try ManifestFile.checkThreshold(
+                threshold,
+                largestOutcome: 1,
+                bestArmMean: summary.data.arms.map(\.mean).max() ?? 0,
+                binary: true,
+                file: path,
+                line: nil
+            )
+        }
         let earlier = earlierPrediction(summary.experiment).flatMap(latestPriors(inReport:))
         let verdict: PostExperimentVerdict
         do {

@@ -19,12 +19,17 @@ public enum PolicyAssignment {
     /// Rows per batch: large enough that a T-learner's per-batch model calls cost little.
     static let batchRows = 65_536
 
-    /// Assigns every unit of `dataPath`; `emit` receives each unit's id (its `unit_id`, else its
-    /// row number from 1) and arm name, in file order.
+    /// Assigns every unit of `dataPath`; `emit` receives each unit's id and arm name, in file
+    /// order. The units are read as `analyze` read the drop: the same missing-value tokens (the
+    /// built-in ones, the policy file's and `manifest`'s) and the same id column (`manifest`'s
+    /// `columns.unit_id`, else the one the policy file records, else `unit_id`). An id column
+    /// the manifest or the policy names must be there; only without one is a unit's id its row
+    /// number from 1. A uniform policy reads no covariate.
     public static func run(
         policy file: PolicyFile,
         policyPath: String,
         dataPath: String,
+        manifest: DataManifest? = nil,
         emit: (String, String) -> Void
     ) throws(InputError) -> Summary {
         let policy = try file.policy(file: policyPath)
@@ -38,8 +43,9 @@ public enum PolicyAssignment {
             )
         }
         // Where each source column is; a column the policy reads must be there.
+        let covariates = file.kind == "uniform" ? [] : file.covariates
         var columns: [Int] = []
-        for encoding in file.covariates {
+        for encoding in covariates {
             guard let index = header.firstIndex(of: encoding.column) else {
                 throw InputError(
                     file: dataPath,
@@ -52,11 +58,11 @@ public enum PolicyAssignment {
             }
             columns.append(index)
         }
-        let unitColumn = header.firstIndex(of: "unit_id")
-        let width = file.featureNames.count
-        let missing = Set(file.missingValues)
+        let unitColumn = try idColumn(header, policy: file, dataPath: dataPath, manifest)
+        let width = covariates.reduce(0) { $0 + $1.featureNames.count }
+        let missing = Set(file.missingValues + DataManifest.builtInMissingValues + (manifest?.missingValues ?? []))
         // A category listed twice (a hand-edited file) keeps its first position, never a trap.
-        let categoryIndex = file.covariates.map { encoding in
+        let categoryIndex = covariates.map { encoding in
             encoding.categories.map {
                 Dictionary($0.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             }
@@ -100,7 +106,7 @@ public enum PolicyAssignment {
         while let fields = try reader.next() {
             row += 1
             if fields.count == 1 && fields[0].isEmpty { continue }  // a blank line
-            let line = reader.line - 1
+            let line = reader.rowLine
             guard fields.count == header.count else {
                 throw InputError(
                     file: dataPath,
@@ -111,7 +117,7 @@ public enum PolicyAssignment {
                 )
             }
             var cannotScore = false
-            for (slot, encoding) in file.covariates.enumerated() {
+            for (slot, encoding) in covariates.enumerated() {
                 let text = fields[columns[slot]].trimmingCharacters(in: .whitespaces)
                 if let index = categoryIndex[slot], let categories = encoding.categories {
                     if missing.contains(text) {
@@ -139,10 +145,56 @@ public enum PolicyAssignment {
             }
             if cannotScore { summary.fallback += 1 }
             unscorable.append(cannotScore)
-            ids.append(unitColumn.map { fields[$0] } ?? String(row))
+            if let unitColumn {
+                let id = fields[unitColumn].trimmingCharacters(in: .whitespaces)
+                guard !id.isEmpty else {
+                    throw InputError(
+                        file: dataPath,
+                        field: "column '\(header[unitColumn])'",
+                        line: line,
+                        problem: "this unit has no id, so its assignment could not be joined to it",
+                        fix: "give every unit its id in '\(header[unitColumn])'"
+                    )
+                }
+                ids.append(id)
+            } else {
+                ids.append(String(row))
+            }
             if ids.count == batchRows { try flush() }
         }
         try flush()
         return summary
+    }
+
+    /// The id column's index in `header`; nil (row numbers) only when neither the manifest nor
+    /// the policy file names one and there is no `unit_id` column.
+    static func idColumn(
+        _ header: [String],
+        policy file: PolicyFile,
+        dataPath: String,
+        _ manifest: DataManifest?
+    ) throws(InputError) -> Int? {
+        let defaultName = DataManifest().unitIDColumn
+        let named: (column: String, by: String)? =
+            if let manifest, manifest.unitIDColumn != defaultName {
+                (manifest.unitIDColumn, "the manifest's columns.unit_id (\(manifest.file ?? "--manifest"))")
+            } else if let recorded = file.unitIdColumn {
+                (recorded, "the policy file's unit_id_column, where the analyzed units had their ids")
+            } else {
+                nil
+            }
+        guard let named else { return header.firstIndex(of: defaultName) }
+        guard let index = header.firstIndex(of: named.column) else {
+            throw InputError(
+                file: dataPath,
+                field: "column '\(named.column)'",
+                line: 1,
+                problem:
+                    "there is no column '\(named.column)', which holds the units' ids by \(named.by); row numbers in its place would join each arm to the wrong unit",
+                fix:
+                    "add the '\(named.column)' column with each unit's id, or give --manifest a manifest whose columns.unit_id names the file's id column"
+            )
+        }
+        return index
     }
 }

@@ -29,8 +29,13 @@ public struct PolicyFile: Sendable, Hashable, Codable {
     public var fallbackArm: String
     /// The source columns and how they become features (numbers as they are, text one-hot).
     public var covariates: [CovariateEncoding]
-    /// Cell texts read as a missing value.
-    public var missingValues: [String] = ["", "NA", "NaN", "nan", "null", "N/A"]
+    /// Cell texts read as a missing value: the built-in ones `analyze` reads as missing and the
+    /// manifest's own.
+    public var missingValues: [String] = DataManifest.builtInMissingValues
+    /// The column that held the unit ids in the analyzed drop (the manifest's `columns.unit_id`);
+    /// nil when it had none. `assign` then requires it, rather than writing row numbers a team
+    /// joining by id would join to the wrong units.
+    public var unitIdColumn: String?
     /// FNV-1a (64 bits, hex) of the data file the policy was learned from: which file, not a seal.
     public var dataHash: String?
     public var tree: TreeNode?
@@ -97,6 +102,8 @@ public struct PolicyFile: Sendable, Hashable, Codable {
         case let uniform as UniformPolicy:
             file.kind = "uniform"
             file.fallbackArm = arms[uniform.arm]
+            // One arm for everyone reads nothing: no column is required of the units.
+            file.covariates = []
         case let tree as PolicyTree:
             file.kind = "tree"
             func node(_ n: PolicyTree.Node) -> TreeNode {

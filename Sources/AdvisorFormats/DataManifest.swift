@@ -14,9 +14,17 @@ public struct DataManifest: Sendable, Hashable {
     public var propensityColumn = "propensity"
     /// Columns that are neither roles nor covariates (e.g. timestamps).
     public var ignoredColumns: [String] = []
-    /// Cells that mean "missing" in this export besides the built-in ones (empty, NA, NaN, null,
-    /// N/A, None, #N/A): `.`, `-999`, `missing`.
+    /// Cells that mean "missing" in this export besides the built-in ones
+    /// (`builtInMissingValues`): `.`, `-999`, `missing`.
     public var missingValues: [String] = []
+
+    /// How spreadsheets, pandas and R write a missing value: the one list every reader of units
+    /// uses (`analyze`'s CSV reader and `assign`), so a unit one reads the other reads alike.
+    /// Each token but the empty one is at most 4 bytes and starts with N, n or # (the CSV
+    /// reader's fast check relies on it; a test holds it).
+    public static let builtInMissingValues = [
+        "", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "Null", "None", "#N/A",
+    ]
     public var controlArm: String?
     /// Assignment probability per arm label; nil: from the propensity column, else equal.
     public var assignmentProbabilities: [String: Double]?
@@ -24,6 +32,10 @@ public struct DataManifest: Sendable, Hashable {
     public var largerIsBetter = true
     /// The gain worth personalizing for, in outcome units; nil: the configured default.
     public var threshold: Double?
+    /// The threshold's line in the manifest, for the check against the data (`checkThreshold`).
+    public var thresholdLine: Int?
+    /// The file it was read from (errors found once the data are read name it).
+    public var file: String?
     /// Outcomes a rollout must not make worse (`outcomes.guardrails`), in the manifest's order.
     public var guardrails: [GuardrailSpec] = []
 
@@ -95,6 +107,7 @@ public enum ManifestFile {
 
     public static func parse(_ text: String, file: String) throws(InputError) -> DataManifest {
         var manifest = DataManifest()
+        manifest.file = file
         let root = try YAMLReader.document(text, file: file)
         try root.rejectUnknownKeys(keys)
         if let id = try root.string("experiment", fix: "use letters, digits, '-', '_' or '.'") {
@@ -171,13 +184,44 @@ public enum ManifestFile {
             manifest.largerIsBetter = flag
         }
         try parseOutcomes(root, into: &manifest)
-        if let threshold = try root.number("threshold", fix: "a gain in outcome units, e.g. 0.005") {
-            guard threshold >= 0 else {
-                throw root.error("threshold", "must not be negative", fix: "a gain in outcome units, e.g. 0.005")
-            }
+        let thresholdFix =
+            "give a gain in outcome units, e.g. 0.005 (a manifest takes no {relative: r}: multiply r by the best arm's value)"
+        if let threshold = try root.number("threshold", fix: thresholdFix) {
+            guard threshold >= 0 else { throw root.error("threshold", "must not be negative", fix: thresholdFix) }
             manifest.threshold = threshold
+            manifest.thresholdLine = root.value("threshold")?.mark?.line
         }
         return manifest
+    }
+
+    /// A threshold (a manifest's, or a summary's that came from one) against the data: no
+    /// policy can average more than the largest outcome, so a gain above that minus the best
+    /// arm's mean can never be reached, and the verdict could only ever say "ship".
+    /// `largestOutcome` and `bestArmMean` are in the analysis's direction (1 − y, −y when
+    /// smaller is better).
+    public static func checkThreshold(
+        _ threshold: Double,
+        largestOutcome: Double,
+        bestArmMean: Double,
+        binary: Bool,
+        file: String,
+        line: Int?
+    ) throws(InputError) {
+        let room = largestOutcome - bestArmMean
+        guard threshold > room else { return }
+        let show = NumberText.significant
+        let meant =
+            binary && threshold >= 1 && threshold / 100 <= room
+            ? "did you mean \(show(threshold / 100)) (\(show(threshold)) percentage points)? " : ""
+        throw InputError(
+            file: file,
+            field: "threshold",
+            line: line,
+            problem:
+                "a gain of \(show(threshold)) over the best arm (\(show(bestArmMean))) would need a policy averaging above the largest outcome in the data (\(show(largestOutcome))): no policy can gain more than \(show(room))",
+            fix:
+                "\(meant)give the gain worth personalizing for in the outcome's units\(binary ? " (a 0/1 outcome's are shares: 0.005 is half a percentage point)" : ""), below \(show(room))"
+        )
     }
 
     /// `outcomes: {primary: revenue, guardrails: [{column, larger_is_better, max_loss}]}`.

@@ -61,7 +61,7 @@ public enum ProposalFile {
             }
             seed = UInt64(x)
         }
-        return Proposal(
+        let proposal = Proposal(
             experiment: experiment,
             armCandidates: candidates,
             armNames: names,
@@ -75,6 +75,9 @@ public enum ProposalFile {
             seed: seed,
             comparison: try comparison(root)
         )
+        try ProposalPlausibility.check(proposal, root: root, rate: described?.rate)
+        if described?.binary == true { try ProposalPlausibility.checkThreshold(proposal, root: root) }
+        return proposal
     }
 
     // MARK: - Fields
@@ -196,8 +199,12 @@ public enum ProposalFile {
         return Proposal.Priors(sigma: sigma, rho: rho, s: s, predictionError: eps)
     }
 
-    /// The outcome block: its SD, and whether it is a 0/1 outcome (a rate, read in points).
-    static func outcome(_ root: YAMLReader, baseline: Double) throws(InputError) -> (sd: Double, binary: Bool)? {
+    /// The outcome block: its SD, and whether it is a 0/1 outcome (a rate, read in points) with
+    /// its base rate.
+    static func outcome(
+        _ root: YAMLReader,
+        baseline: Double
+    ) throws(InputError) -> (sd: Double, binary: Bool, rate: Double?)? {
         guard let block = try root.child("outcome") else { return nil }
         try block.rejectUnknownKeys(["sd", "binary"])
         let fix = "write 'outcome: {sd: 0.45}' or 'outcome: {binary: {base_rate: 0.3}}'"
@@ -206,7 +213,7 @@ public enum ProposalFile {
         }
         if let sd = try block.number("sd", fix: fix) {
             guard sd > 0 else { throw block.error("sd", "\(sd) is not above 0", fix: "give the outcome's SD (> 0)") }
-            return (sd, false)
+            return (sd, false, nil)
         }
         guard let node = block.value("binary") else { throw block.error("sd", "missing", fix: fix) }
         var rate: Double?
@@ -234,7 +241,7 @@ public enum ProposalFile {
                     "give the typical arm's share of 1s, in [0, 1] (e.g. 'baseline: 0.31'), or describe the outcome by its sd"
             )
         }
-        return ((p * (1 - p)).squareRoot(), true)
+        return ((p * (1 - p)).squareRoot(), true, p)
     }
 
     static func sampleSize(_ root: YAMLReader, arms: [Int]) throws(InputError) -> Proposal.SampleSize? {
@@ -318,6 +325,15 @@ public enum ProposalFile {
             }
             if let r = try block.number("relative", fix: fix) {
                 guard r >= 0 else { throw block.error("relative", "\(r) is negative", fix: "use a share ≥ 0") }
+                // A share: 5 would be a gain of five times the baseline, nearly always "5%" meant.
+                guard r <= 1 else {
+                    throw block.error(
+                        "relative",
+                        "\(NumberText.shortest(r)) is a share of the baseline, so it asks for a gain of \(NumberText.percent(r)) of the baseline",
+                        fix:
+                            "did you mean \(NumberText.shortest(r / 100)) for \(NumberText.shortest(r))%? A relative threshold is a share: 0.05 is 5%"
+                    )
+                }
                 return .relative(r)
             }
             throw root.error("threshold", "needs 'absolute' or 'relative'", fix: fix)

@@ -416,7 +416,7 @@ struct CSVColumnParser {
 
     /// How spreadsheets, pandas and R write a missing value. Such a cell is missing, like an empty
     /// one, rather than text that would turn a numeric column into categories.
-    static let missingTokens: Set<String> = ["NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "Null", "None", "#N/A"]
+    static let missingTokens = Set(DataManifest.builtInMissingValues.filter { !$0.isEmpty })
 
     /// Whether bytes start..<end are one of `missingTokens` (checked only for short fields that
     /// begin with N, n or #, so numbers and ordinary text pay one comparison).

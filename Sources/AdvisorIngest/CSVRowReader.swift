@@ -15,6 +15,9 @@ public final class CSVRowReader {
     var finished = false
     /// The line the next row starts on (1 = the header).
     public private(set) var line = 1
+    /// The line the row `next` returned last started on: an error about that row names it,
+    /// whether or not the row ended in a newline or spanned lines in quotes.
+    public private(set) var rowLine = 0
     let maxRowBytes: Int
 
     public init(path: String, maxRowBytes: Int = 1 << 20) throws(InputError) {
@@ -51,6 +54,7 @@ public final class CSVRowReader {
     public func next() throws(InputError) -> [String]? {
         let startLine = line
         guard var fields = try nextRow() else { return nil }
+        rowLine = startLine
         if startLine == 1, let first = fields.first, first.hasPrefix("\u{FEFF}") {
             fields[0] = String(first.dropFirst())
         }

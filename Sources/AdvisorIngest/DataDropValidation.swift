@@ -173,6 +173,19 @@ enum DataDropValidation {
         let binary = outcomes.allSatisfy { $0 == 0 || $0 == 1 }
         // Smaller is better: maximize −y, or 1 − y for a 0/1 outcome so it stays 0/1.
         if !manifest.largerIsBetter { outcomes = outcomes.map { binary ? 1 - $0 : -$0 } }
+        if let threshold = manifest.threshold {
+            var sums = Array(repeating: 0.0, count: armNames.count)
+            for (a, y) in zip(c.arms, outcomes) { sums[a] += y }
+            let best = sums.indices.map { sums[$0] / Double(max(counts[$0], 1)) }.max() ?? 0
+            try ManifestFile.checkThreshold(
+                threshold,
+                largestOutcome: outcomes.max() ?? 0,
+                bestArmMean: best,
+                binary: binary,
+                file: manifest.file ?? ManifestFile.path(forData: path),
+                line: manifest.thresholdLine
+            )
+        }
         var data = ExperimentData(
             armNames: armNames,
             arm: c.arms,

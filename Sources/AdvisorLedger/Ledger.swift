@@ -19,7 +19,8 @@ import GRDB
 /// with the input in hand). That is what makes processing exactly-once.
 public struct Ledger: Sendable {
     public let path: String
-    let database: DatabasePool
+    /// A pool (the daemon and its workers), or one read-only connection (`reading`).
+    let database: any DatabaseWriter
 
     /// Opens (or creates) `DIRECTORY/ledger.sqlite` and brings its schema up to date.
     /// `checked: false` (a worker, which the daemon started on a ledger it checked) skips the
@@ -50,13 +51,98 @@ public struct Ledger: Sendable {
                 _ = try database.read { db in try Row.fetchOne(db, sql: "PRAGMA quick_check") }
             }
         } catch {
-            throw LedgerError(
+            throw Self.openingError(path: path, error, writing: true)
+        }
+    }
+
+    /// The ledger of `directory`, opened only to read (`history`): nothing is created,
+    /// migrated, checkpointed or locked for writing, so the file's size and mtime stay as they
+    /// were. With no `-wal` file beside it no connection is open (SQLite removes it when the
+    /// last one closes), so the file is read as immutable and SQLite needs no `-shm` either,
+    /// which a reader without write access to the directory could not create; with one, the
+    /// daemon is using it and the read goes through the WAL as the daemon's own reads do.
+    public static func reading(directory: String) throws(LedgerError) -> Ledger {
+        let path = directory + "/ledger.sqlite"
+        if access(path, R_OK) != 0 {
+            let code = errno
+            throw code == ENOENT
+                ? LedgerError(
+                    path: path,
+                    problem: "does not exist",
+                    fix: "no input has been processed with this state directory; give the daemon's with --state-dir"
+                )
+                : LedgerError(path: path, problem: "cannot be read (\(String(cString: strerror(code))))", fix: readFix)
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        let live = FileManager.default.fileExists(atPath: path + "-wal")
+        do {
+            let queue = try DatabaseQueue(path: live ? path : immutableURI(path), configuration: configuration)
+            _ = try queue.read { db in try Row.fetchOne(db, sql: "SELECT 1 FROM inputs LIMIT 1") }
+            return Ledger(path: path, database: queue)
+        } catch {
+            throw openingError(path: path, error, writing: false)
+        }
+    }
+
+    init(path: String, database: any DatabaseWriter) {
+        self.path = path
+        self.database = database
+    }
+
+    /// `file:PATH?immutable=1`, the path percent-encoded where a URI would read it otherwise.
+    static func immutableURI(_ path: String) -> String {
+        var encoded = ""
+        for character in path.unicodeScalars {
+            switch character {
+            case "%", "?", "#": encoded += String(format: "%%%02X", character.value)
+            default: encoded.unicodeScalars.append(character)
+            }
+        }
+        return "file:\(encoded)?immutable=1"
+    }
+
+    /// What to do about a ledger that could not be read: access, never "move it aside".
+    static let readFix =
+        "run as a user who may read the state directory (the service's user or root, e.g. sudo -u experiment-advisor experiment-advisor history), or give --state-dir a copy; the ledger itself may be healthy"
+
+    /// An open that failed, said for what it is: a damaged file is the only case for moving the
+    /// ledger aside; a file the user may not read or write (a permission, a read-only mount) is
+    /// healthy, and moving it aside would throw the history away.
+    static func openingError(path: String, _ error: any Error, writing: Bool) -> LedgerError {
+        openingError(
+            path: path,
+            code: (error as? DatabaseError)?.resultCode.primaryResultCode.rawValue,
+            message: describe(error),
+            writing: writing
+        )
+    }
+
+    /// The same by SQLite's primary result code (nil: not an SQLite error). Opening to write,
+    /// anything but a denial keeps the advice to move the file aside (the daemon cannot run on
+    /// it); opening to read, only a damaged file is called one.
+    static func openingError(path: String, code: Int32?, message: String, writing: Bool) -> LedgerError {
+        let damaged: [ResultCode] = [.SQLITE_CORRUPT, .SQLITE_NOTADB]
+        let denied: [ResultCode] = [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH]
+        if writing, let code, denied.map(\.rawValue).contains(code) {
+            return LedgerError(
                 path: path,
-                problem: "is not a usable ledger (\(Self.describe(error)))",
+                problem: "cannot be opened for writing (\(message))",
                 fix:
-                    "move it aside (mv \(path) \(path).broken) and start again: a new ledger is created, the spool keeps every input and report, and only `history` forgets the past"
+                    "give the service's user write access to the file and its directory, or point --state-dir / state_directory elsewhere; the ledger itself is not damaged, keep it"
             )
         }
+        if writing || code.map({ damaged.map(\.rawValue).contains($0) }) == true {
+            return LedgerError(
+                path: path,
+                problem: "is not a usable ledger (\(message))",
+                fix: writing
+                    ? "move it aside (mv \(path) \(path).broken) and start again: a new ledger is created, the spool keeps every input and report, and only `history` forgets the past"
+                    : "the daemon refuses it too, and its error says how to start a new one; the spool keeps every input and report"
+            )
+        }
+        return LedgerError(path: path, problem: "cannot be read (\(message))", fix: readFix)
     }
 
     static func describe(_ error: any Error) -> String {
@@ -246,6 +332,14 @@ public struct Ledger: Sendable {
                         Column("outcome")
                     )
                 )
+                .order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The rejected rows, the newest `limit` first: what the report index lists of them.
+    public func rejections(limit: Int) throws(LedgerError) -> [LedgerEntry] {
+        try read { db in
+            try LedgerEntry.filter(Column("outcome") == LedgerEntry.Outcome.rejected.rawValue)
                 .order(Column("id").desc).limit(limit).fetchAll(db)
         }
     }

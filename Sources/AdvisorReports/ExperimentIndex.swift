@@ -81,7 +81,42 @@ public struct ExperimentIndex: Sendable {
 
     public private(set) var experiments: [String: Experiment] = [:]
 
+    /// An input the daemon refused, with its reason: a team whose drop never became a report
+    /// finds why on the same page as the reports.
+    public struct Rejection: Sendable {
+        public var stamp: String
+        /// The name it was dropped under.
+        public var name: String
+        /// Its experiment, when the file named one.
+        public var experiment: String?
+        /// The error: file, field, problem and fix.
+        public var reason: String
+        /// The error file, relative to the spool (`rejected/STAMP-NAME.error.txt`).
+        public var errorFile: String?
+
+        public init(stamp: String, name: String, experiment: String?, reason: String, errorFile: String?) {
+            self.stamp = stamp
+            self.name = name
+            self.experiment = experiment
+            self.reason = reason
+            self.errorFile = errorFile
+        }
+    }
+
+    /// The most recent rejections, newest first (at most `rejectionsKept`).
+    public private(set) var rejections: [Rejection] = []
+
+    public static let rejectionsKept = 50
+
     public init() {}
+
+    /// Records a rejection; one seen again (the same stamp and name) is not listed twice.
+    public mutating func add(_ rejection: Rejection) {
+        guard !rejections.contains(where: { $0.stamp == rejection.stamp && $0.name == rejection.name }) else { return }
+        rejections.append(rejection)
+        rejections.sort { ($0.stamp, $0.name) > ($1.stamp, $1.name) }
+        if rejections.count > Self.rejectionsKept { rejections.removeLast(rejections.count - Self.rejectionsKept) }
+    }
 
     public init(_ reports: [(experiment: String, report: Report)]) {
         for (experiment, report) in reports { add(report, experiment: experiment) }

@@ -30,6 +30,16 @@ public enum IndexWording {
     public static let calibrationNote =
         "A well-calibrated 90% range holds about 9 times in 10 over many experiments; far fewer means the priors were too narrow or biased, far more that they were wider than they needed to be. The realized gain is itself an estimate (± its standard error), so a miss by less than two standard errors is not a clear miss."
 
+    /// Under the list of rejected inputs.
+    public static func rejectedNote(shown: Int) -> String {
+        "The \(shown) most recent rejections, newest first. Each input was moved to rejected/ in the spool with its error file beside it; fix what the reason says and drop the file again. `experiment-advisor history` lists every one."
+    }
+
+    /// A rejection's reason as the index shows it: its first 400 characters.
+    public static func reason(_ r: ExperimentIndex.Rejection) -> String {
+        r.reason.count > 400 ? String(r.reason.prefix(400)) + "…" : r.reason
+    }
+
     public static func prediction(_ r: ExperimentIndex.Report) -> String {
         "\(r.verdict), gain \(n(r.gain))" + (r.range.map { " (90%: \(n($0.lower)) to \(n($0.upper)))" } ?? "")
     }

@@ -10,14 +10,20 @@ struct AssignCommand: ParsableCommand {
         abstract: "Give each unit of a CSV the arm a policy file (STAMP-policy.json) assigns it.",
         discussion: """
             DATA is a CSV (or .csv.gz) with the covariate columns the policy was learned with (other
-            columns are ignored) and optionally unit_id. One line per unit, unit_id,arm (the row
-            number when there is no unit_id). A unit with a category the policy never saw gets the
-            policy's fallback arm; a summary goes to standard error.
+            columns are ignored; a uniform policy reads none) and the units' ids. It is read as
+            analyze read the drop: the same missing-value tokens and the id column the manifest
+            (--manifest) or the policy file names, which must be there; only when neither names
+            one and there is no unit_id column is a unit's id its row number. One line per unit,
+            unit_id,arm. A unit with a category the policy never saw gets the policy's fallback
+            arm; a summary goes to standard error.
             """
     )
 
     @Option(help: "The policy file a verdict wrote.")
     var policy: String
+
+    @Option(help: "The drop's manifest (NAME.manifest.yaml): its unit_id column and missing_values.")
+    var manifest: String?
 
     @Argument(help: "The units (.csv or .csv.gz).")
     var data: String
@@ -36,11 +42,14 @@ struct AssignCommand: ParsableCommand {
     func run() throws {
         do {
             let file = try PolicyFile.load(path: policy)
+            let units = try manifest.map { (path: String) throws(InputError) in try ManifestFile.load(path: path) }
             var sink = try AssignmentSink(path: output)
             if format == .csv { sink.write("unit_id,arm\n") }
             let summary: PolicyAssignment.Summary
             do {
-                summary = try PolicyAssignment.run(policy: file, policyPath: policy, dataPath: data) { id, arm in
+                summary = try PolicyAssignment.run(policy: file, policyPath: policy, dataPath: data, manifest: units) {
+                    id,
+                    arm in
                     switch format {
                     case .csv: sink.write("\(Self.csvField(id)),\(Self.csvField(arm))\n")
                     case .json: sink.write("{\"unit_id\": \(Self.jsonString(id)), \"arm\": \(Self.jsonString(arm))}\n")

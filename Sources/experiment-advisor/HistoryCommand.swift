@@ -18,40 +18,38 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "Only this experiment.")
     var experiment: String?
 
-    @Option(help: "State directory (default: the configuration's 'state_directory').")
+    @Option(
+        help: "State directory (default: as serve finds it: the configuration's 'state_directory', else the default)."
+    )
     var stateDir: String?
 
-    @Option(help: "Configuration file (for its state_directory).")
+    @Option(help: "Configuration file (for its state_directory; default: \(defaultConfigurationPath) if it exists).")
     var config: String?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     func run() throws {
-        let directory: String
+        let (directory, source): (String, String)
         do {
-            let path =
-                config
-                ?? (FileManager.default.fileExists(atPath: defaultConfigurationPath) ? defaultConfigurationPath : nil)
-            directory =
-                try stateDir
-                ?? (path.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
-                ?? AdvisorConfiguration()).stateDirectory
+            (directory, source) = try stateDirectory()
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        guard FileManager.default.fileExists(atPath: directory + "/ledger.sqlite") else {
-            printError(
-                "error: \(directory)/ledger.sqlite does not exist: no input has been processed with this state directory (give the daemon's with --state-dir)"
-            )
-            throw ExitCode(2)
-        }
+        // Which ledger is read, and why that one, before anything else: a wrong guess is the
+        // usual reason a history looks empty.
+        printError("history: reading \(directory)/ledger.sqlite (\(source))")
         let entries: [LedgerEntry]
         do {
-            entries = try Ledger(directory: directory).history(experiment: experiment)
+            entries = try Ledger.reading(directory: directory).history(experiment: experiment)
         } catch {
-            printError("error: \(error)")
+            var message = "error: \(error)"
+            let local = FileManager.default.currentDirectoryPath + "/state"
+            if stateDir == nil, local != directory, FileManager.default.fileExists(atPath: local + "/ledger.sqlite") {
+                message += " (scripts/run-local.sh keeps its ledger in ./state: give --state-dir ./state)"
+            }
+            printError(message)
             throw ExitCode(2)
         }
         switch format {
@@ -66,6 +64,25 @@ struct HistoryCommand: ParsableCommand {
             let index = ExperimentIndex(ledger: entries)
             if !index.experiments.isEmpty { print(IndexWording.text(index)) }
         }
+    }
+}
+
+extension HistoryCommand {
+    /// The state directory as `serve` finds it (`--state-dir`, else the configuration's
+    /// `state_directory`, the configuration being `--config`, else the default file if it
+    /// exists, else the built-in default), and where it came from.
+    func stateDirectory() throws(InputError) -> (String, String) {
+        if let stateDir { return (stateDir, "--state-dir") }
+        let path =
+            config
+            ?? (FileManager.default.fileExists(atPath: defaultConfigurationPath) ? defaultConfigurationPath : nil)
+        guard let path else {
+            return (
+                AdvisorConfiguration().stateDirectory,
+                "the built-in default: no --state-dir, no --config and no \(defaultConfigurationPath)"
+            )
+        }
+        return (try ConfigurationFile.load(path: path).stateDirectory, "state_directory of \(path)")
     }
 }
 

@@ -232,7 +232,16 @@ struct PolicyFileTests {
         let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
         let verdict = try Self.verdict(drop)
         let file = try PolicyFile.make(
-            policy: UniformPolicy(name: "uniform", arm: 1),
+            policy: PolicyTree(
+                name: "policy-tree",
+                root: .split(
+                    feature: 0,
+                    threshold: 0,
+                    missingGoesLeft: false,
+                    left: .leaf(arm: 0),
+                    right: .leaf(arm: 1)
+                )
+            ),
             verdict: verdict,
             arms: drop.data.armNames,
             covariates: drop.covariateEncoding,
@@ -245,5 +254,174 @@ struct PolicyFileTests {
         } throws: { error in
             (error as? InputError)?.field == "column 'x2'"
         }
+    }
+
+    @Test(
+        "A uniform policy reads no covariate: its file lists none, and units with none (or junk in them) are assigned"
+    )
+    func uniformReadsNothing() throws {
+        let (path, directory) = try Self.writeDrop(units: 1_500, seed: 5)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        var file = try PolicyFile.make(
+            policy: UniformPolicy(name: "uniform", arm: 1),
+            verdict: try Self.verdict(drop),
+            arms: drop.data.armNames,
+            covariates: drop.covariateEncoding,
+            dataHash: nil
+        )
+        #expect(file.covariates.isEmpty)
+        let units = directory + "/new.csv"
+        try "unit_id,x0\na,None\nb,not a number\n".write(toFile: units, atomically: true, encoding: .utf8)
+        var arms: [String: String] = [:]
+        _ = try PolicyAssignment.run(policy: file, policyPath: "p.json", dataPath: units) { arms[$0] = $1 }
+        #expect(arms == ["a": drop.data.armNames[1], "b": drop.data.armNames[1]])
+        // A file written before, with the drop's covariates listed, reads none of them either.
+        file.covariates = drop.covariateEncoding
+        arms = [:]
+        _ = try PolicyAssignment.run(policy: file, policyPath: "p.json", dataPath: units) { arms[$0] = $1 }
+        #expect(arms.count == 2)
+    }
+
+    @Test("assign reads as missing every token analyze reads as missing, whatever the policy file lists")
+    func missingTokens() throws {
+        let (path, directory) = try Self.writeDrop(units: 1_500, seed: 6)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        var file = try PolicyFile.make(
+            policy: PolicyTree(
+                name: "policy-tree",
+                root: .split(feature: 0, threshold: 0, missingGoesLeft: true, left: .leaf(arm: 0), right: .leaf(arm: 1))
+            ),
+            verdict: try Self.verdict(drop),
+            arms: drop.data.armNames,
+            covariates: drop.covariateEncoding,
+            dataHash: nil
+        )
+        #expect(file.missingValues == DataManifest.builtInMissingValues)
+        // A file from before the list was shared (without None and #N/A) still reads them as missing.
+        file.missingValues = ["", "NA", "NaN", "nan", "null", "N/A"]
+        let tokens = DataManifest.builtInMissingValues + ["-999"]
+        var text = "unit_id,x0,x1,x2,x3,x4,x5,channel\n"
+        for (i, token) in tokens.enumerated() { text += "u\(i),\(token),1,1,1,1,1,web\n" }
+        let units = directory + "/tokens.csv"
+        try text.write(toFile: units, atomically: true, encoding: .utf8)
+        let manifestPath = directory + "/drop.manifest.yaml"
+        try "missing_values: [\"-999\"]\n".write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        var arms: [String: String] = [:]
+        _ = try PolicyAssignment.run(
+            policy: file,
+            policyPath: "p.json",
+            dataPath: units,
+            manifest: try ManifestFile.load(path: manifestPath)
+        ) { arms[$0] = $1 }
+        #expect(arms.count == tokens.count)
+        #expect(arms.values.allSatisfy { $0 == drop.data.armNames[0] }, "every token is missing, so goes left: \(arms)")
+        // analyze reads the same cells as missing, from the same list.
+        let again = try CSVDataFile.read(
+            path: try Self.dropWith(tokens: DataManifest.builtInMissingValues, directory: directory),
+            manifest: DataManifest()
+        )
+        #expect(again.covariateNames.first == "x0", "x0 stays numeric: every token is missing, not a category")
+        #expect((0..<DataManifest.builtInMissingValues.count).allSatisfy { again.data.features[$0, 0].isNaN })
+    }
+
+    /// A drop whose x0 holds each of `tokens` in turn (and numbers after), 2 arms.
+    static func dropWith(tokens: [String], directory: String) throws -> String {
+        var text = "arm,outcome,x0\n"
+        for (i, token) in tokens.enumerated() { text += "\(["a", "b"][i % 2]),\(i % 3),\(token)\n" }
+        for i in 0..<120 { text += "\(["a", "b"][i % 2]),\(i % 5),\(i)\n" }
+        let path = directory + "/tokens-drop.csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("The shared missing tokens fit the CSV reader's fast check (at most 4 bytes, starting N, n or #)")
+    func tokensFitFastCheck() {
+        for token in DataManifest.builtInMissingValues where !token.isEmpty {
+            #expect(token.utf8.count <= 4 && ["N", "n", "#"].contains(token.first), "\(token)")
+        }
+    }
+
+    @Test("The id column the manifest or the policy file names is required; its ids are written, never row numbers")
+    func idColumn() throws {
+        let (path, directory) = try Self.writeDrop(units: 1_500, seed: 7)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The team's ids are in 'customer', mapped by the manifest the drop was analyzed with.
+        let renamed = directory + "/renamed.csv"
+        try (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "unit_id,", with: "customer,")
+            .write(toFile: renamed, atomically: true, encoding: .utf8)
+        let manifestPath = directory + "/renamed.manifest.yaml"
+        try "columns: {unit_id: customer}\n".write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        var configuration = AdvisorConfiguration()
+        configuration.analysis.bootstrap = 20
+        configuration.analysis.estimateBootstrap = 5
+        configuration.prediction.leverDraws = 50
+        configuration.boosting.maxRounds = 20
+        let result = try DataDropAnalysis.run(path: renamed, manifestPath: manifestPath, configuration: configuration)
+        let file = try #require(result.policy)
+        #expect(file.unitIdColumn == "customer")
+        let policyPath = directory + "/p.json"
+        try file.json().write(toFile: policyPath, atomically: true, encoding: .utf8)
+        let loaded = try PolicyFile.load(path: policyPath)
+        #expect(loaded.unitIdColumn == "customer", "recorded as unit_id_column")
+
+        // Units with the column: the ids are the team's.
+        var ids: [String] = []
+        _ = try PolicyAssignment.run(policy: loaded, policyPath: policyPath, dataPath: renamed) { id, _ in
+            ids.append(id)
+        }
+        #expect(ids.prefix(2) == ["u0", "u1"])
+
+        // Units without it: an error naming the column and the fix, not row numbers.
+        let noIDs = directory + "/no-ids.csv"
+        let lines = try String(contentsOfFile: renamed, encoding: .utf8).split(separator: "\n")
+        try lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).dropFirst().joined(separator: ",") }
+            .joined(separator: "\n").write(toFile: noIDs, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolicyAssignment.run(policy: loaded, policyPath: policyPath, dataPath: noIDs) { _, _ in }
+        } throws: { error in
+            guard let error = error as? InputError else { return false }
+            let ok =
+                error.field == "column 'customer'" && error.problem.contains("unit_id_column")
+                && error.problem.contains("wrong unit") && error.fix.contains("add the 'customer' column")
+            if !ok { Issue.record("\(error)") }
+            return ok
+        }
+        // --manifest names another column for these units: its name wins, and is required too.
+        let other = directory + "/other.manifest.yaml"
+        try "columns: {unit_id: account}\n".write(toFile: other, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolicyAssignment.run(
+                policy: loaded,
+                policyPath: policyPath,
+                dataPath: renamed,
+                manifest: try ManifestFile.load(path: other)
+            ) { _, _ in }
+        } throws: { error in
+            (error as? InputError).map { $0.field == "column 'account'" && $0.problem.contains(other) } == true
+        }
+        // A unit without an id cannot be joined either.
+        let blank = directory + "/blank.csv"
+        try
+            (lines[0...1] + [
+                ","
+                    + lines[2].split(separator: ",", omittingEmptySubsequences: false).dropFirst().joined(
+                        separator: ","
+                    )
+            ])
+            .joined(separator: "\n").write(toFile: blank, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolicyAssignment.run(policy: loaded, policyPath: policyPath, dataPath: blank) { _, _ in }
+        } throws: { error in
+            (error as? InputError).map { $0.field == "column 'customer'" && $0.line == 3 } == true
+        }
+        // Without a recorded or mapped id column and no unit_id, row numbers remain the ids.
+        var unnamed = loaded
+        unnamed.unitIdColumn = nil
+        ids = []
+        _ = try PolicyAssignment.run(policy: unnamed, policyPath: policyPath, dataPath: noIDs) { id, _ in ids.append(id)
+        }
+        #expect(ids.prefix(2) == ["1", "2"])
     }
 }

@@ -127,6 +127,31 @@ struct SummaryFileTests {
         #expect(error.file == "bad.summary.json" && !error.fix.isEmpty)
     }
 
+    @Test("A 0/1 outcome's summary with a threshold no policy could reach is refused, naming it")
+    func unreachableThreshold() throws {
+        let (_, summary) = try Self.analysis()
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: Data(SummaryFile.json(summary).utf8)) as? [String: Any]
+        )
+        Self.set(&object, ["data", "binary_outcome"], true)
+        for index in 0..<3 { Self.set(&object, ["data", "arms", "\(index)", "mean"], 0.3) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).summary.json")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func decide(threshold: Double) throws {
+            object["threshold"] = threshold
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+            _ = try DataDropAnalysis.decide(summaryPath: path, configuration: AdvisorConfiguration())
+        }
+        #expect {
+            try decide(threshold: 5)
+        } throws: { error in
+            guard let error = error as? InputError else { return false }
+            return error.field == "threshold" && error.file == path && error.fix.contains("did you mean 0.05")
+        }
+        #expect(throws: Never.self) { try decide(threshold: 0.05) }
+    }
+
     @Test("Shares that do not add up to 1, and a file that is not JSON, are refused too")
     func sharesAndJunk() throws {
         let error = try #require(

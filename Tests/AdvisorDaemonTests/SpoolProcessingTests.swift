@@ -380,7 +380,10 @@ struct SpoolProcessingTests {
         #expect(index.contains("2 experiments. Of the 1 with a prediction before the test and a verdict after it"))
         let verdictPage = try #require(files(in: spool.reports + "/flu-2027").first { $0.hasSuffix("-verdict.html") })
         #expect(index.contains("href=\"flu-2027/\(verdictPage)\""))
-        #expect(index.contains(">other-2027<") && !index.contains("broken"))
+        #expect(index.contains(">other-2027<"))
+        // The broken proposal is no experiment, but the index lists it with its reason.
+        #expect(index.contains("<h2>Rejected inputs</h2>") && index.contains(">broken.yaml<"))
+        #expect(index.contains("not valid YAML or JSON") && index.contains("rejected/"))
         #expect(!files(in: spool.reports).contains { $0.hasSuffix(".tmp") })
     }
 
@@ -403,6 +406,11 @@ struct SpoolProcessingTests {
             text.contains("(line 3)") && text.contains("column 'outcome'") && text.contains("'oops' is not a number")
         )
         #expect(log.events("rejected").count == 1)
+        // reports/index.html lists it with its reason and error file.
+        let index = try String(contentsOfFile: spool.index, encoding: .utf8)
+        #expect(index.contains(">broken.csv<"), "\(index)")
+        #expect(index.contains("&#39;oops&#39; is not a number"), "the reason, escaped")
+        #expect(index.contains(">rejected/\(errorFile)<"))
     }
 
     @Test("A broken manifest's error says in its first line that the manifest is the broken file")

@@ -592,4 +592,37 @@ struct CSVDataFileTests {
         } throws: { ($0 as? InputError)?.fix.contains("did you mean 'columns'") == true }
         #expect(ManifestFile.path(forData: "/s/incoming/flu.csv.gz") == "/s/incoming/flu.manifest.yaml")
     }
+
+    @Test("A manifest's threshold no policy could reach is an error naming it, with the points it likely meant")
+    func manifestThreshold() throws {
+        // A 0/1 outcome: the best arm converts 2 in 3, so no policy gains more than 1/3.
+        var text = "arm,outcome,x\n"
+        for i in 0..<90 {
+            text += "\(["A", "B"][i % 2]),\(i % 2 == 0 ? (i % 3 == 0 ? 1 : 0) : (i % 3 == 0 ? 0 : 1)),\(i)\n"
+        }
+        let path = try Self.file(text)
+        func read(_ manifest: String) throws -> DataDrop {
+            try CSVDataFile.read(
+                path: path,
+                manifest: try ManifestFile.parse(manifest, file: "drop.manifest.yaml"),
+                limits: Self.limits()
+            )
+        }
+        #expect {
+            _ = try read("experiment: t\nthreshold: 5")
+        } throws: { error in
+            let message = "\(error)"
+            let ok =
+                message.hasPrefix("drop.manifest.yaml:2: field 'threshold'") && message.contains("more than 0.3333")
+                && message.contains("did you mean 0.05 (5 percentage points)?")
+            if !ok { Issue.record("message was: \(message)") }
+            return ok
+        }
+        #expect(throws: Never.self) { _ = try read("threshold: 0.05") }
+        // Smaller is better: the room is the best arm's 1 − y, the same third.
+        #expect(throws: (any Error).self) { _ = try read("larger_is_better: false\nthreshold: 0.5") }
+        #expect {
+            _ = try ManifestFile.parse("threshold: {relative: 0.05}", file: "m.yaml")
+        } throws: { ($0 as? InputError)?.fix.contains("takes no {relative: r}") == true }
+    }
 }

@@ -166,6 +166,40 @@ struct ExperimentIndexTests {
         #expect(ExperimentIndex.readable("20261129T083405.123Z") == "2026-11-29 08:34 UTC")
         #expect(ExperimentIndex.readable("odd") == "odd")
     }
+
+    @Test("Rejected inputs are listed newest first with their reasons, each once, at most 50, a long reason cut")
+    func rejections() {
+        var index = ExperimentIndex()
+        #expect(!index.html().contains("Rejected inputs"), "no section without a rejection")
+        for day in 1...60 {
+            let stamp = String(format: "2027%04dT000000.000Z", day)
+            index.add(
+                .init(
+                    stamp: stamp,
+                    name: "bad-\(day).yaml",
+                    experiment: nil,
+                    reason: "bad-\(day).yaml: <field> 'x' is wrong",
+                    errorFile: "rejected/\(stamp)-bad-\(day).yaml.error.txt"
+                )
+            )
+        }
+        #expect(index.rejections.count == ExperimentIndex.rejectionsKept)
+        #expect(zip(index.rejections, index.rejections.dropFirst()).allSatisfy { $0.stamp >= $1.stamp })
+        let first = index.rejections[0]
+        index.add(first)
+        #expect(index.rejections.count == ExperimentIndex.rejectionsKept, "seen again, listed once")
+        let page = index.html()
+        #expect(page.contains("<h2>Rejected inputs</h2>") && page.contains("&lt;field&gt; &#39;x&#39; is wrong"))
+        #expect(page.contains(">\(first.name)<") && page.contains(">\(first.errorFile ?? "")<"))
+        let long = ExperimentIndex.Rejection(
+            stamp: "s",
+            name: "n",
+            experiment: "e",
+            reason: String(repeating: "r", count: 1000),
+            errorFile: nil
+        )
+        #expect(IndexWording.reason(long).count == 401)
+    }
 }
 
 @Suite("Progress lines")

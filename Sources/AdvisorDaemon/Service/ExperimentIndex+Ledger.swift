@@ -39,14 +39,38 @@ extension ExperimentIndex.Report {
     }
 }
 
+extension ExperimentIndex.Rejection {
+    /// A rejected row whose error file is durable; nil for any other row.
+    public init?(_ entry: LedgerEntry) {
+        guard entry.outcome == .rejected, entry.state == .rejected || entry.state == .written,
+            let stamp = entry.stamp, let reason = entry.error
+        else { return nil }
+        self.init(
+            stamp: stamp,
+            name: entry.name,
+            experiment: entry.experiment,
+            reason: reason,
+            errorFile: entry.files.first.map { $0.split(separator: "/").suffix(2).joined(separator: "/") }
+        )
+    }
+}
+
 extension ExperimentIndex {
-    /// Every answered row of `entries`, in any order.
+    /// Every answered row of `entries`, in any order, and the rejected ones.
     public init(ledger entries: [LedgerEntry]) {
         self.init(
             entries.compactMap { entry in
                 entry.experiment.flatMap { id in Report(entry).map { (experiment: id, report: $0) } }
             }
         )
+        for entry in entries { if let rejection = Rejection(entry) { add(rejection) } }
+    }
+
+    /// Adds the ledger's latest rejections (after a rejection).
+    mutating func refreshRejections(from ledger: Ledger) throws(LedgerError) {
+        for entry in try ledger.rejections(limit: Self.rejectionsKept) {
+            if let rejection = Rejection(entry) { add(rejection) }
+        }
     }
 
     /// Replaces what the index holds of `experiment` by its rows in the ledger (after a report).

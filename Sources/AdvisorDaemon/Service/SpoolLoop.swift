@@ -229,6 +229,15 @@ struct SpoolLoop {
             indexChanged = true
             flushIndex(force: false)
         }
+        if finished.outcome == .rejected {
+            do {
+                try index.refreshRejections(from: ledger)
+            } catch {
+                logger.error("the report index may miss the rejection of \(name): \(error)")
+            }
+            indexChanged = true
+            flushIndex(force: false)
+        }
     }
 
     /// SIGHUP: re-read the configuration; keep the old one if the new one is invalid.

@@ -121,6 +121,19 @@ extension ExperimentIndex {
             },
             markup: [0, 1, 2, 3]
         )
+        if !rejections.isEmpty {
+            b += H.heading("Rejected inputs")
+            b += H.table(
+                ["when", "input", "experiment", "reason", "error file"],
+                rejections.map {
+                    [
+                        ExperimentIndex.readable($0.stamp), $0.name, $0.experiment ?? "–", W.reason($0),
+                        $0.errorFile ?? "–",
+                    ]
+                }
+            )
+            b += H.paragraph(W.rejectedNote(shown: rejections.count))
+        }
         b +=
             "<p class=\"method\">Rewritten after every report. A verdict is judged against the last prediction made for the same experiment before it; the predicted range is the 5th to 95th percentile of the gain over the proposal's priors, the realized gain the recommended policy's AIPW gain over the best uniform arm on held-out units (GainFromPersonalization.md, EstimatingParameters.md).</p>"
         return H.page(title: "Experiments: track record", body: b)
