@@ -84,7 +84,7 @@ public struct JSONScan {
     func syntax(_ what: String) -> Problem {
         var line = 1
         for byte in bytes[..<min(at, bytes.count)] where byte == 0x0A { line += 1 }
-        return Problem(field: nil, problem: "is not valid JSON: \(what) (line \(line))")
+        return Problem(field: nil, problem: "is not JSON: \(what) (line \(line))")
     }
 
     mutating func value(path: [Step], key: String?, depth: Int) throws(Problem) {
