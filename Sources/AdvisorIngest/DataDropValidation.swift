@@ -164,7 +164,7 @@ enum DataDropValidation {
                     field: "control_arm",
                     line: nil,
                     problem:
-                        "'\(control)' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
+                        "'\(InputError.excerpt(control))' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
                     fix: "give the control arm's label exactly as in the arm column"
                 )
             }

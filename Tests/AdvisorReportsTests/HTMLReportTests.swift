@@ -124,6 +124,14 @@ struct HTMLReportTests {
         #expect(policies.lowerBound < method.lowerBound)
         for policy in v.policies { #expect(html.contains(SVGChart.escape(policy.name))) }
 
+        // A name that slipped past its reader: each text line stays one line, escapes shown.
+        var named = v
+        named.data.arms[0].arm = "x\nverdict: personalize FORGED\u{1B}[2J"
+        named.bestUniformArm = named.data.arms[0].arm
+        let text = VerdictReport.text(named)
+        #expect(!text.contains("\nverdict: personalize FORGED") && !text.contains("\u{1B}"))
+        #expect(text.contains("x\\nverdict: personalize FORGED\\u{1B}[2J"), "\(text)")
+
         // Finite extremes and worse, in every figure a chart draws (a summary's SE, outcome
         // SD, σ̂, gain curve): the page still renders (issue 31: it trapped on Int(±inf)).
         for extreme in [1e308, -1e308, Double.infinity, Double.nan, 5e-324] {
