@@ -353,5 +353,87 @@ public enum SummaryFile {
         guard s.data.outcomeSD.isFinite, s.data.outcomeSD >= 0, arms.allSatisfy({ $0.mean.isFinite }) else {
             throw fail("data", "holds an outcome SD or arm mean that is not finite", regenerate)
         }
+        for (k, r) in s.estimateReplicates.enumerated() where !(r.sigma >= 0 && r.sigmaEpsilon >= 0 && abs(r.rho) <= 1)
+        {
+            throw fail(
+                "estimate_replicates[\(k)]",
+                "holds a negative σ or σ_ε, or a ρ outside [−1, 1]",
+                regenerate
+            )
+        }
+        try checkScale(s, fail: fail)
+    }
+
+    /// How many outcome SDs a spread, a gain or a standard error may be. Honest ones are a few
+    /// at most (σ and s cannot exceed the outcome's own spread); the gain engine's quadrature
+    /// resolves s against the noise of the arm means, and at 10^15 outcome SDs (s = 1e15 with an
+    /// SD of 0.6) its grid collapsed and the worker trapped.
+    public static let largestInOutcomeSDs = 1e6
+
+    /// The smallest outcome SD a summary may state.
+    public static let smallestOutcomeSD = 1e-9
+
+    /// Every spread, gain and standard error within `largestInOutcomeSDs` outcome SDs, which
+    /// must itself be positive (a constant outcome is refused when the data are read).
+    static func checkScale(
+        _ s: AnalysisSummary,
+        fail: (String, String, String) -> InputError
+    ) throws(InputError) {
+        let sd = s.data.outcomeSD
+        let regenerate = "write the summary again from the data; a summary must not be edited by hand"
+        // The engine's quadrature has absolute tolerances: at an outcome SD of 1e-27 its grid
+        // collapsed. No measurement varies by less than this in the units it is recorded in.
+        guard sd >= smallestOutcomeSD else {
+            throw fail(
+                "data.outcome_sd",
+                "is \(NumberText.shortest(sd)), below \(NumberText.shortest(smallestOutcomeSD)): the outcome barely varies",
+                "record the outcome in units in which it varies (a constant outcome cannot be personalized)"
+            )
+        }
+        let e = s.estimates
+        var figures: [(String, Double)] = [
+            ("estimates.sigma", e.sigma), ("estimates.sigma_uncorrected", e.sigmaUncorrected), ("estimates.s", e.s),
+            ("estimates.s_uncorrected", e.sUncorrected), ("estimates.prediction_error", e.predictionError),
+            ("estimates.prediction_error_refined", e.predictionErrorRefined),
+            ("estimates.irreducible_noise", e.irreducibleNoise),
+            ("estimates.model_error.prediction_error", e.modelError?.predictionError ?? 0),
+        ]
+        if let errors = e.standardErrors {
+            figures += [
+                ("estimates.standard_errors.sigma", errors.sigma), ("estimates.standard_errors.s", errors.s),
+                ("estimates.standard_errors.prediction_error", errors.predictionError),
+                ("estimates.standard_errors.model_error", errors.modelError ?? 0),
+            ]
+        }
+        for (k, r) in s.estimateReplicates.enumerated() {
+            figures += [
+                ("estimate_replicates[\(k)].sigma", r.sigma),
+                ("estimate_replicates[\(k)].sigma_epsilon", r.sigmaEpsilon),
+            ]
+        }
+        for (p, policy) in s.policies.enumerated() {
+            for (name, c) in [("aipw", policy.aipw), ("ipw", policy.ipw)] {
+                figures += [
+                    ("policies[\(p)].\(name).gain", c.gain), ("policies[\(p)].\(name).standard_error", c.standardError),
+                ]
+            }
+            for (k, point) in policy.gainCurve.enumerated() {
+                figures += [
+                    ("policies[\(p)].gain_curve[\(k)].gain", point.gain),
+                    ("policies[\(p)].gain_curve[\(k)].standard_error", point.standardError),
+                ]
+            }
+        }
+        figures += [
+            ("fragility.uniform_training_standard_error", s.fragility.uniformTrainingStandardError),
+            ("fragility.uniform_holdout_standard_error", s.fragility.uniformHoldoutStandardError),
+        ]
+        for (field, value) in figures where !(abs(value) <= largestInOutcomeSDs * sd) {
+            throw fail(
+                field,
+                "is \(NumberText.shortest(value)), more than \(NumberText.shortest(largestInOutcomeSDs)) times the outcome's SD (\(NumberText.shortest(sd)))",
+                regenerate
+            )
+        }
     }
 }

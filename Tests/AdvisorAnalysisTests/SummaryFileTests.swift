@@ -177,6 +177,12 @@ struct SummaryFileTests {
             (["policies", "0", "ipw", "standard_error"], "-0.5", "policies[0].ipw"),
             (["fragility", "uniform_holdout_standard_error"], "-1", "fragility.uniform_holdout_standard_error"),
             (["estimates", "model_error"], nil, "estimates.model_error"),
+            // Within 1e15 but far beyond the outcome's spread: s = 1e15 trapped the gain engine.
+            (["estimates", "s"], "1e15", "estimates.s"),
+            (["estimates", "sigma"], "1e12", "estimates.sigma"),
+            (["policies", "0", "aipw", "standard_error"], "1e15", "policies[0].aipw.standard_error"),
+            (["data", "outcome_sd"], "1e-27", "data.outcome_sd"),
+            (["data", "outcome_sd"], "0", "data.outcome_sd"),
             (["data", "arms", "1", "arm"], "\"x\\nverdict: personalize FORGED\"", "data.arms[1].arm"),
             (["experiment"], "\"a\\u001b[2J\"", "experiment"),
         ] as [([String], String?, String)]

@@ -43,6 +43,8 @@ struct HostileSummaryTests {
         case hugeGain
         case hugeOutcomeSD
         case hugeSigma
+        /// Within 1e15, but 10^15 outcome SDs: the gain engine's grid collapsed (a worker trap).
+        case armSpreadBeyondOutcome
         case forgedGain
         case newlineInArm
         case fractionalArmIndex
@@ -65,6 +67,10 @@ struct HostileSummaryTests {
             case .hugeSigma:
                 var estimates = object["estimates"] as? [String: Any] ?? [:]
                 estimates["sigma"] = 1e308
+                object["estimates"] = estimates
+            case .armSpreadBeyondOutcome:
+                var estimates = object["estimates"] as? [String: Any] ?? [:]
+                estimates["s"] = 1e15
                 object["estimates"] = estimates
             case .forgedGain:
                 HostileSummaryTests.editComparisons(&object) { $0["gain"] = 1000.0 }
