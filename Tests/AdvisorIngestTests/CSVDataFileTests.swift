@@ -465,6 +465,30 @@ struct CSVDataFileTests {
         #expect(drop.covariateNames.contains("region=north") && drop.data.armNames == ["control", "nudge"])
     }
 
+    @Test("An outcome beyond ±1e15, or varying by less than 1e-9, is refused naming its column (issue 31)")
+    func outcomeScale() throws {
+        func read(_ transform: (Double) -> Double) throws -> DataDrop {
+            var lines = ["arm,outcome,x"]
+            for i in 0..<120 { lines.append("\(i % 2 == 0 ? "a" : "b"),\(transform(Double(i % 7) + 0.5)),\(i % 5)") }
+            let path = try Self.file(lines.joined(separator: "\n") + "\n")
+            return try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        }
+        for (transform, problem) in [({ $0 == 3.5 ? 1e308 : $0 }, "beyond ±1e15"), ({ $0 * 1e-28 }, "below 1e-9")]
+            as [((Double) -> Double, String)]
+        {
+            #expect {
+                _ = try read(transform)
+            } throws: { error in
+                let e = try #require(error as? InputError)
+                let ok = e.field == "column 'outcome'" && e.problem.contains(problem)
+                if !ok { Issue.record("\(e)") }
+                return ok
+            }
+        }
+        #expect(try read { $0 * 1e12 }.data.units == 120, "large but ordinary outcomes still read")
+        #expect(try read { $0 * 1e-6 }.data.units == 120, "small but ordinary outcomes still read")
+    }
+
     @Test("Repeated unit ids are counted, on the fast path, the general path and across the two halves")
     func duplicateUnitIDs() throws {
         // Rows 0–119 with ids 0–119, then ids 5, 6 and 7 again (one of them quoted: the general path).
