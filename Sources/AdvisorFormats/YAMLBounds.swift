@@ -41,7 +41,7 @@ public enum YAMLBounds {
         func tooDeep() -> InputError {
             InputError(
                 file: file,
-                field: nil,
+                field: topLevelKey(b, line: line),
                 line: line,
                 problem: "nests lists and mappings more than \(maxTextNesting) levels deep",
                 fix: "write the file flat, as config/ and config/proposals/ show"
@@ -151,7 +151,7 @@ public enum YAMLBounds {
         guard aliases <= maxAliases else {
             throw InputError(
                 file: file,
-                field: nil,
+                field: firstAlias == 0 ? nil : topLevelKey(b, line: firstAlias),
                 line: firstAlias == 0 ? nil : firstAlias,
                 problem:
                     "uses \(aliases) YAML aliases (*name); at most \(maxAliases) are read, since each can repeat a whole block",
@@ -161,13 +161,39 @@ public enum YAMLBounds {
         if aliases > 0, let line = complexKey {
             throw InputError(
                 file: file,
-                field: nil,
+                field: topLevelKey(b, line: line),
                 line: line,
                 problem:
                     "uses a key that is an alias, a list or a mapping (with aliases in the file, such a key can expand without end)",
                 fix: "write every key as plain text"
             )
         }
+    }
+
+    /// The top-level key the text's `line` belongs to (the last unindented `key:` at or before
+    /// it), so an error found in the text still names a field; nil when there is none.
+    static func topLevelKey(_ b: [UInt8], line target: Int) -> String? {
+        var line = 1
+        var start = 0
+        var key: String?
+        var i = 0
+        while i <= b.count && line <= target {
+            if i == b.count || b[i] == UInt8(ascii: "\n") {
+                let text = b[start..<i]
+                if let first = text.first, first != UInt8(ascii: " "), first != UInt8(ascii: "#"),
+                    first != UInt8(ascii: "-"), let colon = text.firstIndex(of: UInt8(ascii: ":"))
+                {
+                    let name = InputError.excerpt(String(decoding: b[start..<colon], as: UTF8.self))
+                    if !name.isEmpty, name.utf8.count <= 64, !name.contains(" "), !name.contains("{") {
+                        key = name
+                    }
+                }
+                line += 1
+                start = i + 1
+            }
+            i += 1
+        }
+        return key
     }
 
     /// The composed tree's size and depth with aliases expanded, counted only up to the limits:

@@ -49,6 +49,7 @@ struct YAMLBoundsTests {
         for (kind, parse) in Self.readers {
             let (error, seconds) = Self.refusal(parse, Self.billionLaughs)
             #expect(error?.problem.contains("81 YAML aliases") == true, "\(kind): \(String(describing: error))")
+            #expect(error?.field == "a1" && error?.line == 2, "the first alias's field: \(String(describing: error))")
             #expect(seconds < 1, "\(kind): \(seconds) s")
         }
     }
@@ -86,7 +87,10 @@ struct YAMLBoundsTests {
             "a: " + String(repeating: "{b: ", count: 100_000) + "1" + String(repeating: "}", count: 100_000),
         ] {
             let (error, seconds) = Self.refusal(Self.readers[0].1, text)
-            #expect(error?.problem.contains("levels deep") == true, "\(String(describing: error))")
+            #expect(
+                error?.problem.contains("levels deep") == true && error?.field == "a",
+                "\(String(describing: error))"
+            )
             #expect(seconds < 2, "\(seconds) s")
         }
     }
