@@ -44,6 +44,8 @@ public struct JSONScan {
     /// Checks `bytes` against `limits`; throws the first problem.
     public static func check(_ bytes: some Collection<UInt8>, limits: Limits) throws(Problem) {
         var scan = JSONScan(bytes: Array(bytes), limits: limits)
+        // A byte-order mark, as an editor on Windows may write, is not part of the value.
+        if scan.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { scan.at = 3 }
         scan.skipSpace()
         try scan.value(path: [], key: nil, depth: 1)
         scan.skipSpace()
