@@ -19,6 +19,11 @@ public enum PolicyAssignment {
     /// Rows per batch: large enough that a T-learner's per-batch model calls cost little.
     static let batchRows = 65_536
 
+    /// Feature values per batch, at most: a policy file's covariates set the row's width (a
+    /// forged one with 10^6 categories would make a 65,536-row batch 260 GB), so wide rows make
+    /// smaller batches (256 MiB of Float).
+    static let batchValues = 1 << 26
+
     /// The largest score a model may give a unit. Beyond it, adding the guardrail terms or
     /// comparing arms may overflow to ±inf or NaN, and the argmax reads NaN as "keep the first
     /// arm": a unit silently sent to arm 0. No outcome has such values; a forged model does.
@@ -81,6 +86,7 @@ public enum PolicyAssignment {
         }
         let unitColumn = header.firstIndex(of: "unit_id")
         let width = file.featureNames.count
+        let rowsPerBatch = max(1, min(batchRows, batchValues / max(width, 1)))
         let missing = Set(file.missingValues)
         // A category listed twice (a hand-edited file) keeps its first position, never a trap.
         let categoryIndex = file.covariates.map { encoding in
@@ -185,7 +191,7 @@ public enum PolicyAssignment {
             if cannotScore { summary.fallback += 1 }
             unscorable.append(cannotScore)
             ids.append(unitColumn.map { fields[$0] } ?? String(row))
-            if ids.count == batchRows { try flush() }
+            if ids.count == rowsPerBatch { try flush() }
         }
         try flush()
         return summary
