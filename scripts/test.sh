@@ -4,7 +4,8 @@
 # (swift format lint --strict, the repo's .swift-format), runs every Swift test in a build where
 # warnings are errors and every import is a declared dependency, checks that the benchmarks
 # (their own package) still compile, opens the HTML reports in headless Chromium
-# (scripts/html-check.sh), runs the Spark job in local mode and checks it agrees with the
+# (scripts/html-check.sh), runs the hostile inputs of issue 31 through the CLI
+# (scripts/hostile-corpus.py), runs the Spark job in local mode and checks it agrees with the
 # single-machine analysis (scripts/spark-test.sh), then the end-to-end test under a real systemd in a
 # throw-away container (scripts/e2e-systemd.sh).
 set -euo pipefail
@@ -20,6 +21,8 @@ swift test "${strict[@]}" 2>&1
 swift build --package-path benchmarks "${strict[@]}" 2>&1 | tail -n 5
 # The HTML reports in headless Chromium (console errors, external requests, titles, overflow).
 bash scripts/html-check.sh "$(swift build "${strict[@]}" --show-bin-path)/experiment-advisor"
+# Issue 31's hostile inputs through the CLI: each answered or refused naming its field, no signal.
+python3 scripts/hostile-corpus.py "$(swift build "${strict[@]}" --show-bin-path)/experiment-advisor"
 # The Spark job in local mode against the single-machine analysis on the same drops.
 bash scripts/spark-test.sh "$(swift build "${strict[@]}" --show-bin-path)/experiment-advisor"
 

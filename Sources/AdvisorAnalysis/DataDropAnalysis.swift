@@ -173,6 +173,7 @@ public enum DataDropAnalysis {
                     "write the summary again from the data; if it came from the job unedited, report a bug with it attached"
             )
         }
+        try requireFinite(verdict, path: path)
         guard verdict.verdict != .personalize else { return Result(verdict: verdict, policy: nil, summary: summary) }
         do {
             let uniform = UniformPolicy(name: "uniform", arm: summary.bestUniformArm)
@@ -186,6 +187,36 @@ public enum DataDropAnalysis {
             return Result(verdict: verdict, policy: policy, summary: summary)
         } catch {
             throw policyFileFailure(path, error)
+        }
+    }
+
+    /// A verdict from a summary whose numbers, each in range, still combine into one that is not
+    /// finite: refused here, naming the summary's part it came from, rather than failing later
+    /// as a report that cannot be encoded ("Unable to encode Double.nan", the report's field).
+    static func requireFinite(_ verdict: PostExperimentVerdict, path: String) throws(InputError) {
+        do {
+            _ = try JSONEncoder().encode(verdict)
+        } catch let EncodingError.invalidValue(_, context) {
+            let reportField = context.codingPath.first?.stringValue ?? ""
+            let source: [String: String] = [
+                "predicted": "estimates", "levers": "estimates", "estimates": "estimates", "realized": "policies",
+                "policies": "policies", "outcomes": "policies", "data": "data", "threshold": "threshold",
+            ]
+            let field = source[reportField]
+            throw InputError(
+                file: path,
+                field: field,
+                problem:
+                    "its numbers give a verdict that is not finite (the report's \(context.codingPath.map(\.stringValue).joined(separator: ".")))",
+                fix: "write the summary again from the data; a summary must not be edited by hand"
+            )
+        } catch {
+            throw InputError(
+                file: path,
+                field: nil,
+                problem: "its verdict cannot be written (\(error))",
+                fix: "report a bug with the file attached"
+            )
         }
     }
 

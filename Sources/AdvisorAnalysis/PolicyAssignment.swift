@@ -19,6 +19,38 @@ public enum PolicyAssignment {
     /// Rows per batch: large enough that a T-learner's per-batch model calls cost little.
     static let batchRows = 65_536
 
+    /// Feature values per batch, at most: a policy file's covariates set the row's width (a
+    /// forged one with 10^6 categories would make a 65,536-row batch 260 GB), so wide rows make
+    /// smaller batches (256 MiB of Float).
+    static let batchValues = 1 << 26
+
+    /// The largest score a model may give a unit. Beyond it, adding the guardrail terms or
+    /// comparing arms may overflow to ±inf or NaN, and the argmax reads NaN as "keep the first
+    /// arm": a unit silently sent to arm 0. No outcome has such values; a forged model does.
+    public static let largestScore = 1e100
+
+    /// A model's score that is not finite or beyond `largestScore`, for the batch's `row`.
+    struct UnusableScore: Error {
+        var field: String
+        var row: Int
+        var score: Double
+    }
+
+    /// One model of a policy file, its every score checked (`UnusableScore`).
+    struct CheckedModel: FittedOutcomeModel {
+        var model: any FittedOutcomeModel
+        /// The model's place in the policy file (`models[2]`).
+        var field: String
+
+        func predict(_ features: FeatureMatrix) throws -> [Double] {
+            let scores = try model.predict(features)
+            if let row = scores.firstIndex(where: { !($0.magnitude <= PolicyAssignment.largestScore) }) {
+                throw UnusableScore(field: field, row: row, score: scores[row])
+            }
+            return scores
+        }
+    }
+
     /// Assigns every unit of `dataPath`; `emit` receives each unit's id and arm name, in file
     /// order. The units are read as `analyze` read the drop: the same missing-value tokens (the
     /// built-in ones, the policy file's and `manifest`'s) and the same id column (`manifest`'s
@@ -60,6 +92,7 @@ public enum PolicyAssignment {
         }
         let unitColumn = try idColumn(header, policy: file, dataPath: dataPath, manifest)
         let width = covariates.reduce(0) { $0 + $1.featureNames.count }
+        let rowsPerBatch = max(1, min(batchRows, batchValues / max(width, 1)))
         let missing = Set(file.missingValues + DataManifest.builtInMissingValues + (manifest?.missingValues ?? []))
         // A category listed twice (a hand-edited file) keeps its first position, never a trap.
         let categoryIndex = covariates.map { encoding in
@@ -84,6 +117,14 @@ public enum PolicyAssignment {
             let arms: [Int]
             do {
                 arms = try policy.assign(FeatureMatrix(values: values, rows: ids.count, columns: width))
+            } catch let error as UnusableScore {
+                throw InputError(
+                    file: policyPath,
+                    field: error.field,
+                    problem:
+                        "gives unit '\(InputError.excerpt(ids[error.row]))' of \(dataPath) the score \(NumberText.shortest(error.score)), which cannot be compared (not finite, or beyond ±\(NumberText.shortest(largestScore)))",
+                    fix: "use the policy file the analysis wrote, unchanged, and check that unit's covariates"
+                )
             } catch {
                 throw InputError(
                     file: policyPath,
@@ -131,14 +172,24 @@ public enum PolicyAssignment {
                     }
                 } else if missing.contains(text) {
                     values.append(.nan)
-                } else if let x = Double(text), x.isFinite {
+                } else if let x = Double(text), x.isFinite, Float(x).isFinite {
                     values.append(Float(x))
+                } else if let x = Double(text), x.isFinite {
+                    // Models read Float: 1e300 would become inf, and every score with it.
+                    throw InputError(
+                        file: dataPath,
+                        field: "column '\(encoding.column)'",
+                        line: line,
+                        problem: "'\(InputError.excerpt(text))' is beyond ±3.4e38, the largest value the models read",
+                        fix: "give the value in the units the policy was learned with"
+                    )
                 } else {
                     throw InputError(
                         file: dataPath,
                         field: "column '\(encoding.column)'",
                         line: line,
-                        problem: "'\(text)' is not a number (the policy learned this column as numbers)",
+                        problem:
+                            "'\(InputError.excerpt(text))' is not a number (the policy learned this column as numbers)",
                         fix: "give a number, or leave the cell empty for a missing value"
                     )
                 }
@@ -160,7 +211,7 @@ public enum PolicyAssignment {
             } else {
                 ids.append(String(row))
             }
-            if ids.count == batchRows { try flush() }
+            if ids.count == rowsPerBatch { try flush() }
         }
         try flush()
         return summary

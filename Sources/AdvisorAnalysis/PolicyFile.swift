@@ -211,7 +211,10 @@ public struct PolicyFile: Sendable, Hashable, Codable {
             func fittedModels(_ models: [ArmModel], field: String) throws(InputError) -> [any FittedOutcomeModel] {
                 var fitted: [any FittedOutcomeModel] = []
                 for (index, model) in models.enumerated() {
-                    try fitted.append(fittedModel(model, field: "\(field)[\(index)]"))
+                    let name = "\(field)[\(index)]"
+                    try fitted.append(
+                        PolicyAssignment.CheckedModel(model: fittedModel(model, field: name), field: name)
+                    )
                 }
                 return fitted
             }
@@ -220,6 +223,12 @@ public struct PolicyFile: Sendable, Hashable, Codable {
                 case "xgboost":
                     guard let json = model.xgboostModel, let rounds = model.rounds else {
                         throw bad(field, "an XGBoost model without its JSON or rounds")
+                    }
+                    // XGBoost trusts its files; this one may have been edited (issue 31).
+                    do {
+                        try BoostedTreesModelCheck.check(json: json, rounds: rounds, features: names.count)
+                    } catch {
+                        throw bad("\(field).xgboost_model", "\(error)")
                     }
                     do {
                         return FittedBoostedTrees(trees: try BoostedTrees(json: json, rounds: rounds))
@@ -230,6 +239,16 @@ public struct PolicyFile: Sendable, Hashable, Codable {
                     guard let intercept = model.intercept, let coefficients = model.coefficients,
                         let means = model.means, coefficients.count == names.count, means.count == names.count
                     else { throw bad(field, "a ridge model needs one coefficient and mean per feature") }
+                    // Finite one by one, ±1e308 coefficients still overflow a score to ±inf or NaN,
+                    // which the argmax would silently read as the first arm: the score at the
+                    // means must be finite, and `assign` checks every unit's.
+                    let atMeans = zip(coefficients, means).reduce(intercept) { $0 + $1.0 * $1.1 }
+                    guard atMeans.isFinite, coefficients.allSatisfy({ abs($0) <= PolicyAssignment.largestScore }) else {
+                        throw bad(
+                            "\(field).coefficients",
+                            "give a score that is not finite, or coefficients beyond ±\(NumberText.shortest(PolicyAssignment.largestScore))"
+                        )
+                    }
                     return RidgeRegression(intercept: intercept, coefficients: coefficients, means: means)
                 default:
                     throw bad("\(field).kind", "'\(model.kind)' is not xgboost or ridge")
@@ -237,7 +256,7 @@ public struct PolicyFile: Sendable, Hashable, Codable {
             }
             var terms: [TLearnerPolicy.Term] = []
             for (g, term) in (guardrailTerms ?? []).enumerated() {
-                guard term.models.count == arms.count, term.weight.isFinite else {
+                guard term.models.count == arms.count, abs(term.weight) <= PolicyAssignment.largestScore else {
                     throw bad("guardrail_terms[\(g)]", "a guardrail term needs a finite weight and one model per arm")
                 }
                 terms.append(
@@ -254,6 +273,14 @@ public struct PolicyFile: Sendable, Hashable, Codable {
         }
     }
 
+    /// What a policy file may hold: a tree of depth 3 nests nine levels, so 64 leaves room for
+    /// a deeper distilled tree; no control characters in its names.
+    static let scanLimits = JSONScan.Limits(
+        maxDepth: 64,
+        integerKeys: ["version", "rounds"],
+        refuseControlCharacters: true
+    )
+
     /// Reads a policy file; errors name the file and what is wrong with it.
     public static func load(path: String) throws(InputError) -> PolicyFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -262,6 +289,17 @@ public struct PolicyFile: Sendable, Hashable, Codable {
                 field: nil,
                 problem: "cannot be read",
                 fix: "give the path of a STAMP-policy.json the analysis wrote"
+            )
+        }
+        // Duplicate keys and nesting first: a tree nested 10^5 deep overflowed the decoder's stack.
+        do {
+            try JSONScan.check(data, limits: scanLimits)
+        } catch {
+            throw InputError(
+                file: path,
+                field: error.field,
+                problem: error.problem,
+                fix: "use the policy file the analysis wrote, unchanged"
             )
         }
         struct Header: Decodable {

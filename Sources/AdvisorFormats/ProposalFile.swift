@@ -110,6 +110,15 @@ public enum ProposalFile {
             guard names.count == values.count, names.count >= 2 else {
                 throw root.error("arms", "a list of arms needs at least 2 names", fix: fix)
             }
+            // A name with a newline or an escape sequence would forge lines in the reports, or
+            // clear the reader's terminal: refused here, where it comes in.
+            if let bad = names.firstIndex(where: { $0.unicodeScalars.contains(where: JSONScan.isControl) }) {
+                throw root.error(
+                    "arms",
+                    "the arm name '\(InputError.excerpt(names[bad]))' holds a control character (a newline, tab or escape)",
+                    fix: "name each arm with printable characters only"
+                )
+            }
             var seen: Set<String> = []
             let repeated = names.filter { !seen.insert($0).inserted }
             if let first = repeated.first {
@@ -365,10 +374,17 @@ public enum ProposalFile {
                 fix: fix
             )
         }
-        return Proposal.Comparison(
-            label: try block.string("label", fix: "give a short name") ?? "comparison",
-            parameters: p
-        )
+        let label = try block.string("label", fix: "give a short name") ?? "comparison"
+        guard !label.unicodeScalars.contains(where: JSONScan.isControl) else {
+            throw InputError(
+                file: root.file,
+                field: "compare_with.label",
+                line: block.line,
+                problem: "'\(InputError.excerpt(label))' holds a control character (a newline, tab or escape)",
+                fix: "give a short name of printable characters"
+            )
+        }
+        return Proposal.Comparison(label: label, parameters: p)
     }
 }
 

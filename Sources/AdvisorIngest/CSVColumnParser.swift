@@ -108,10 +108,12 @@ struct CSVColumnParser {
             {
                 var arm = armTable.find(b, parsed.armStart, parsed.armEnd)
                 if arm < 0 {
-                    // A new label that is not UTF-8: the general path reads the row again and
-                    // names its line and column.
+                    // A new label that is not UTF-8, or holds a control character: the general
+                    // path reads the row again and names its line and column.
                     let label = UnsafeBufferPointer(rebasing: b[parsed.armStart..<parsed.armEnd])
-                    guard String(validating: label, as: UTF8.self) != nil else {
+                    guard let name = String(validating: label, as: UTF8.self),
+                        !name.unicodeScalars.contains(where: JSONScan.isControl)
+                    else {
                         fast = false
                         continue
                     }
@@ -254,16 +256,32 @@ struct CSVColumnParser {
     /// Field k's text, which must be UTF-8: a Latin-1 export's "é" (one byte, 0xE9) would
     /// otherwise become a replacement character in a category or an arm's name, silently
     /// merging labels that differ only there.
-    mutating func checkedText(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) throws(InputError) -> String {
+    ///
+    /// A name (an arm's label, a header's column) may not hold a control character either (C0,
+    /// DEL, C1): a quoted label `"x\nverdict: …"` started a forged line in the text report, and
+    /// an escape sequence cleared the reader's terminal. A category's value may (a quoted note
+    /// with a line break is ordinary CSV); the text report shows it escaped.
+    mutating func checkedText(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ k: Int,
+        name: Bool = true
+    ) throws(InputError) -> String {
         let (start, end) = (fields.starts[k], fields.ends[k])
         var ascii = true
-        for i in start..<end where b[i] >= 0x80 {
-            ascii = false
-            break
+        for i in start..<end {
+            if b[i] >= 0x80 {
+                ascii = false
+            } else if name && (b[i] < 0x20 || b[i] == 0x7F) {
+                throw controlCharacter(b, k)
+            }
         }
         if ascii { return text(b, k) }
         let bytes = UnsafeBufferPointer(rebasing: b[start..<end])
-        if String(validating: bytes, as: UTF8.self) != nil { return text(b, k) }
+        if String(validating: bytes, as: UTF8.self) != nil {
+            let value = text(b, k)
+            if name && value.unicodeScalars.contains(where: JSONScan.isControl) { throw controlCharacter(b, k) }
+            return value
+        }
         // The first byte at which decoding fails, for the message.
         var offset = 0
         var iterator = bytes.makeIterator()
@@ -286,6 +304,16 @@ struct CSVColumnParser {
             name,
             "column \(k + 1)\(name.map { " ('\($0)')" } ?? ""): the text is not valid UTF-8 (byte \(byte) at byte \(offset + 1) of the field)",
             fix: "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8'); a Latin-1 or Windows-1252 export shows this"
+        )
+    }
+
+    /// Field k holds a control character: the error names its column and quotes it escaped.
+    mutating func controlCharacter(_ b: UnsafeBufferPointer<UInt8>, _ k: Int) -> InputError {
+        let name = k < header.count ? header[k] : nil
+        return error(
+            name,
+            "column \(k + 1)\(name.map { " ('\(InputError.excerpt($0))')" } ?? ""): '\(InputError.excerpt(text(b, k)))' holds a control character (a newline, tab or escape), which would forge lines in the reports",
+            fix: "remove control characters from labels, categories and column names"
         )
     }
 
@@ -356,7 +384,7 @@ struct CSVColumnParser {
                 rowValues[slot] = Float(x)
             } else {
                 if categories[slot] == nil { makeCategorical(slot) }
-                let value = try checkedText(b, column)
+                let value = try checkedText(b, column, name: false)
                 guard let code = categories[slot]?.code(for: value), code < limits.maxCategories else {
                     throw error(
                         header[column],

@@ -39,6 +39,45 @@ struct DataDropColumns {
 /// (probabilities, control arm, direction, experiment). Independent of CSV, so a second format
 /// reads into `DataDropColumns` and shares every check and message.
 enum DataDropValidation {
+    /// The largest outcome magnitude read, and the smallest SD. XGBoost reads labels as Float
+    /// (1e308 failed deep inside it, with its stack trace as the message), and the gain engine's
+    /// quadrature has absolute tolerances (outcomes of 1e-28 collapsed its grid and trapped the
+    /// worker); an analysis summary is held to the same (SummaryFile).
+    static let largestOutcome = 1e15
+    static let smallestOutcomeSD = 1e-9
+
+    /// An outcome column within `largestOutcome` in magnitude and varying by `smallestOutcomeSD`.
+    static func checkScale(_ values: [Double], column: String, path: String) throws(InputError) {
+        var largest = 0.0
+        var sum = 0.0
+        for y in values {
+            largest = max(largest, abs(y))
+            sum += y
+        }
+        guard largest <= largestOutcome else {
+            throw InputError(
+                file: path,
+                field: "column '\(column)'",
+                line: nil,
+                problem: "holds values as large as \(NumberText.shortest(largest)), beyond ±1e15",
+                fix: "record the outcome in units in which it stays below 1e15"
+            )
+        }
+        let mean = sum / Double(max(values.count, 1))
+        var squares = 0.0
+        for y in values { squares += (y - mean) * (y - mean) }
+        let sd = (squares / Double(max(values.count - 1, 1))).squareRoot()
+        guard sd >= smallestOutcomeSD else {
+            throw InputError(
+                file: path,
+                field: "column '\(column)'",
+                line: nil,
+                problem: "varies by an SD of \(NumberText.shortest(sd)), below 1e-9",
+                fix: "record the outcome in units in which it varies (multiply it by a power of ten)"
+            )
+        }
+    }
+
     static func validate(
         _ c: DataDropColumns,
         manifest: DataManifest,
@@ -116,6 +155,8 @@ enum DataDropValidation {
                 fix: "check that the outcome column holds the measured result"
             )
         }
+        try checkScale(outcomes, column: c.outcomeColumn, path: path)
+        for guardrail in c.guardrails { try checkScale(guardrail.values, column: guardrail.column, path: path) }
         let propensities: [Double]
         if let given = c.propensities {
             propensities = given
@@ -164,7 +205,7 @@ enum DataDropValidation {
                     field: "control_arm",
                     line: nil,
                     problem:
-                        "'\(control)' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
+                        "'\(InputError.excerpt(control))' is not an arm in the data (arms: \(armNames.prefix(8).joined(separator: ", ")))",
                     fix: "give the control arm's label exactly as in the arm column"
                 )
             }

@@ -25,6 +25,21 @@ public enum ReportText {
         return Int((min(value / top, 1) * Double(width)).rounded())
     }
 
+    /// `s` with every control character (C0, DEL, C1) written visibly (`\n`, `\u{1B}`), so a
+    /// name that slipped past its reader cannot start a forged line or send an escape sequence
+    /// to the terminal `analyze` prints on. Text without one comes back as it is.
+    public static func visible(_ s: String) -> String {
+        func control(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        }
+        guard s.unicodeScalars.contains(where: control) else { return s }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            out += control(scalar) ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+        return out
+    }
+
     /// A relative gain as a signed percent with one decimal: "+4.2%".
     public static func relativePercent(_ r: Double) -> String {
         String(format: "%+.1f%%", r * 100)

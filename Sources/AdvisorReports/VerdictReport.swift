@@ -214,6 +214,7 @@ public enum VerdictReport {
         }
         if let provenance = VerdictWording.provenance(v) { out.append("  \(provenance)") }
         for note in v.notes { out.append("  Note: \(VerdictWording.note(note))") }
-        return out.joined(separator: "\n") + "\n"
+        // Each element is one line: a control character inside one is a name's, shown escaped.
+        return out.map(ReportText.visible).joined(separator: "\n") + "\n"
     }
 }

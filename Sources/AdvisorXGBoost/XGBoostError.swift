@@ -15,6 +15,9 @@ public struct XGBoostError: Error, Sendable, CustomStringConvertible {
 func xgbCall(_ name: String, _ body: () -> Int32) throws(XGBoostError) {
     if body() != 0 {
         let message = XGBGetLastError().map { String(cString: $0) } ?? "no message"
-        throw XGBoostError(call: name, message: message)
+        // Its first line: XGBoost appends a stack trace, which would fill an error file and
+        // break the one-line error a person reads (and a journal entry) into dozens.
+        let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
+        throw XGBoostError(call: name, message: firstLine)
     }
 }

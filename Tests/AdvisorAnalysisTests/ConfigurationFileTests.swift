@@ -126,4 +126,31 @@ struct ConfigurationFileTests {
                 && (error as? InputError)?.fix.contains("--config") == true
         }
     }
+
+    @Test("A billion-laughs configuration and one of 10 MB with distinct keys fail fast, naming the problem (issue 31)")
+    func boundedYAML() throws {
+        var lines = ["a0: &a0 [\"lol\"]"]
+        for level in 1...9 {
+            lines.append(
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]"
+            )
+        }
+        var start = Date()
+        #expect {
+            _ = try ConfigurationFile.parse(lines.joined(separator: "\n") + "\n", file: "c.yaml")
+        } throws: { error in
+            (error as? InputError)?.problem.contains("YAML aliases") == true
+        }
+        #expect(Date().timeIntervalSince(start) < 1)
+        // About 10 MB of distinct keys: refused for the first unknown one, in linear time.
+        let big = (0..<400_000).map { "distinct_key_number_\($0): 1" }.joined(separator: "\n") + "\n"
+        start = Date()
+        #expect {
+            _ = try ConfigurationFile.parse(big, file: "c.yaml")
+        } throws: { error in
+            (error as? InputError)?.problem.contains("unknown field") == true
+        }
+        let seconds = Date().timeIntervalSince(start)
+        #expect(seconds < 120, "\(seconds) s")
+    }
 }

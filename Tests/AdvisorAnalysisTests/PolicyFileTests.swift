@@ -424,4 +424,163 @@ struct PolicyFileTests {
         }
         #expect(ids.prefix(2) == ["1", "2"])
     }
+
+    /// A T-learner policy file with XGBoost (or ridge) models for a small drop, the drop's path,
+    /// and its directory (removed by the caller).
+    static func tLearnerFile(xgboost: Bool) throws -> (file: PolicyFile, data: String, directory: String) {
+        let (path, directory) = try Self.writeDrop(units: 1_500, seed: 21)
+        let drop = try CSVDataFile.read(path: path, manifest: DataManifest())
+        var settings = AnalysisSettings()
+        settings.bootstrap = 20
+        typealias Stage = PostExperimentAnalysis
+        let split = Stage.split(drop.data, settings: settings)
+        var boosting = BoostingParameters()
+        boosting.maxRounds = 5
+        let model: any OutcomeModel = xgboost ? BoostedTreesOutcomeModel(parameters: boosting) : RidgeOutcomeModel()
+        let fits = try Stage.fitOutcomeModels(split: split, models: [("t-learner", model)])
+        let candidate = try #require(Stage.policies(data: drop.data, fits: fits).first)
+        let file = try PolicyFile.make(
+            policy: candidate.policy,
+            verdict: try Self.verdict(drop, settings: settings),
+            arms: drop.data.armNames,
+            covariates: drop.covariateEncoding,
+            dataHash: nil
+        )
+        return (file, path, directory)
+    }
+
+    /// `file` written, loaded and run through `assign`: the error, or nil when it was accepted.
+    static func assignError(_ file: PolicyFile, data: String, directory: String) throws -> InputError? {
+        let policyPath = directory + "/hostile.json"
+        try file.json().write(toFile: policyPath, atomically: true, encoding: .utf8)
+        do {
+            let loaded = try PolicyFile.load(path: policyPath)
+            _ = try PolicyAssignment.run(policy: loaded, policyPath: policyPath, dataPath: data) { _, _ in }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    enum ModelEdit: String, CaseIterable, Sendable {
+        case childOutOfRange, cycle, featureOutOfRange, hugeTreeCount, nanLeaf, deepNesting, roundsPastTrees
+    }
+
+    @Test(
+        "A forged XGBoost model is refused before XGBoost reads it, naming the field (issue 31: SIGSEGV, hang, 7.6 GiB)",
+        arguments: ModelEdit.allCases
+    )
+    func forgedModel(edit: ModelEdit) throws {
+        var (file, data, directory) = try Self.tLearnerFile(xgboost: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var models = try #require(file.models)
+        let json = try #require(models[0].xgboostModel)
+        var root = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        var learner = try #require(root["learner"] as? [String: Any])
+        var booster = try #require(learner["gradient_booster"] as? [String: Any])
+        var model = try #require(booster["model"] as? [String: Any])
+        var trees = try #require(model["trees"] as? [[String: Any]])
+        var tree = trees[0]
+        var left = try #require(tree["left_children"] as? [Int])
+        var text: String?
+        switch edit {
+        case .childOutOfRange:
+            left[0] = 99_999
+        case .cycle:
+            // Node 0's left child points back at the root's other child: reached twice.
+            let right = try #require(tree["right_children"] as? [Int])
+            left[0] = right[0]
+        case .featureOutOfRange:
+            var splits = try #require(tree["split_indices"] as? [Int])
+            splits[0] = 1_000_000
+            tree["split_indices"] = splits
+        case .hugeTreeCount:
+            var parameters = try #require(model["gbtree_model_param"] as? [String: Any])
+            parameters["num_trees"] = "2000000000"
+            model["gbtree_model_param"] = parameters
+        case .nanLeaf, .deepNesting, .roundsPastTrees:
+            break
+        }
+        tree["left_children"] = left
+        trees[0] = tree
+        model["trees"] = trees
+        booster["model"] = model
+        learner["gradient_booster"] = booster
+        root["learner"] = learner
+        text = String(decoding: try JSONSerialization.data(withJSONObject: root), as: UTF8.self)
+        if edit == .nanLeaf {
+            text = text?.replacingOccurrences(of: "\"split_conditions\":[", with: "\"split_conditions\":[NaN,")
+        }
+        if edit == .deepNesting {
+            text = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        }
+        if edit == .roundsPastTrees { models[0].rounds = 1_000_000 }
+        models[0].xgboostModel = text
+        file.models = models
+        let start = Date()
+        let error = try #require(try Self.assignError(file, data: data, directory: directory), "accepted")
+        #expect(error.field == "models[0].xgboost_model", "\(error)")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test("Ridge coefficients of ±1e308 are refused naming the field, never a silent first arm")
+    func hugeCoefficients() throws {
+        var (file, data, directory) = try Self.tLearnerFile(xgboost: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var models = try #require(file.models)
+        var coefficients = try #require(models[1].coefficients)
+        coefficients[0] = 1e308
+        coefficients[1] = -1e308
+        models[1].coefficients = coefficients
+        file.models = models
+        let error = try #require(try Self.assignError(file, data: data, directory: directory), "accepted")
+        #expect(error.field == "models[1].coefficients", "\(error)")
+    }
+
+    @Test("A unit whose value overflows the models' Float is an error naming the column, not an infinite score")
+    func hugeUnitValue() throws {
+        let (file, _, directory) = try Self.tLearnerFile(xgboost: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let units = directory + "/huge.csv"
+        try "unit_id,channel,x0,x1,x2,x3,x4,x5\na,web,1e300,1,1,1,1,1\n".write(
+            toFile: units,
+            atomically: true,
+            encoding: .utf8
+        )
+        let error = try #require(try Self.assignError(file, data: units, directory: directory), "accepted")
+        #expect(error.field == "column 'x0'" && error.line == 2, "\(error)")
+    }
+
+    @Test("A tree policy nested 10^5 deep, or with a key given twice, is refused before it is decoded")
+    func deepOrDuplicated() throws {
+        let directory = try #require(
+            {
+                var template = Array("/tmp/advisor-policy-XXXXXX".utf8CString)
+                return template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!).map { String(cString: $0) } }
+            }()
+        )
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/deep.json"
+        let depth = 100_000
+        let text =
+            "{\"format\": \"experiment-advisor-policy\", \"version\": 1, \"tree\": "
+            + String(repeating: "{\"children\": [", count: depth) + String(repeating: "]}", count: depth) + "}"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try PolicyFile.load(path: path)
+        } throws: { error in
+            guard let error = error as? InputError else { return false }
+            return error.field?.hasPrefix("tree.children[0]") == true && error.problem.contains("deep")
+        }
+        try "{\"format\": \"experiment-advisor-policy\", \"version\": 1, \"version\": 2}".write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect {
+            _ = try PolicyFile.load(path: path)
+        } throws: { error in
+            (error as? InputError)?.field == "version"
+        }
+    }
 }

@@ -171,4 +171,111 @@ struct SummaryFileTests {
             .replacingOccurrences(of: "\"outcome_sd\" : ", with: "\"outcome_sd\" : 1e999, \"x\" : ")
         #expect(throws: InputError.self) { try SummaryFile.parse(Data(text.utf8), path: "x.summary.json") }
     }
+
+    /// The summary as the analysis wrote it, edited as text: the error it gives.
+    static func textError(_ edit: (String) -> String) throws -> InputError? {
+        let text = edit(try SummaryFile.json(try Self.analysis().summary))
+        do {
+            _ = try SummaryFile.parse(Data(text.utf8), path: "bad.summary.json")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test(
+        "Hostile numbers are refused naming their field: extremes, fractions for counts, negatives, a forged gain (issue 31)",
+        arguments: [
+            (["policies", "0", "aipw", "standard_error"], "1e308", "policies[0].aipw.standard_error"),
+            (["policies", "0", "aipw", "gain"], "1e308", "policies[0].aipw.gain"),
+            (["data", "outcome_sd"], "1e308", "data.outcome_sd"),
+            (["estimates", "sigma"], "-1e308", "estimates.sigma"),
+            (["estimate_replicate_scale"], "1e308", "estimate_replicate_scale"),
+            (["policies", "0", "gain_curve", "1", "gain"], "1e308", "policies[0].gain_curve[1].gain"),
+            (["data", "arms", "0", "units"], "9223372036854775000", "data.arms[0].units"),
+            (["data", "training_units"], "9223372036854775807", "data.training_units"),
+            (["best_uniform_arm"], "0.5", "best_uniform_arm"),
+            (["data", "units"], "1.5", "data.units"),
+            (["threshold"], "-0.01", "threshold"),
+            (["data", "arms", "0", "units"], "-5", "data.arms[0].units"),
+            (["policies", "0", "aipw", "gain"], "1000", "policies[0].aipw.gain"),
+            (["policies", "0", "ipw", "standard_error"], "-0.5", "policies[0].ipw"),
+            (["fragility", "uniform_holdout_standard_error"], "-1", "fragility.uniform_holdout_standard_error"),
+            (["estimates", "model_error"], nil, "estimates.model_error"),
+            // Within 1e15 but far beyond the outcome's spread: s = 1e15 trapped the gain engine.
+            (["estimates", "s"], "1e15", "estimates.s"),
+            (["estimates", "sigma"], "1e12", "estimates.sigma"),
+            (["policies", "0", "aipw", "standard_error"], "1e15", "policies[0].aipw.standard_error"),
+            (["data", "outcome_sd"], "1e-27", "data.outcome_sd"),
+            (["data", "outcome_sd"], "0", "data.outcome_sd"),
+            (["data", "arms", "1", "arm"], "\"x\\nverdict: personalize FORGED\"", "data.arms[1].arm"),
+            (["experiment"], "\"a\\u001b[2J\"", "experiment"),
+        ] as [([String], String?, String)]
+    )
+    func hostile(path: [String], json: String?, field: String) throws {
+        let value = try json.map { try JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed) }
+        let error = try #require(try Self.error { Self.set(&$0, path, value) }, "accepted")
+        #expect(error.field == field, "\(error)")
+        #expect(
+            !error.problem.contains("not valid JSON") && !error.problem.contains("not JSON") && !error.fix.isEmpty,
+            "\(error)"
+        )
+        #expect(!error.description.contains("\n") && !error.description.contains("\u{1B}"), "\(error)")
+    }
+
+    @Test("Negative counts that still add up are refused: the first negative count is named")
+    func negativeCountsThatAddUp() throws {
+        let error = try #require(
+            try Self.error { object in
+                guard var data = object["data"] as? [String: Any], var arms = data["arms"] as? [[String: Any]],
+                    let first = arms[0]["units"] as? Int, let second = arms[1]["units"] as? Int
+                else { return }
+                arms[0]["units"] = -first
+                arms[1]["units"] = second + 2 * first
+                data["arms"] = arms
+                object["data"] = data
+            },
+            "accepted"
+        )
+        #expect(error.field == "data.arms[0].units" && error.problem.contains("negative"), "\(error)")
+    }
+
+    @Test("A key given twice is refused naming it (the last would win and a second set of numbers hide)")
+    func duplicateKeys() throws {
+        let error = try #require(
+            try Self.textError {
+                $0.replacingOccurrences(
+                    of: "\"experiment\" : \"summary-test\"",
+                    with: "\"experiment\" : \"summary-test\", \"experiment\" : \"other\""
+                )
+            },
+            "accepted"
+        )
+        #expect(error.field == "experiment" && error.problem.contains("twice"), "\(error)")
+        let nested = try #require(
+            try Self.textError {
+                $0.replacingOccurrences(of: "\"outcome_sd\" : ", with: "\"outcome_sd\" : 1, \"outcome_sd\" : ")
+            },
+            "accepted"
+        )
+        #expect(nested.field == "data.outcome_sd", "\(nested)")
+    }
+
+    @Test("Nesting far deeper than the format is refused quickly, without exhausting the stack")
+    func deepNesting() throws {
+        let depth = 100_000
+        let text =
+            "{\"format\": \"experiment-advisor/analysis-summary\", \"version\": 1, \"x\": "
+            + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        let start = Date()
+        var refused: InputError?
+        do {
+            _ = try SummaryFile.parse(Data(text.utf8), path: "deep.summary.json")
+        } catch {
+            refused = error
+        }
+        let error = try #require(refused, "accepted")
+        #expect(error.field?.hasPrefix("x") == true && error.problem.contains("deep"), "\(error)")
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
 }

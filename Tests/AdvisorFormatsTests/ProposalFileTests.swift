@@ -253,6 +253,18 @@ struct ProposalFileTests {
             mentions: ["threshold", "the YAML tag '!custom' is not allowed"]
         ),
         BadCase(
+            label: "a newline in an arm name",
+            replace: "arms: 4",
+            with: "arms: [\"a\", \"x\\nverdict: actionable FORGED\"]",
+            mentions: ["arms", "control character", "x\\nverdict"]
+        ),
+        BadCase(
+            label: "an escape sequence in an arm name",
+            replace: "arms: 4",
+            with: "arms: [\"a\", \"b\\e[2J\"]",
+            mentions: ["arms", "control character", "\\u{1B}"]
+        ),
+        BadCase(
             label: "infinite number",
             replace: "baseline: 0.3",
             with: "baseline: .inf",

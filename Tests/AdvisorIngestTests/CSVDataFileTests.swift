@@ -430,6 +430,65 @@ struct CSVDataFileTests {
         }
     }
 
+    @Test(
+        "A control character in an arm's label or a header is refused naming line and column, on every path (issue 31)"
+    )
+    func controlCharacters() throws {
+        let forged = "x\nverdict: personalize FORGED"
+        let cases: [(text: String, line: Int, column: String)] = [
+            // Quoted arm label with a newline (general path: a quote).
+            ("arm,outcome,x\na,1,2\n\"\(forged)\",0,3\n", 3, "column 1 ('arm')"),
+            // Unquoted ESC in a new arm label (fast path).
+            ("arm,outcome,x\na,1,2\nb\u{1B}[2J,0,3\n", 3, "column 1 ('arm')"),
+            // C1 control (CSI, U+009B) in a quoted arm label.
+            ("arm,outcome,city\na,1,Paris\n\"b\u{9B}2J\",0,Lille\n", 3, "column 1 ('arm')"),
+            // A tab inside a header name.
+            ("arm,outcome,re\tgion\na,1,2\nb,0,3\n", 1, "column 3"),
+        ]
+        for c in cases {
+            let path = try Self.file(c.text)
+            #expect {
+                _ = try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits(minUnits: 1))
+            } throws: { error in
+                let e = try #require(error as? InputError)
+                let ok =
+                    e.line == c.line && e.problem.contains(c.column) && e.problem.contains("control character")
+                    && !e.description.contains("\n") && !e.description.contains("\u{1B}")
+                    && !e.description.contains("\u{9B}")
+                if !ok { Issue.record("\(e)") }
+                return ok
+            }
+        }
+        // Windows line ends are not control characters in a field.
+        let crlf = try Self.file(Self.simple().replacingOccurrences(of: "\n", with: "\r\n"))
+        let drop = try CSVDataFile.read(path: crlf, manifest: DataManifest(), limits: Self.limits())
+        #expect(drop.covariateNames.contains("region=north") && drop.data.armNames == ["control", "nudge"])
+    }
+
+    @Test("An outcome beyond ±1e15, or varying by less than 1e-9, is refused naming its column (issue 31)")
+    func outcomeScale() throws {
+        func read(_ transform: (Double) -> Double) throws -> DataDrop {
+            var lines = ["arm,outcome,x"]
+            for i in 0..<120 { lines.append("\(i % 2 == 0 ? "a" : "b"),\(transform(Double(i % 7) + 0.5)),\(i % 5)") }
+            let path = try Self.file(lines.joined(separator: "\n") + "\n")
+            return try CSVDataFile.read(path: path, manifest: DataManifest(), limits: Self.limits())
+        }
+        for (transform, problem) in [({ $0 == 3.5 ? 1e308 : $0 }, "beyond ±1e15"), ({ $0 * 1e-28 }, "below 1e-9")]
+            as [((Double) -> Double, String)]
+        {
+            #expect {
+                _ = try read(transform)
+            } throws: { error in
+                let e = try #require(error as? InputError)
+                let ok = e.field == "column 'outcome'" && e.problem.contains(problem)
+                if !ok { Issue.record("\(e)") }
+                return ok
+            }
+        }
+        #expect(try read { $0 * 1e12 }.data.units == 120, "large but ordinary outcomes still read")
+        #expect(try read { $0 * 1e-6 }.data.units == 120, "small but ordinary outcomes still read")
+    }
+
     @Test("Repeated unit ids are counted, on the fast path, the general path and across the two halves")
     func duplicateUnitIDs() throws {
         // Rows 0–119 with ids 0–119, then ids 5, 6 and 7 again (one of them quoted: the general path).

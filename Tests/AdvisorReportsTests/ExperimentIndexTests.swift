@@ -265,3 +265,73 @@ struct TreeDrawingTests {
         #expect(VerdictWording.test(.init(covariate: "ch", op: "==", value: "web")) == "= web")
     }
 }
+
+/// Numbers an input can make extreme reach the index and the charts from stored decisions; the
+/// daemon renders them in its own process, so nothing here may trap or loop (issue 31).
+@Suite("Extreme numbers in the index and the charts")
+struct ExtremeNumberTests {
+    typealias Report = ExperimentIndex.Report
+
+    @Test(
+        "The index renders verdicts whose gain over SE overflows, or whose figures are ±1e308, ±inf or NaN",
+        arguments: [
+            (1.0, Double.leastNonzeroMagnitude), (1e308, 1e-300), (-1e308, 1.0), (1.0, 1e308), (.infinity, 1.0),
+            (1.0, .nan),
+            (.nan, .infinity), (Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude),
+        ] as [(Double, Double)]
+    )
+    func index(gain: Double, se: Double) throws {
+        var index = ExperimentIndex()
+        // One unpaired verdict (charted in standard errors) and one paired with a forecast.
+        index.add(ExperimentIndexTests.verdict("20270102T000000.000Z", gain: gain, se: se, id: "a"), experiment: "a")
+        index.add(
+            ExperimentIndexTests.prediction("20270101T000000.000Z", gain: gain, -1e308, 1e308, id: "b"),
+            experiment: "b"
+        )
+        index.add(ExperimentIndexTests.verdict("20270102T000000.000Z", gain: gain, se: se, id: "b"), experiment: "b")
+        let html = index.html()
+        #expect(html.contains("Every experiment"))
+        #expect(!html.contains("nan") && !html.contains("inf\""), "a non-finite number reached the page")
+    }
+
+    @Test("A coordinate is clamped and NaN drawn at 0; ticks of extreme spans end, empty if no round step fits")
+    func pieces() {
+        #expect(SVGChart.number(.infinity) == "1000000" && SVGChart.number(-.infinity) == "-1000000")
+        #expect(SVGChart.number(.nan) == "0" && SVGChart.number(1e308) == "1000000")
+        #expect(SVGChart.number(12.34) == "12.3" && SVGChart.number(-3) == "-3")
+        for (lo, hi) in [
+            (-1e308, 1e308), (-Double.leastNonzeroMagnitude, Double.leastNonzeroMagnitude),
+            (0, Double.leastNonzeroMagnitude), (1e307, 1.7e308), (-1.7e308, -1e307),
+        ] {
+            #expect(SVGChart.ticks(lo, hi).count <= 24, "\(lo)…\(hi)")
+        }
+        #expect(SVGChart.powerOfTen(below: .infinity) == 1 && SVGChart.powerOfTen(below: 0) == 1)
+        let chart = SVGChart.intervals(
+            title: "t",
+            desc: "d",
+            axis: "x",
+            rows: [
+                .init(label: "a", value: 1e308, lower: -1e308, upper: .infinity),
+                .init(label: "b", value: .nan, lower: Double.leastNonzeroMagnitude, upper: 1),
+            ]
+        )
+        #expect(chart.contains("<svg"))
+        let lines = SVGChart.lines(
+            title: "t",
+            desc: "d",
+            xAxis: "x",
+            yAxis: "y",
+            series: [.init(name: "s", points: [(0, 1e308), (50, -1e308), (100, .infinity)])]
+        )
+        #expect(lines.contains("<polyline"))
+        let bars = SVGChart.bars(
+            title: "t",
+            desc: "d",
+            axis: "x",
+            rows: [("a", 1e308, false), ("b", -.infinity, true)]
+        )
+        #expect(bars.contains("<rect"))
+        let histogram = SVGChart.histogram(title: "t", desc: "d", axis: "x", bins: [(-1e308, 1e308, 3), (0, .nan, 1)])
+        #expect(histogram.contains("<rect"))
+    }
+}

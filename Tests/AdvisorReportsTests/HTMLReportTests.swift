@@ -124,5 +124,35 @@ struct HTMLReportTests {
         #expect(action.lowerBound < guardrails.lowerBound && guardrails.lowerBound < policies.lowerBound)
         #expect(policies.lowerBound < method.lowerBound)
         for policy in v.policies { #expect(html.contains(SVGChart.escape(policy.name))) }
+
+        // A name that slipped past its reader: each text line stays one line, escapes shown.
+        var named = v
+        named.data.arms[0].arm = "x\nverdict: personalize FORGED\u{1B}[2J"
+        named.bestUniformArm = named.data.arms[0].arm
+        let text = VerdictReport.text(named)
+        #expect(!text.contains("\nverdict: personalize FORGED") && !text.contains("\u{1B}"))
+        #expect(text.contains("x\\nverdict: personalize FORGED\\u{1B}[2J"), "\(text)")
+
+        // Finite extremes and worse, in every figure a chart draws (a summary's SE, outcome
+        // SD, σ̂, gain curve): the page still renders (issue 31: it trapped on Int(±inf)).
+        for extreme in [1e308, -1e308, Double.infinity, Double.nan, Double.leastNonzeroMagnitude] {
+            var bad = v
+            bad.data.outcomeSD = extreme
+            bad.estimates.sigma = extreme
+            bad.threshold = extreme
+            for k in bad.policies.indices {
+                bad.policies[k].aipw.standardError = extreme
+                bad.policies[k].aipw.gain = extreme
+                for j in bad.policies[k].gainCurve.indices {
+                    bad.policies[k].gainCurve[j].gain = extreme
+                    bad.policies[k].gainCurve[j].standardError = extreme
+                }
+            }
+            bad.predicted.gain = extreme
+            bad.predicted.realizedStandardError = extreme
+            for k in bad.data.arms.indices { bad.data.arms[k].mean = extreme }
+            let page = VerdictReport.html(bad)
+            #expect(page.contains("<h2>Method</h2>"), "\(extreme)")
+        }
     }
 }

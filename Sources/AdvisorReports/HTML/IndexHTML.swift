@@ -75,7 +75,10 @@ extension ExperimentIndex {
             // without a standard error has no place on it; the table below still lists it.
             let chartable: [SVGChart.IntervalRow] = unpaired.compactMap { e in
                 guard let v = e.latestVerdict, let se = v.standardError, se > 0, v.gain.isFinite else { return nil }
+                // A tiny standard error (5e-324) makes the ratio infinite: such a verdict has no
+                // place on the axis either (the table lists it).
                 let z = v.gain / se
+                guard z.isFinite else { return nil }
                 return .init(label: e.id, value: z, lower: z - 1.96, upper: z + 1.96)
             }
             let rows = Array(chartable.prefix(min(limit, 2 * Self.chartedPairs)))

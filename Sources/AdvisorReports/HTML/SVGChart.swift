@@ -26,26 +26,33 @@ public enum SVGChart {
         }
     }
 
-    /// About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering lo…hi.
+    /// About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering lo…hi. Empty when
+    /// no round step fits (a span that overflows, or one below the smallest normal number): an
+    /// input's extreme numbers must cost an axis its ticks, never a loop without end.
     static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
         guard lo.isFinite, hi.isFinite else { return [] }
         guard hi > lo else { return [lo] }
         let raw = (hi - lo) / Double(max(count, 1))
+        guard raw.isNormal else { return [] }
         let magnitude = powerOfTen(below: raw)
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        guard step.isNormal, (lo / step).isFinite else { return [] }
         var values: [Double] = []
         var v = (lo / step).rounded(.up) * step
-        while v <= hi + step * 1e-9 {
+        // A step too small to move v (v + step == v) would repeat forever; a few dozen is plenty.
+        while v <= hi + step * 1e-9, values.count <= 4 * max(count, 1) + 4 {
             values.append(abs(v) < step * 1e-9 ? 0 : v)
             v += step
         }
         return values
     }
 
-    /// The largest power of ten at most x (x > 0), by steps, so the module needs no libm.
+    /// The largest power of ten at most x (x > 0), by steps, so the module needs no libm. For a
+    /// non-finite or non-positive x, 1 (the loops would not end on infinity).
     static func powerOfTen(below x: Double) -> Double {
+        guard x.isFinite, x > 0 else { return 1 }
         var m = 1.0
-        while m > x { m /= 10 }
+        while m > x, m > 0 { m /= 10 }
         while m * 10 <= x { m *= 10 }
         return m
     }
@@ -87,10 +94,18 @@ public enum SVGChart {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A coordinate with one decimal. Charts are drawn from a report's numbers, which an input
+    /// can make infinite, NaN or 1e308: such a coordinate is clamped to ±`coordinateLimit` (far
+    /// outside any viewBox, so the mark is simply off the chart) and NaN drawn at 0, because
+    /// `Int(_:)` traps on them and the daemon renders the index from stored decisions.
     static func number(_ x: Double) -> String {
-        let rounded = (x * 10).rounded() / 10
+        let clamped = x.isNaN ? 0 : min(max(x, -coordinateLimit), coordinateLimit)
+        let rounded = (clamped * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
+
+    /// The largest coordinate written: a million viewBox units, beyond every chart's edge.
+    static let coordinateLimit = 1e6
 
     /// The frame every chart shares: the element, its title and description, and a caption.
     static func frame(title: String, desc: String, height: Double, body: String) -> String {
