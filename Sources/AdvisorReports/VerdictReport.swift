@@ -81,10 +81,12 @@ public enum VerdictReport {
         out.append(row("Policy value", "\(num(r.policyValue)) (\(v.policy))"))
         out.append(row("Threshold", num(v.threshold)))
         let p = v.predicted
+        let e = v.estimates
+        out.append(row("Predicted gain (model)", VerdictWording.predictedFigure(v)))
         out.append(
             row(
-                "Predicted by the model",
-                "\(num(p.gain)) (90% interval \(num(p.lower)) to \(num(p.upper))) for \(p.policy); with the paper's σ_ε \(num(p.gainWithPaperPredictionError)), with the within-cell σ_ε \(num(p.gainWithRefinedPredictionError))"
+                "  with another σ_ε",
+                "gain \(num(p.gainWithPaperPredictionError)) with the paper's σ_ε \(num(e.predictionError)) (outcome noise counted as error); gain \(num(p.gainWithRefinedPredictionError)) with the within-cell σ_ε \(num(e.predictionErrorRefined))"
             )
         )
         out.append("  \(VerdictWording.statement(v))")
@@ -108,10 +110,7 @@ public enum VerdictReport {
                             "\($0.column) \(num($0.change)) ± \(num($0.standardError)) (\($0.status.rawValue))"
                         }
                         .joined(separator: ", ")
-                        + (p.guardrailWeights.map {
-                            " — learned with guardrail weights \($0.map(num).joined(separator: ", "))"
-                        }
-                            ?? "")
+                        + (p.guardrailWeights == nil ? "" : VerdictWording.guardrailWeight(v).map { " — \($0)" } ?? "")
                 )
             }
             if !p.drivers.isEmpty {
@@ -133,7 +132,6 @@ public enum VerdictReport {
         }
         out.append("")
         out.append("ESTIMATED PARAMETERS (paper section 5.2, with noise corrections)")
-        let e = v.estimates
         let se = e.standardErrors
         func withSE(_ x: Double, _ s: Double?) -> String { s.map { "\(num(x)) (SE \(num($0)))" } ?? num(x) }
         out.append(
@@ -201,7 +199,7 @@ public enum VerdictReport {
             "  Units were split at random into training and holdout. One outcome model per arm was fitted on the",
             "  training units (a T-learner), whose policy sends each unit to the arm with the best prediction.",
             "  The policy tree is the depth-limited tree of covariate splits that earns the most on cross-fitted",
-            "  doubly robust scores of the training units; the distilled tree imitates the first T-learner's",
+            "  doubly robust scores of the training units; the distilled tree imitates the first model's T-learner's",
             "  choices on the same units. The recommended policy is the one worth most on the training units kept",
             "  apart from every model (the validation parts); realized gains compare each policy with the best",
             "  training-split arm on the holdout by doubly robust (AIPW) and inverse-propensity (IPW) scores, with",

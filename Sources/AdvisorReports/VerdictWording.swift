@@ -38,35 +38,50 @@ public enum VerdictWording {
         }
     }
 
-    /// The one thing to do.
+    /// The one thing to do: a single instruction (the next test's design options are their own
+    /// section, so they never pull against it).
     public static func action(_ v: PostExperimentVerdict) -> String {
         let best = v.bestUniformArm
-        let next = PredictionWording.action(v.nextTest)
         switch v.verdict {
         case .personalize:
             return "Deploy the \(v.policy) policy; keep '\(best)' as the fallback for units the model cannot score."
         case .shipUniform:
-            return "Ship '\(best)' to everyone. For the next test: \(next)"
+            return "Ship '\(best)' to everyone."
         case .inconclusive where !v.fragility.isEmpty:
-            return
-                "Do not personalize on this evidence; until more data settle it, ship '\(best)'. For the next test: \(next)"
+            return "Do not personalize on this evidence; until more data settle it, ship '\(best)'."
         case .inconclusive where !v.guardrailsPass && v.realized.lower > 0 && v.realized.gain >= v.threshold:
             return
                 "Do not deploy the \(v.policy) policy: it may worsen '\(v.blockingGuardrail?.column ?? "")' by more than allowed. Ship '\(best)', which keeps the guardrails, and collect more data (or loosen max_loss if that loss is acceptable)."
         case .inconclusive:
-            return "Collect more data before deciding; until then ship '\(best)'. For the next test: \(next)"
+            return "Collect more data before deciding; until then ship '\(best)'."
         }
     }
 
-    /// The realized gain next to the model's prediction, for the policy the prediction is about.
+    /// The realized gain next to the model's prediction, both of the recommended policy.
     public static func statement(_ v: PostExperimentVerdict) -> String {
         let p = v.predicted
         let percent = Int(PostExperimentVerdict.PredictedGain.coverage * 100)
         let realized = "The \(p.policy) policy's realized gain (\(n(p.realizedGain)) ± \(n(p.realizedStandardError)))"
-        let predicted = "the model's prediction (\(n(p.gain)), \(percent)% interval \(n(p.lower)) to \(n(p.upper)))"
+        let predicted =
+            "the model's prediction for it (\(n(p.gain)), \(percent)% interval \(n(p.lower)) to \(n(p.upper)))"
+        let source = estimatesSource(p)
         return p.agrees
-            ? "\(realized) agrees with \(predicted) from the estimated parameters."
-            : "\(realized) \(p.realizedGain > p.gain ? "exceeds" : "falls short of") \(predicted) by more than their joint uncertainty."
+            ? "\(realized) agrees with \(predicted) from the estimated parameters\(source)."
+            : "\(realized) \(p.realizedGain > p.gain ? "exceeds" : "falls short of") \(predicted) by more than their joint uncertainty\(source)."
+    }
+
+    /// Whose models the estimates come from, when not the predicted policy's own (a tree or a
+    /// guarded T-learner follows another's): empty otherwise.
+    static func estimatesSource(_ p: PostExperimentVerdict.PredictedGain) -> String {
+        p.estimatesFrom == p.policy ? "" : " (the estimates are of the \(p.estimatesFrom) models, which it follows)"
+    }
+
+    /// The predicted gain's figure: value, interval, the policy and the σ_ε it was predicted with.
+    public static func predictedFigure(_ v: PostExperimentVerdict) -> String {
+        let p = v.predicted
+        let percent = Int(PostExperimentVerdict.PredictedGain.coverage * 100)
+        return
+            "\(n(p.gain)) (\(percent)% interval \(n(p.lower)) to \(n(p.upper))) for the \(p.policy) policy, with σ_ε \(n(v.estimates.sigmaEpsilon)) (the models' error)\(estimatesSource(p))"
     }
 
     /// One sentence per reason the evidence is fragile.
@@ -127,14 +142,26 @@ public enum VerdictWording {
     /// Where the personalization curve peaks: "Most of the gain comes from the first 30% of
     /// units: personalizing them alone gains 0.21 of the 0.24." (or that it keeps rising).
     public static func curveReading(_ curve: [PersonalizationCurve.Point], policy: String) -> String {
-        guard let full = curve.last, let peak = curve.max(by: { $0.gain < $1.gain }), full.gain > 0 else {
+        let n = NumberText.significant
+        let pct = NumberText.percent
+        guard let full = curve.last, let peak = curve.max(by: { $0.gain < $1.gain }), peak.gain > 0 else {
             return "Personalizing by the \(policy) policy does not beat the best single arm at any share of units."
         }
-        if let most = curve.first(where: { $0.gain >= 0.8 * full.gain }), most.share < 0.75 {
+        guard full.gain > 0 else {
             return
-                "Most of the gain comes from the units the model is surest about: personalizing the first \(NumberText.percent(most.share)) gains \(NumberText.significant(most.gain)) of the \(NumberText.significant(full.gain)) that personalizing everyone gains"
-                + (peak.share < 1 && peak.gain - full.gain > full.standardError
-                    ? " (the most, \(NumberText.significant(peak.gain)), at \(NumberText.percent(peak.share)))." : ".")
+                "Only the units the model is surest about gain: personalizing the first \(pct(peak.share)) gains \(n(peak.gain)), while personalizing everyone gains \(n(full.gain))."
+        }
+        let peakClause =
+            peak.share < 1 && peak.gain - full.gain > full.standardError
+            ? " (the most, \(n(peak.gain)), at \(pct(peak.share)))" : ""
+        if let most = curve.first(where: { $0.gain >= 0.8 * full.gain }), most.share < 0.75 {
+            // A part is quoted as a part only when it is no larger than the whole.
+            if most.gain <= full.gain {
+                return
+                    "Most of the gain comes from the units the model is surest about: personalizing the first \(pct(most.share)) gains \(n(most.gain)) of the \(n(full.gain)) that personalizing everyone gains\(peakClause)."
+            }
+            return
+                "The units the model is surest about hold all of the gain: personalizing the first \(pct(most.share)) gains \(n(most.gain)), more than the \(n(full.gain)) of personalizing everyone, so the policy's choices for the other units lose some of it\(peakClause)."
         }
         return
             "The gain keeps rising as more units are personalized: the benefit is spread across units, not held by a few."
@@ -156,6 +183,13 @@ public enum VerdictWording {
         let conditions = rule.conditions.map(condition)
         let when = conditions.isEmpty ? "everyone" : conditions.joined(separator: " and ")
         return "\(when) → '\(rule.arm)'  (\(NumberText.percent(rule.share)) of units)"
+    }
+
+    /// The guardrail weight a policy was learned with, as the trade-off table quotes it: κ in
+    /// outcome SDs (its per-guardrail products κ·s_g stay in the JSON's `guardrail_weights`).
+    public static func guardrailWeight(_ v: PostExperimentVerdict) -> String? {
+        guard let row = v.tradeoff.first(where: \.chosen) else { return nil }
+        return "learned with guardrail weight \(n(row.weight)) (outcome SDs; the row marked used in the trade-off)"
     }
 
     /// "rise 0.004 (95% interval 0.001 to 0.007), allowed 0.002".
@@ -231,12 +265,35 @@ public enum VerdictWording {
         "\(v.experiment): \(v.verdict.rawValue), realized gain \(n(v.realized.gain)) ± \(n(v.realized.standardError)) (predicted \(n(v.predicted.gain))); do: \(action(v))"
     }
 
+    /// The estimates as the JSON report shows them: `prediction_error` is the σ_ε the text
+    /// shows and the prediction used (the models' error), `prediction_error_paper` the paper's
+    /// residual SD, so the obvious key holds the figure a reader sees.
+    static func estimatesJSON(_ e: ParameterEstimates) -> Worded<ParameterEstimates> {
+        var words: [String: Worded<ParameterEstimates>.WordValue] = [
+            "prediction_error": .object(e.sigmaEpsilon),
+            "prediction_error_paper": .object(e.predictionError),
+        ]
+        if let se = e.standardErrors {
+            words["standard_errors"] = .object(
+                Worded(
+                    value: se,
+                    words: [
+                        "prediction_error": se.modelError.map { .object($0) } ?? .null,
+                        "prediction_error_paper": .object(se.predictionError),
+                    ]
+                )
+            )
+        }
+        return Worded(value: e, words: words)
+    }
+
     /// The verdict with every sentence in place, as the JSON report shows it.
     static func worded(_ v: PostExperimentVerdict) -> Worded<PostExperimentVerdict> {
         Worded(
             value: v,
             words: [
                 "headline": .text(headline(v)),
+                "estimates": .object(estimatesJSON(v.estimates)),
                 "action": .text(action(v)),
                 "predicted": .object(Worded(value: v.predicted, words: ["statement": .text(statement(v))])),
                 "policy_choice": .object(Worded(value: v.policyChoice, words: ["statement": .text(choice(v))])),

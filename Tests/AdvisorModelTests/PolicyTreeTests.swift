@@ -218,3 +218,27 @@ struct PolicyTreeTests {
         #expect(feature == 0 && abs(threshold - 0.3) < 0.01)
     }
 }
+
+@Suite("Tree rules say no condition twice")
+struct MinimalRuleTests {
+    typealias C = PolicyRule.Condition
+
+    @Test("An implied bound or category test is left out; the tightest stays in its place")
+    func implied() {
+        let path = [
+            C(covariate: "age", op: "<=", value: "47"), C(covariate: "tenure", op: ">", value: "2"),
+            C(covariate: "age", op: "<=", value: "23"), C(covariate: "tenure", op: ">", value: "5"),
+            C(covariate: "channel", op: "!=", value: "web"), C(covariate: "channel", op: "==", value: "shop"),
+        ]
+        #expect(
+            PolicyRule.minimal(path) == [
+                C(covariate: "age", op: "<=", value: "23"), C(covariate: "tenure", op: ">", value: "5"),
+                C(covariate: "channel", op: "==", value: "shop"),
+            ]
+        )
+        let different = [C(covariate: "age", op: "<=", value: "47"), C(covariate: "age", op: ">", value: "23")]
+        #expect(PolicyRule.minimal(different) == different, "a range keeps both ends")
+        let repeated = [C(covariate: "age", op: "missing", value: nil), C(covariate: "age", op: "missing", value: nil)]
+        #expect(PolicyRule.minimal(repeated).count == 1)
+    }
+}

@@ -237,3 +237,32 @@ struct PersonalizationCurveTests {
         #expect(curve.map(\.gain) == [0, 1.5, 2])
     }
 }
+
+@Suite("The verdict's prediction is about the recommended policy")
+struct PredictedPolicyTests {
+    @Test("When the second model's T-learner is chosen, the prediction and its estimates are that policy's")
+    func chosenSecondModel() throws {
+        // The first model is ridge so heavily penalized that it predicts almost nothing, so
+        // the second model's T-learner is chosen; before, the prediction stayed the first one's.
+        let truth = SyntheticExperiment(sigma: 0.4, rho: 0.1, armMeans: [1, 1.02, 1.04], noise: 0.5)
+        var settings = AnalysisSettings()
+        settings.bootstrap = 100
+        settings.estimateBootstrap = 6
+        settings.policyTree.depth = 0
+        var prediction = PredictionSettings()
+        prediction.leverDraws = 40
+        let v = try PostExperimentAnalyzer(settings: settings, prediction: prediction).analyze(
+            experiment: "second",
+            data: truth.generate(units: 12_000, seed: 5),
+            covariateNames: (0..<truth.columns).map { "x\($0)" },
+            binaryOutcome: false,
+            models: [("flat-t-learner", RidgeOutcomeModel(lambda: 1e4)), ("ridge-t-learner", RidgeOutcomeModel())]
+        ).verdict
+        #expect(v.policy == "ridge-t-learner")
+        #expect(v.predicted.policy == v.policy)
+        #expect(v.predicted.estimatesFrom == v.policy)
+        #expect(v.predicted.realizedGain == v.realized.gain)
+        #expect(v.predicted.realizedStandardError == v.realized.standardError)
+        #expect(v.policies.first?.name == v.policy, "the T-learner the estimates come from is listed first")
+    }
+}

@@ -156,3 +156,22 @@ struct HTMLReportTests {
         }
     }
 }
+
+@Suite("The personalization curve in words")
+struct CurveReadingTests {
+    @Test("A part is never quoted as larger than its whole")
+    func partWithinWhole() {
+        // The case: 30% gains 0.009709, everyone 0.004825.
+        let curve: [PersonalizationCurve.Point] = [
+            .init(share: 0, gain: 0, standardError: 0), .init(share: 0.3, gain: 0.009709, standardError: 0.003),
+            .init(share: 0.6, gain: 0.007, standardError: 0.004), .init(share: 1, gain: 0.004825, standardError: 0.005),
+        ]
+        let words = VerdictWording.curveReading(curve, policy: "p")
+        #expect(!words.contains("of the 0.004825"), "\(words)")
+        #expect(words.contains("0.009709, more than the 0.004825"), "\(words)")
+        // A curve that is negative at 100% but positive early does not say it never beats the arm.
+        var early = curve
+        early[3].gain = -0.001
+        #expect(!VerdictWording.curveReading(early, policy: "p").contains("does not beat"))
+    }
+}

@@ -31,7 +31,8 @@ public struct AnalysisSummary: Sendable, Codable {
     public var policies: [PostExperimentVerdict.PolicyResult]
     /// How the recommended policy was chosen (on the validation parts, never the holdout).
     public var policyChoice: PostExperimentVerdict.PolicyChoice
-    /// σ̂, ρ̂, ŝ, σ̂_ε with their standard errors, from the first policy's model.
+    /// σ̂, ρ̂, ŝ, σ̂_ε with their standard errors, from the first policy's model (the one the
+    /// recommended policy acts on).
     public var estimates: ParameterEstimates
     /// The estimates' bootstrap resamples, which carry their sampling error into the predictive
     /// interval, and the m-out-of-n scale of their spread.

@@ -14,6 +14,12 @@ public enum PersonalizationCurve {
         public var share: Double
         public var gain: Double
         public var standardError: Double
+
+        public init(share: Double, gain: Double, standardError: Double) {
+            self.share = share
+            self.gain = gain
+            self.standardError = standardError
+        }
     }
 
     /// `points` + 1 shares 0, 1/points, …, 1. `benefit[k]`: the predicted value of the policy's

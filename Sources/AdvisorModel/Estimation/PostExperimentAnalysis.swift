@@ -311,14 +311,16 @@ public enum PostExperimentAnalysis {
     /// split's arm sizes, with σ̂_ε (and, beside it, the paper's and the within-cell one), and
     /// its 90% interval: the engine run again at each bootstrap resample of the estimates, so
     /// their sampling error reaches the prediction. `realized` is the gain of `policy`, the
-    /// T-learner the estimates came from, which it is compared with (EstimatingParameters.md,
-    /// "The predictive interval").
+    /// recommended one, which it is compared with; `modelsOf` names the T-learner whose models
+    /// the estimates came from (the policy itself unless it is a tree or a guarded T-learner;
+    /// EstimatingParameters.md, "The predictive interval").
     public static func predictedGain(
         arms: Int,
         design: Design,
         estimates: ParameterEstimates,
         realized: PostExperimentVerdict.RealizedGain,
         policy: String,
+        modelsOf: String? = nil,
         settings: AnalysisSettings
     ) throws(ModelError) -> PostExperimentVerdict.PredictedGain {
         let engine = GainEngine(monteCarloDraws: 400, seed: settings.seed)
@@ -374,6 +376,7 @@ public enum PostExperimentAnalysis {
             gainWithRefinedPredictionError: refined.gain,
             monteCarloStandardError: central.standardError,
             policy: policy,
+            estimatesFrom: modelsOf ?? policy,
             realizedGain: realized.gain,
             realizedStandardError: realized.standardError,
             agrees: abs(realized.gain - central.gain) <= z * joint
@@ -752,12 +755,19 @@ public struct PostExperimentAnalyzer {
             }
         }
         if shouldStop() { throw ModelError.stopped }
+        // The estimates (and so the prediction) come from the models the recommended policy acts
+        // on: its own T-learner's, or the primary's for a tree or the guarded T-learner (both
+        // follow the primary model). That T-learner is listed first, as the summary says.
+        let source = fits.firstIndex { $0.name == choice.policy } ?? 0
+        if let row = results.firstIndex(where: { $0.name == fits[source].name }), row != 0 {
+            results.insert(results.remove(at: row), at: 0)
+        }
         let variance = try timed("model_error") {
-            try Stage.modelVariance(data: data, split: split, model: models[0].model, shouldStop: checkpoint)
+            try Stage.modelVariance(data: data, split: split, model: models[source].model, shouldStop: checkpoint)
         }
         if shouldStop() { throw ModelError.stopped }
         let estimates = timed("estimates") {
-            Stage.estimate(data: data, fit: primary, settings: settings, modelVariance: variance)
+            Stage.estimate(data: data, fit: fits[source], settings: settings, modelVariance: variance)
         }
         let (trainingCount, trainingSum, trainingSquares) = data.armTotals(of: split.training)
         let u = split.bestUniformArm

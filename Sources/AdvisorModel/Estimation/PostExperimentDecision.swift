@@ -18,10 +18,10 @@ extension PostExperimentAnalysis {
         let chosen = results.firstIndex { $0.name == summary.policyChoice.policy } ?? 0
         let estimates = summary.estimatesWithReplicates
         let design = Self.design(trainingSizes: summary.trainingSizes, outcomeSD: summary.data.outcomeSD)
-        // The verdict is about the chosen policy; the model's prediction is about the primary
-        // T-learner, whose error σ̂_ε measures, so it is compared with that one's gain.
+        // The verdict and the model's prediction are both about the chosen policy: the
+        // estimates come from the models it acts on (the first policy's), so the prediction is
+        // set beside its realized gain, never another candidate's.
         let realized = realizedGain(results[chosen], confidence: settings.confidence)
-        let primaryRealized = realizedGain(results[0], confidence: settings.confidence)
         let threshold = summary.threshold ?? settings.relativeThreshold * abs(realized.uniformValue)
         let followUp = nextProposal(
             experiment: summary.experiment,
@@ -36,8 +36,9 @@ extension PostExperimentAnalysis {
             arms: armNames.count,
             design: design,
             estimates: estimates,
-            realized: primaryRealized,
-            policy: results[0].name,
+            realized: realized,
+            policy: results[chosen].name,
+            modelsOf: results[0].name,
             settings: settings
         )
         let next = try nextTest(

@@ -246,9 +246,12 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         /// The same with the within-cell σ_ε (all within-cell variance counted as outcome noise).
         public var gainWithRefinedPredictionError: Double
         public var monteCarloStandardError: Double
-        /// The policy the prediction is about (the T-learner whose error σ̂_ε measures) and its
-        /// realized holdout gain, which the prediction is compared with.
+        /// The policy the prediction is about (the recommended one, `PostExperimentVerdict.policy`)
+        /// and its realized holdout gain, which the prediction is compared with.
         public var policy: String
+        /// The T-learner whose outcome models the estimates (σ̂_ε their error) come from: the
+        /// policy itself, or the model a tree or a guarded T-learner follows.
+        public var estimatesFrom: String
         public var realizedGain: Double
         public var realizedStandardError: Double
         /// Realized and predicted are compatible: they differ by at most 1.645 joint standard

@@ -17,11 +17,43 @@ public struct PolicyRule: Sendable, Hashable, Codable {
         }
     }
 
+    /// The region's conditions, none implied by another ("age <= 23", not "age <= 47 and age <= 23").
     public var conditions: [Condition]
     /// The arm's name.
     public var arm: String
     /// Share of the holdout units in this region.
     public var share: Double
+    /// The tests on the branches from the root to this leaf, one per split (a drawing of the
+    /// tree needs them); nil when they are the conditions.
+    public var path: [Condition]? = nil
+
+    /// `path` with every condition another one on the same column implies left out: of several
+    /// `<=` the smallest threshold, of several `>` the largest, a `!=` under an `==`, repeats.
+    public static func minimal(_ path: [Condition]) -> [Condition] {
+        func number(_ c: Condition) -> Double? { c.value.flatMap(Double.init) }
+        var kept: [Condition] = []
+        for (i, c) in path.enumerated() {
+            let others = path.enumerated().filter { $0.offset != i && $0.element.covariate == c.covariate }.map {
+                (offset: $0.offset, condition: $0.element)
+            }
+            let implied = others.contains { other in
+                let o = other.condition
+                switch (c.op, o.op) {
+                case ("<=", "<="), (">", ">"):
+                    guard let a = number(c), let b = number(o) else { return false }
+                    // The tighter bound implies this one; of two equal ones the later is dropped.
+                    let tighter = c.op == "<=" ? b < a : b > a
+                    return tighter || (a == b && other.offset < i)
+                case ("!=", "=="): return o.value != c.value
+                case ("!=", "!="), ("==", "=="), ("missing", "missing"):
+                    return o.value == c.value && other.offset < i
+                default: return false
+                }
+            }
+            if !implied { kept.append(c) }
+        }
+        return kept
+    }
 }
 
 extension PolicyTree {
@@ -86,7 +118,14 @@ extension PolicyTree {
         }
         for row in 0..<features.rows { counts[index(row)] += 1 }
         let n = Double(max(features.rows, 1))
-        for k in result.indices { result[k].share = Double(counts[k]) / n }
+        for k in result.indices {
+            result[k].share = Double(counts[k]) / n
+            let minimal = PolicyRule.minimal(result[k].conditions)
+            if minimal != result[k].conditions {
+                result[k].path = result[k].conditions
+                result[k].conditions = minimal
+            }
+        }
         return result
     }
 

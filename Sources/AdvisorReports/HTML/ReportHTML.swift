@@ -297,13 +297,24 @@ extension VerdictReport {
             b += H.paragraph(VerdictWording.curveReading(curve, policy: chosen.name))
         }
 
-        if let chosen = v.policies.first(where: { $0.name == v.policy }) {
+        // What the verdict recommends is assigned here: the chosen policy when it personalizes,
+        // else the one arm for everyone (the learned policy follows under its own name).
+        if v.verdict != .personalize {
             b += H.heading("What the recommended policy assigns")
+            b += H.paragraph("Everyone gets '\(v.bestUniformArm)': \(pct(1)) of units. No learned policy is deployed.")
+        }
+        if let chosen = v.policies.first(where: { $0.name == v.policy }) {
+            let recommended = v.verdict == .personalize
+            b += H.heading(
+                recommended
+                    ? "What the recommended policy assigns"
+                    : "What the \(chosen.name) policy would assign (not deployed)"
+            )
             let shares = chosen.armShares.sorted { $0.share > $1.share }.prefix(25)
             b += SVGChart.bars(
                 title: "Share of holdout units the \(chosen.name) policy sends to each arm",
                 desc:
-                    "Arm shares of the recommended policy on the holdout (paper Figure 9); the best single arm is highlighted.",
+                    "Arm shares of the \(recommended ? "recommended" : "learned, not deployed,") policy on the holdout (paper Figure 9); the best single arm is highlighted.",
                 axis: "share of units",
                 rows: shares.map { ($0.arm, $0.share, $0.arm == v.bestUniformArm) }
             )
@@ -387,7 +398,7 @@ extension VerdictReport {
         let root = SVGChart.TreeNode(
             paths: drawn.map { rule in
                 (
-                    rule.conditions.map { ($0.covariate, VerdictWording.test($0)) },
+                    (rule.path ?? rule.conditions).map { ($0.covariate, VerdictWording.test($0)) },
                     "\(rule.arm)\n\(NumberText.percent(rule.share))"
                 )
             }
