@@ -154,65 +154,70 @@ public struct ArmMeansMixture: Sendable, Hashable {
         // Every v_j ≥ w > 0.
         let c = v.min() ?? w
         let largest = v.max() ?? w
-        // t = c·sinh(u): fine steps near 0 (scale c) and steps proportional to |t| far out, which
-        // resolves every component from the narrowest to the widest with one grid.
-        let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * largest
+        let grid = Self.sinhGrid(narrowest: c, widest: largest, arms: m, step: step)
+        var profile = ChoiceProfile(capacity: grid.count)
+        let shrink = zip(sds, v).map { ($0.0 * $0.0) / ($0.1 * $0.1) }
+        for (t, dt) in grid {
+            var cdf = 0.0
+            var survival = 0.0
+            var density = 0.0
+            var g = 0.0
+            for j in weights.indices {
+                let p = weights[j]
+                let z = t / v[j]
+                // Beyond |z| = 38.5 erfc and φ underflow: the component is all on one side.
+                if z > 38.5 {
+                    cdf += p
+                    continue
+                }
+                if z < -38.5 {
+                    survival += p
+                    continue
+                }
+                // Deep inside a wide component (a heavy tail's far scales): Taylor terms to
+                // z⁵ are exact in double precision for |z| < 1e−3 and cost no erfc or exp.
+                if abs(z) < 1e-3 {
+                    let z2 = z * z
+                    let half = p * Normal.inverseSqrt2Pi * z * (1 - z2 / 6 + z2 * z2 / 40)
+                    cdf += 0.5 * p + half
+                    survival += 0.5 * p - half
+                    let phi = p * Normal.inverseSqrt2Pi * (1 - z2 / 2 + z2 * z2 / 8) / v[j]
+                    density += phi
+                    g += phi * shrink[j] * t
+                    continue
+                }
+                // One erfc gives both tails: the smaller is exact, the larger is p minus it.
+                let tail = p * Normal.survival(abs(z))
+                if z >= 0 {
+                    cdf += p - tail
+                    survival += tail
+                } else {
+                    cdf += tail
+                    survival += p - tail
+                }
+                let phi = p * Normal.density(z) / v[j]
+                density += phi
+                g += phi * shrink[j] * t
+            }
+            // log1p(−S) keeps F^{m−1} accurate where F is within rounding of 1.
+            let logCDF = survival < 0.5 ? log1p(-survival) : (cdf > 0 ? log(cdf) : -Double.infinity)
+            profile.append(maximumWeight: dt * t * density, meanWeight: dt * g, logCDF: logCDF)
+        }
+        return profile.pruned()
+    }
+
+    /// Nodes t and weights dt over the whole line for integrands of components with SDs from
+    /// `narrowest` to `widest`: t = ±c·sinh(u), c the narrowest, so steps are fine near 0 and
+    /// proportional to |t| far out, which resolves every component with one grid; out to
+    /// (10 + √(2 log m)) times the widest SD, past which no maximum of m arms reaches.
+    /// Negative nodes come first, each side from 0 outwards.
+    static func sinhGrid(narrowest c: Double, widest: Double, arms m: Int, step: Double) -> [(t: Double, dt: Double)] {
+        let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * widest
         let uMax = asinh(reach / c)
         let panels = max(8, Int((uMax / step).rounded(.up)))
         let grid = GaussLegendre.sixteen.grid(from: 0, to: uMax, panels: panels)
-        var profile = ChoiceProfile(capacity: 2 * grid.nodes.count)
-        let shrink = zip(sds, v).map { ($0.0 * $0.0) / ($0.1 * $0.1) }
-        for side in [-1.0, 1.0] {
-            for (u, wu) in zip(grid.nodes, grid.weights) {
-                let t = side * c * sinh(u)
-                let dt = wu * c * cosh(u)
-                var cdf = 0.0
-                var survival = 0.0
-                var density = 0.0
-                var g = 0.0
-                for j in weights.indices {
-                    let p = weights[j]
-                    let z = t / v[j]
-                    // Beyond |z| = 38.5 erfc and φ underflow: the component is all on one side.
-                    if z > 38.5 {
-                        cdf += p
-                        continue
-                    }
-                    if z < -38.5 {
-                        survival += p
-                        continue
-                    }
-                    // Deep inside a wide component (a heavy tail's far scales): Taylor terms to
-                    // z⁵ are exact in double precision for |z| < 1e−3 and cost no erfc or exp.
-                    if abs(z) < 1e-3 {
-                        let z2 = z * z
-                        let half = p * Normal.inverseSqrt2Pi * z * (1 - z2 / 6 + z2 * z2 / 40)
-                        cdf += 0.5 * p + half
-                        survival += 0.5 * p - half
-                        let phi = p * Normal.inverseSqrt2Pi * (1 - z2 / 2 + z2 * z2 / 8) / v[j]
-                        density += phi
-                        g += phi * shrink[j] * t
-                        continue
-                    }
-                    // One erfc gives both tails: the smaller is exact, the larger is p minus it.
-                    let tail = p * Normal.survival(abs(z))
-                    if z >= 0 {
-                        cdf += p - tail
-                        survival += tail
-                    } else {
-                        cdf += tail
-                        survival += p - tail
-                    }
-                    let phi = p * Normal.density(z) / v[j]
-                    density += phi
-                    g += phi * shrink[j] * t
-                }
-                // log1p(−S) keeps F^{m−1} accurate where F is within rounding of 1.
-                let logCDF = survival < 0.5 ? log1p(-survival) : (cdf > 0 ? log(cdf) : -Double.infinity)
-                profile.append(maximumWeight: dt * t * density, meanWeight: dt * g, logCDF: logCDF)
-            }
-        }
-        return profile.pruned()
+        let half = zip(grid.nodes, grid.weights).map { (t: c * sinh($0.0), dt: $0.1 * c * cosh($0.0)) }
+        return half.map { (t: -$0.t, dt: $0.dt) } + half
     }
 
     /// E[max_a μ_a] for m iid means, computed as ∫_0^∞ (1 − F^m) dt − ∫_{−∞}^0 F^m dt so that
@@ -220,33 +225,25 @@ public struct ArmMeansMixture: Sendable, Hashable {
     public func expectedMaximumOfMeans(arms m: Int) -> Double {
         let positive = sds.filter { $0 > 0 }
         guard let c = positive.min(), let largest = positive.max() else { return 0 }
-        let reach = (10 + (2 * log(Double(max(m, 2)))).squareRoot()) * largest
-        let uMax = asinh(reach / c)
-        let panels = max(8, Int((uMax / 0.2).rounded(.up)))
-        let grid = GaussLegendre.sixteen.grid(from: 0, to: uMax, panels: panels)
         let mm = Double(m)
         var expectedMax = 0.0
-        for side in [-1.0, 1.0] {
-            for (u, wu) in zip(grid.nodes, grid.weights) {
-                let t = side * c * sinh(u)
-                let dt = wu * c * cosh(u)
-                var cdf = 0.0
-                var survival = 0.0
-                for j in weights.indices {
-                    let p = weights[j]
-                    if sds[j] == 0 {
-                        if t >= 0 { cdf += p } else { survival += p }
-                        continue
-                    }
-                    let z = t / sds[j]
-                    cdf += p * Normal.cdf(z)
-                    survival += p * Normal.survival(z)
+        for (t, dt) in Self.sinhGrid(narrowest: c, widest: largest, arms: m, step: 0.2) {
+            var cdf = 0.0
+            var survival = 0.0
+            for j in weights.indices {
+                let p = weights[j]
+                if sds[j] == 0 {
+                    if t >= 0 { cdf += p } else { survival += p }
+                    continue
                 }
-                if side > 0 {
-                    expectedMax += dt * -expm1(mm * log1p(-min(survival, 1)))
-                } else {
-                    expectedMax -= dt * exp(mm * log(cdf))
-                }
+                let z = t / sds[j]
+                cdf += p * Normal.cdf(z)
+                survival += p * Normal.survival(z)
+            }
+            if t > 0 {
+                expectedMax += dt * -expm1(mm * log1p(-min(survival, 1)))
+            } else {
+                expectedMax -= dt * exp(mm * log(cdf))
             }
         }
         return expectedMax
