@@ -20,11 +20,9 @@ enum ProposalPlausibility {
     static let spreadFactor = 1.0
     /// k for σ_ε.
     static let predictionErrorFactor = 2.0
-    /// Prior draws for the share of the gain's prior mass that a rate cannot hold: 200 where the
-    /// closed form costs nanoseconds a draw (normal arm means); 32 where each draw is a
-    /// quadrature (a Student-t draw at 200 arms takes milliseconds), enough to tell "most" from
-    /// "some" but for priors within a few draws of half.
-    static func gainDraws(_ means: ArmMeansDistribution) -> Int { means == .normal ? 200 : 32 }
+    /// Prior draws for the share of the gain's prior mass that a rate cannot hold: every family
+    /// costs a closed form or a table look-up a draw (`ChoiceTable`), so 200 for all.
+    static let gainDraws = 200
     /// Fixed, so the door's answer does not depend on the proposal's seed.
     static let gainSeed: UInt64 = 0x00D0_0AB1E
 
@@ -117,7 +115,10 @@ enum ProposalPlausibility {
                 predictionError: eps,
                 arms: arms
             )
-            guard let uniform = try? GainEngine().gain(central, means: proposal.armMeans).uniformValue else { continue }
+            guard
+                let uniform = try? GainEngine(table: ChoiceTable(for: proposal.armMeans))
+                    .gain(central, means: proposal.armMeans).uniformValue
+            else { continue }
             let best = proposal.baseline + uniform
             if best > 1 {
                 throw priors.error(
@@ -135,13 +136,13 @@ enum ProposalPlausibility {
     /// most of the priors' mass, at any candidate arm count.
     static func checkGain(_ proposal: Proposal, root: YAMLReader, priors: YAMLReader) throws(InputError) {
         let show = NumberText.significant
-        let engine = GainEngine(monteCarloDraws: 8, seed: gainSeed)
+        let engine = GainEngine(monteCarloDraws: 8, seed: gainSeed, table: ChoiceTable(for: proposal.armMeans))
         for arms in proposal.armCandidates {
             var rng = SplitMix64(seed: gainSeed)
             var outside = 0
             var counted = 0
             var gains: [Double] = []
-            for _ in 0..<gainDraws(proposal.armMeans) {
+            for _ in 0..<gainDraws {
                 let p = ModelParameters(
                     sigma: proposal.priors.sigma.sample(lower: 0, upper: .infinity, using: &rng),
                     rho: proposal.priors.rho.sample(
