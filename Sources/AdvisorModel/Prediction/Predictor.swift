@@ -97,12 +97,16 @@ public struct Predictor: Sendable {
             piloted += 1
         }
         let secondsPerEvaluation = (clock.elapsed - pilotStart) / Double(max(piloted, 1))
-        let affordable = clock.affordableDraws(
-            secondsPerEvaluation: secondsPerEvaluation,
-            evaluationsPerDraw: curvePoints + 12,
-            fewest: Self.fewestLeverDraws
+        let leverDraws = Array(
+            ownDraws.prefix(
+                clock.affordableDraws(
+                    secondsPerEvaluation: secondsPerEvaluation,
+                    evaluationsPerDraw: curvePoints + 12,
+                    wanted: wanted,
+                    fewest: Self.fewestLeverDraws
+                )
+            )
         )
-        let leverDraws = Array(ownDraws.prefix(min(wanted, affordable)))
         let context = LeverContext(
             proposal: proposal,
             engine: engine,
@@ -126,7 +130,12 @@ public struct Predictor: Sendable {
         // Each sensitivity point is one evaluation at the prior centres; four curves share what is left.
         let sensitivityPoints = min(
             settings.sensitivityPoints,
-            clock.affordableDraws(secondsPerEvaluation: secondsPerEvaluation, evaluationsPerDraw: 4, fewest: 3)
+            clock.affordableDraws(
+                secondsPerEvaluation: secondsPerEvaluation,
+                evaluationsPerDraw: 4,
+                wanted: settings.sensitivityPoints,
+                fewest: 3
+            )
         )
         let sensitivity = context.sensitivity(central: central, points: sensitivityPoints)
         let counterfactuals = try context.counterfactuals(central: central)
@@ -359,11 +368,16 @@ struct TimeBudget {
     /// How many draws the levers can afford: the time left (with a 20% margin) over the cost of
     /// one evaluation times the evaluations each lever draw needs (arm curve points, levers,
     /// elasticities); at least `fewest`.
-    func affordableDraws(secondsPerEvaluation: Double, evaluationsPerDraw: Int, fewest: Int) -> Int {
-        guard secondsPerEvaluation > 0 else { return Int.max }
+    /// Work that costs under a tenth of the budget is never cut, however late it starts: a
+    /// prediction that ran long elsewhere (a slow machine, a loaded one) keeps figures that
+    /// cost nothing, and so stays the same report from run to run.
+    func affordableDraws(secondsPerEvaluation: Double, evaluationsPerDraw: Int, wanted: Int, fewest: Int) -> Int {
+        guard secondsPerEvaluation > 0 else { return wanted }
+        let full = secondsPerEvaluation * Double(max(evaluationsPerDraw, 1)) * Double(wanted)
+        if full <= 0.1 * seconds { return wanted }
         let left = 0.8 * (seconds - elapsed)
         let affordable = left / (secondsPerEvaluation * Double(max(evaluationsPerDraw, 1)))
-        guard affordable.isFinite, affordable < Double(Int.max / 2) else { return Int.max }
-        return max(fewest, Int(affordable))
+        guard affordable.isFinite, affordable < Double(wanted) else { return wanted }
+        return min(wanted, max(fewest, Int(affordable)))
     }
 }
