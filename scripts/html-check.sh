@@ -24,13 +24,16 @@ cat >"$out/broken/broken.html" <<'HTML'
 <!DOCTYPE html><html><head><meta charset="utf-8"><title>broken</title></head><body>
 <p style="white-space:nowrap">an-unbreakable-line-that-is-far-wider-than-any-phone-screen-can-show-in-one-piece</p>
 <img src="https://example.com/fetched.png"><svg viewBox="0 0 10 10"></svg><script>console.error("boom")</script>
+<svg width="200" height="60"><title>labels</title><desc>two labels on one spot, one past the edge</desc>
+<text x="10" y="30">proposed (4)</text><text x="14" y="32">best (5)</text><text x="170" y="50">clipped label</text></svg>
 </body></html>
 HTML
 if broken=$(python3 scripts/browser_check.py "$out/broken" "$out/broken/broken.html"); then
     echo "html-check: the checker passed a broken page" >&2
     exit 1
 fi
-for fault in "console: boom" "requested https://example.com/fetched.png" "without a title" "overflows its box" "blank"; do
+for fault in "console: boom" "requested https://example.com/fetched.png" "without a title" "overflows its box" "blank" \
+    "overlap in" "leaves its chart"; do
     grep -q "$fault" <<<"$broken" || { echo "html-check: the checker missed '$fault'" >&2; exit 1; }
 done
 

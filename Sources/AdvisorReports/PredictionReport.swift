@@ -83,16 +83,16 @@ public enum PredictionReport {
             out.append("")
             out.append("GAIN BY ARM COUNT")
             let top = max(p.armCurve.map(\.gain).max() ?? 0, 1e-300)
-            let best = p.armCurve.max { $0.gain < $1.gain }
+            let best = p.armCurve.bestArmCount
             // At most ~20 rows: every k-th count, plus the best and the proposal's own count.
             let step = max(1, (p.armCurve.count + 19) / 20)
             let current = p.parameters.armCandidates.first
             let shown = p.armCurve.enumerated().filter { index, point in
-                index % step == 0 || point.arms == best?.arms || point.arms == current
+                index % step == 0 || point.arms == best || point.arms == current
             }.map(\.element)
             for point in shown {
                 let bar = String(repeating: "#", count: ReportText.barLength(point.gain, of: top, width: 40))
-                let mark = point.arms == best?.arms ? "  <- best" : (point.arms == current ? "  <- proposed" : "")
+                let mark = point.arms == best ? "  <- best" : (point.arms == current ? "  <- proposed" : "")
                 out.append(
                     "  \(String(format: "%4d", point.arms)) \(num(point.gain).padding(toLength: 11, withPad: " ", startingAt: 0)) \(bar)\(mark)"
                 )

@@ -157,6 +157,15 @@ struct PredictionInvariantTests {
                 let point = try #require(p.armCurve.first { $0.arms == best }, "\(context): best not on the curve")
                 #expect(point.gain >= largest - 0.005 * abs(largest) - 1e-15, "\(context): best is not the optimum")
                 #expect(tried == curveArms.last)
+                // The text, the chart and the lever mark the same best count.
+                #expect(best == p.armCurve.bestArmCount, "\(context)")
+                if best != p.parameters.armCandidates.first {
+                    #expect(html.contains("best (\(best))"), "\(context): the chart marks another best")
+                    #expect(
+                        text.contains("\(String(format: "%4d", best)) ") && text.contains("<- best"),
+                        "\(context): the text marks another best"
+                    )
+                }
                 // Not stopped at a grid edge while still rising: either past the best by a
                 // doubling, or flat over the last doubling, or at the largest count tried.
                 let top = try #require(p.armCurve.last)

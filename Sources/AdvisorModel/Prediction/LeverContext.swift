@@ -117,7 +117,7 @@ struct LeverContext {
             add(.addSamples(factor: 2)) { resized($0, by: 2) }
             add(.fewerSamples(factor: 0.5)) { resized($0, by: 0.5) }
         }
-        if let best = Self.bestArmCount(curve) {
+        if let best = curve.bestArmCount {
             let current = proposal.armCandidates[0]
             let perArm = { (arms: Int) -> Double? in
                 switch proposal.sampleSize {
@@ -214,13 +214,6 @@ struct LeverContext {
             if peaked || flat { return curve }
             top = min(2 * top, limit)
         }
-    }
-
-    /// The fewest arms whose gain is within `flatTolerance` of the curve's largest: the
-    /// maximum of a peaked curve, the knee of a flattening one.
-    static func bestArmCount(_ curve: [ArmCurvePoint]) -> Int? {
-        guard let largest = curve.map(\.gain).max() else { return nil }
-        return curve.first { $0.gain >= largest - flatTolerance * abs(largest) }?.arms
     }
 
     /// Every count up to 40, then about 40 more spaced evenly in log m, plus the proposal's own:

@@ -153,6 +153,16 @@ public struct ArmCurvePoint: Sendable, Hashable, Encodable {
     public var gain: Double
 }
 
+extension [ArmCurvePoint] {
+    /// The curve's best arm count: the fewest arms whose gain is within 0.5% of the largest
+    /// (`LeverContext.flatTolerance`), the maximum of a peaked curve and the knee of a
+    /// flattening one. The lever, the text and the chart all mark this one.
+    public var bestArmCount: Int? {
+        guard let largest = map(\.gain).max() else { return nil }
+        return first { $0.gain >= largest - LeverContext.flatTolerance * abs(largest) }?.arms
+    }
+}
+
 /// Table 6: the gain after a 1% change of one parameter in its favourable direction.
 public struct Elasticity: Sendable, Hashable, Encodable {
     /// The parameter moved 1% in the direction that raises the gain (`gainRisesWithValue`).

@@ -66,12 +66,12 @@ extension PredictionReport {
 
         if !p.armCurve.isEmpty {
             b += H.heading("Gain by arm count")
-            let best = p.armCurve.max { $0.gain < $1.gain }
+            let best = p.armCurve.bestArmCount
             let proposed = p.parameters.armCandidates.first
             var markers: [SVGChart.Reference] = []
             if let proposed { markers.append(.init(value: Double(proposed), label: "proposed (\(proposed))")) }
-            if let best, best.arms != proposed {
-                markers.append(.init(value: Double(best.arms), label: "best (\(best.arms))"))
+            if let best, best != proposed {
+                markers.append(.init(value: Double(best), label: "best (\(best))"))
             }
             b += SVGChart.lines(
                 title: "Predicted gain by the number of arms",

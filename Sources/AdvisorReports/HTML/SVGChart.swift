@@ -308,6 +308,41 @@ public enum SVGChart {
         }
     }
 
+    /// Vertical marker lines with their labels, each label beside its line (before it when it
+    /// would pass `right`) and moved down a row when it would cover an earlier one: "proposed (4)"
+    /// and "best (7)" on a wide axis sit a few pixels apart.
+    static func markerLines(
+        _ markers: [Reference],
+        _ sx: LinearScale,
+        top: Double,
+        bottom: Double,
+        right: Double
+    ) -> String {
+        var body = ""
+        var placed: [(row: Int, from: Double, to: Double)] = []
+        for m in markers {
+            let x = sx(m.value)
+            body += line(x, top, x, bottom, stroke: grey, dash: true)
+            // About 6.2 px a character at 11 px, a little over what the page's sans-serif takes.
+            let labelWidth = 6.2 * Double(m.label.count)
+            let before = x + 3 + labelWidth > right
+            let from = before ? x - 3 - labelWidth : x + 3
+            let to = from + labelWidth
+            var row = 0
+            while placed.contains(where: { $0.row == row && $0.from < to + 4 && from < $0.to + 4 }) { row += 1 }
+            placed.append((row, from, to))
+            body += text(
+                before ? x - 3 : x + 3,
+                top + 10 + 13 * Double(row),
+                m.label,
+                anchor: before ? "end" : "start",
+                size: 11,
+                fill: "#444"
+            )
+        }
+        return body
+    }
+
     /// Lines over a shared x axis, with vertical markers (the proposal, the best) and a legend.
     public static func lines(
         title: String,
@@ -339,10 +374,7 @@ public enum SVGChart {
             body += line(left, sy(h.value), width - 16, sy(h.value), stroke: grey, dash: true)
             body += text(width - 18, sy(h.value) - 4, h.label, anchor: "end", size: 11, fill: "#444")
         }
-        for m in markers {
-            body += line(sx(m.value), top, sx(m.value), bottom, stroke: grey, dash: true)
-            body += text(sx(m.value) + 3, top + 10, m.label, size: 11, fill: "#444")
-        }
+        body += markerLines(markers, sx, top: top, bottom: bottom, right: width - 16)
         for (k, s) in series.enumerated() {
             let colour = colours[k % colours.count]
             let path = s.points.map { "\(number(sx($0.x))),\(number(sy($0.y)))" }.joined(separator: " ")
