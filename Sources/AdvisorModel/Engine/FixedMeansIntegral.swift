@@ -203,7 +203,7 @@ public struct ArmMeansMixture: Sendable, Hashable {
             let logCDF = survival < 0.5 ? log1p(-survival) : (cdf > 0 ? log(cdf) : -Double.infinity)
             profile.append(maximumWeight: dt * t * density, meanWeight: dt * g, logCDF: logCDF)
         }
-        return profile.pruned()
+        return profile
     }
 
     /// Nodes t and weights dt over the whole line for integrands of components with SDs from
@@ -274,19 +274,6 @@ public struct ChoiceProfile: Sendable {
         maximumWeights.append(maximumWeight)
         meanWeights.append(meanWeight)
         logCDFs.append(logCDF)
-    }
-
-    /// The profile without the nodes whose weights are too small to matter for any m: as
-    /// F^{m−1} ≤ 1, the dropped nodes together move either sum by at most 1e−15 of its scale.
-    /// Far tails of a heavy-tailed family hold most of the nodes and almost none of the mass.
-    func pruned() -> ChoiceProfile {
-        let scale = maximumWeights.reduce(0) { $0 + abs($1) } + meanWeights.reduce(0) { $0 + abs($1) }
-        let cut = 1e-15 * scale / Double(max(logCDFs.count, 1))
-        var kept = ChoiceProfile(capacity: logCDFs.count)
-        for i in logCDFs.indices where abs(maximumWeights[i]) + abs(meanWeights[i]) >= cut {
-            kept.append(maximumWeight: maximumWeights[i], meanWeight: meanWeights[i], logCDF: logCDFs[i])
-        }
-        return kept
     }
 
     /// `choice(arms:)` for every m from 2 to `largest` (index m; 0 and 1 unused), with F^{m−1}
