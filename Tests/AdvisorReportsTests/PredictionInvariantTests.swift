@@ -147,6 +147,16 @@ struct PredictionInvariantTests {
             }
         }
 
+        // A candidate arm count's gain is the curve's at that count, and the proposed one's the headline.
+        for candidate in p.candidates {
+            if let point = p.armCurve.first(where: { $0.arms == candidate.arms }) {
+                #expect(abs(point.gain - candidate.gainMean) <= 1e-12 * max(abs(point.gain), 1e-300), "\(context)")
+            }
+            if candidate.arms == p.parameters.armCandidates.first {
+                #expect(abs(candidate.gainMean - p.gain.mean) <= 1e-9 * max(abs(p.gain.mean), 1e-300), "\(context)")
+            }
+        }
+
         // The arm curve's best is its optimum and lies inside it; the lever names the same count.
         if !p.armCurve.isEmpty {
             let largest = try #require(p.armCurve.map(\.gain).max())

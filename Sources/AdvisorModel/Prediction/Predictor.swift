@@ -57,16 +57,11 @@ public struct Predictor: Sendable {
         }
         try evaluate(planned)
         let threshold = proposal.threshold.absoluteValue(baseline: proposal.baseline)
-        // With several candidate arm counts, each draw has one of them; the headline, the levers
-        // and the arm curve are about the proposed design (the first count), so they read the
-        // draws that have it, and the report shows one gain for it everywhere. The candidates'
-        // table summarizes every count from all the draws.
+        // Every draw is of the proposed design (the first candidate count); the other candidates
+        // are that design with another arm count, evaluated on the same draws as the arm curve,
+        // so the candidates' table and the curve show one gain for each count.
         let proposed = proposal.armCandidates[0]
-        func own() -> [(Draw, GainEstimate)] {
-            let matching = zip(draws, gains).filter { $0.0.parameters.arms == proposed }
-            return matching.isEmpty ? Array(zip(draws, gains)) : matching
-        }
-        var summary = Self.summarize(own().map(\.1.gain), threshold: threshold)
+        var summary = Self.summarize(gains.map(\.gain), threshold: threshold)
         // Honest at the cut-off: a chance within 3 Monte Carlo SEs of a cut-off gets twice the
         // draws, twice (the same seed's stream goes on, so the report stays reproducible); if it
         // is still that close, the report calls the verdict borderline instead of a coin flip.
@@ -77,28 +72,26 @@ public struct Predictor: Sendable {
             let more = try (0..<draws.count).map { _ throws(ModelError) in try draw(proposal, using: &rng) }
             try evaluate(more)
             doublings += 1
-            summary = Self.summarize(own().map(\.1.gain), threshold: threshold)
+            summary = Self.summarize(gains.map(\.gain), threshold: threshold)
         }
         let borderline = nearestCutOff(summary)
-        let ownDraws = own().map(\.0)
-        let ownGains = own().map(\.1)
-        let uniform = ownGains.reduce(0) { $0 + $1.uniformValue } / Double(ownGains.count)
+        let uniform = gains.reduce(0) { $0 + $1.uniformValue } / Double(gains.count)
         let bestUniform = proposal.baseline + uniform
         let central = try centralParameters(proposal)
         let curvePoints = LeverContext.armCounts(upTo: max(2 * proposed, 30), including: proposed).count
         // A pilot pass over a few lever draws (the tables are warm by now) prices one evaluation.
-        let wanted = min(budget.lever, ownDraws.count)
+        let wanted = min(budget.lever, draws.count)
         // Four draws unless they are cheap: a costly evaluation must not spend the budget on pricing.
         let pilotStart = clock.elapsed
         var piloted = 0
-        for d in ownDraws.prefix(min(wanted, 128)) {
+        for d in draws.prefix(min(wanted, 128)) {
             if piloted >= 4 && clock.elapsed - pilotStart > 0.01 * clock.seconds { break }
             _ = engine.unchecked(d.parameters, means: proposal.armMeans, design: d.design)
             piloted += 1
         }
         let secondsPerEvaluation = (clock.elapsed - pilotStart) / Double(max(piloted, 1))
         let leverDraws = Array(
-            ownDraws.prefix(
+            draws.prefix(
                 clock.affordableDraws(
                     secondsPerEvaluation: secondsPerEvaluation,
                     evaluationsPerDraw: curvePoints + 12,
@@ -113,10 +106,10 @@ public struct Predictor: Sendable {
             settings: settings,
             draws: leverDraws,
             threshold: threshold,
-            headline: leverDraws.count < ownDraws.count
+            headline: leverDraws.count < draws.count
                 ? (
                     summary.mean,
-                    ownGains.reduce(0) { $0 + max($1.policyValue, $1.uniformValue) } / Double(ownGains.count)
+                    gains.reduce(0) { $0 + max($1.policyValue, $1.uniformValue) } / Double(gains.count)
                 )
                 : nil
         )
@@ -187,7 +180,7 @@ public struct Predictor: Sendable {
             elasticities: elasticities,
             sensitivity: sensitivity,
             counterfactuals: counterfactuals,
-            candidates: proposal.armCandidates.count > 1 ? candidateSummaries(draws, gains, threshold) : [],
+            candidates: proposal.armCandidates.count > 1 ? candidateSummaries(context) : [],
             parameters: ParametersUsed(
                 sigma: proposal.priors.sigma.summary,
                 rho: proposal.priors.rho.summary,
@@ -248,8 +241,7 @@ public struct Predictor: Sendable {
     }
 
     func draw(_ proposal: Proposal, using rng: inout SplitMix64) throws(ModelError) -> Draw {
-        let candidates = proposal.armCandidates
-        let m = candidates.count == 1 ? candidates[0] : candidates[Int(rng.next() % UInt64(candidates.count))]
+        let m = proposal.armCandidates[0]
         let priors = proposal.priors
         let p = ModelParameters(
             sigma: priors.sigma.sample(lower: 0, upper: .infinity, using: &rng),
@@ -284,17 +276,13 @@ public struct Predictor: Sendable {
         return .notActionable
     }
 
-    func candidateSummaries(_ draws: [Draw], _ gains: [GainEstimate], _ threshold: Double) -> [CandidateSummary] {
-        Dictionary(grouping: zip(draws, gains), by: { $0.0.parameters.arms })
-            .map { arms, pairs in
-                let values = pairs.map(\.1.gain)
-                return CandidateSummary(
-                    arms: arms,
-                    gainMean: values.reduce(0, +) / Double(values.count),
-                    probabilityActionable: Double(values.filter { $0 > threshold }.count) / Double(values.count)
-                )
+    /// Each candidate arm count as the arm curve sees it: the proposed draws with that count.
+    func candidateSummaries(_ context: LeverContext) -> [CandidateSummary] {
+        Set(context.proposal.armCandidates).sorted().compactMap { arms in
+            context.evaluate { context.withArms($0, arms) }.map {
+                CandidateSummary(arms: arms, gainMean: $0.mean, probabilityActionable: $0.probability)
             }
-            .sorted { $0.arms < $1.arms }
+        }
     }
 
     /// Mean, SD, quantiles and P(gain > threshold) of a sample of gains.
