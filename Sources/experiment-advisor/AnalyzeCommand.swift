@@ -24,6 +24,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "The manifest (default: NAME.manifest.yaml beside the data, if present).")
     var manifest: String?
 
+    @Option(
+        help:
+            "The experiment's proposal, written before its data: the verdict uses its threshold (unless the manifest gives one) and compares its priors."
+    )
+    var proposal: String?
+
     @Option(help: "Configuration file for the analysis settings (default: built-in defaults).")
     var config: String?
 
@@ -47,12 +53,14 @@ struct AnalyzeCommand: ParsableCommand {
             let configuration =
                 try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
                 ?? AdvisorConfiguration()
+            let teamProposal = try proposal.map { (p: String) throws(InputError) in try ProposalFile.load(path: p) }
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             defer { progress.finish() }
             let result = try DataDropAnalysis.run(
                 path: file,
                 manifestPath: manifest,
                 configuration: configuration,
+                teamProposal: { _ in teamProposal },
                 progress: progress.show
             )
             progress.finish()
