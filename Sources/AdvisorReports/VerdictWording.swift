@@ -289,15 +289,20 @@ public enum VerdictWording {
 
     /// Whose threshold the verdict used, so a team sees its own bar was applied (or why not).
     public static func thresholdSource(_ v: PostExperimentVerdict) -> String {
+        "threshold \(n(v.threshold)) \(thresholdOrigin(v))"
+    }
+
+    /// Where the threshold came from: "from your proposal flu-2027, 3% of its baseline 0.31".
+    public static func thresholdOrigin(_ v: PostExperimentVerdict) -> String {
         switch v.thresholdSource {
         case .manifest:
-            return "threshold \(n(v.threshold)) from the data's manifest"
+            return "from the data's manifest"
         case let .proposal(name, relative, baseline):
-            let share = relative.map { ", \(NumberText.significant($0 * 100))% of its baseline \(n(baseline))" } ?? ""
-            return "threshold \(n(v.threshold)) from your proposal \(name)\(share)"
+            let share = relative.map { ", \(n($0 * 100))% of its baseline \(n(baseline))" } ?? ""
+            return "from your proposal \(name)\(share)"
         case .analysisDefault(let share):
             return
-                "threshold \(n(v.threshold)), the analysis default (\(NumberText.significant(share * 100))% of the best single arm's value): no proposal or manifest gave one"
+                "(the analysis default, \(n(share * 100))% of the best single arm's value: no proposal or manifest gave one)"
         }
     }
 
