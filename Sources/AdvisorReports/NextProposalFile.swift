@@ -10,16 +10,26 @@ public enum NextProposalFile {
         // Values the reader parses keep six digits; figures in comments read as in the report.
         let number = NumberText.shortest
         let shown = NumberText.significant
+        // A proposal seen before the data set the team's bar and baseline: the next test keeps them.
+        let fromTeam = v.teamProposal
+        let interval =
+            "\(shown(v.predicted.gain)), 90% interval \(shown(v.predicted.lower)) to \(shown(v.predicted.upper))"
         var out: [String] = [
             "# The next test for \(v.experiment), written with its verdict (\(v.verdict.rawValue)).",
             "# Priors are this test's estimates with their uncertainty (mean = estimate, sd = its",
-            "# bootstrap standard error); dropped into incoming/ unchanged, its prediction matches the",
-            "# verdict's (\(shown(v.predicted.gain)), 90% interval \(shown(v.predicted.lower)) to \(shown(v.predicted.upper))).",
-            "experiment: \(p.experiment)",
-            "arms: [\((p.armNames ?? p.armCandidates.map { "\($0)" }).map(quoted).joined(separator: ", "))]",
         ]
-        // A proposal seen before the data set the team's bar and baseline: the next test keeps them.
-        let fromTeam = v.teamProposal
+        if let fromTeam {
+            // The team's baseline and planned size, not this test's split: its prediction differs.
+            out.append("# bootstrap standard error); the baseline, sample size and threshold are your proposal")
+            out.append(
+                "# \(fromTeam)'s, so its prediction is for that plan (the verdict's, for this test: \(interval))."
+            )
+        } else {
+            out.append("# bootstrap standard error); dropped into incoming/ unchanged, its prediction matches the")
+            out.append("# verdict's (\(interval)).")
+        }
+        out.append("experiment: \(p.experiment)")
+        out.append("arms: [\((p.armNames ?? p.armCandidates.map { "\($0)" }).map(quoted).joined(separator: ", "))]")
         out.append(
             "baseline: \(number(p.baseline))             # "
                 + (fromTeam.map { "your proposal \($0)'s baseline" } ?? "the best arm's value on the holdout")
