@@ -1,5 +1,6 @@
 import AdvisorAnalysis
 import AdvisorFormats
+import AdvisorModel
 import AdvisorReports
 import ArgumentParser
 import Foundation
@@ -64,6 +65,12 @@ struct AnalyzeCommand: ParsableCommand {
                 progress: progress.show
             )
             progress.finish()
+            // A proposal for another experiment still sets the bar, but the team should know.
+            if let teamProposal, teamProposal.experiment != result.verdict.experiment {
+                printError(
+                    "note: the proposal is for '\(teamProposal.experiment)', the data for '\(result.verdict.experiment)'; its threshold and baseline were used"
+                )
+            }
             if let policyOut {
                 guard let policy = result.policy else {
                     throw InputError(
