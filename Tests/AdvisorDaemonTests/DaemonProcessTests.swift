@@ -249,21 +249,27 @@ struct DaemonProcessTests {
         )
         // example-minimal: baseline 0.31, threshold {relative: 0.03}, sample_size 75000.
         try exampleProposal(experiment: "flu").write(toFile: root + "/flu.yaml", atomically: true, encoding: .utf8)
-        func analyze(_ extra: [String]) throws -> [String: Any] {
-            let output = root + "/out.json"
+        func report(_ format: String, _ extra: [String]) throws -> Data {
+            let output = root + "/out." + format
             let process = Process()
             process.executableURL = URL(fileURLWithPath: try advisorBinary())
             process.arguments =
-                ["analyze", root + "/flu.csv", "--format", "json", "--proposal", root + "/flu.yaml"] + extra
+                ["analyze", root + "/flu.csv", "--format", format, "--proposal", root + "/flu.yaml"] + extra
             try #require(FileManager.default.createFile(atPath: output, contents: nil), "cannot create \(output)")
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             try process.run()
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
-            return try #require(
-                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
-            )
+            return try Data(contentsOf: URL(fileURLWithPath: output))
         }
+        func analyze(_ extra: [String]) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: report("json", extra)) as? [String: Any])
+        }
+        // Every rendition says whose threshold judged the data.
+        let text = String(decoding: try report("text", []), as: UTF8.self)
+        #expect(text.contains("0.0093 from your proposal flu, 3% of its baseline 0.31"), "\(text)")
+        let html = String(decoding: try report("html", []), as: UTF8.self)
+        #expect(html.contains("threshold 0.0093 from your proposal flu, 3% of its baseline 0.31."))
         let json = try analyze(["--next-proposal-out", root + "/next.yaml"])
         let threshold = try #require(json["threshold"] as? Double)
         #expect(abs(threshold - 0.03 * 0.31) < 1e-12, "the proposal's 3% of its baseline 0.31, not 1% of the best arm")
