@@ -36,18 +36,25 @@ public enum DataDropAnalysis {
     /// Reads and analyzes `path`. `manifestPath`: explicit manifest, else `NAME.manifest.yaml`
     /// beside the data if it exists. `earlierPrediction`: the JSON report of the newest prediction
     /// for an experiment, if any (the daemon asks its ledger). `shouldStop` is polled between the
-    /// models. `progress` hears a line ("analyzing flu-2027: fitting outcome models 7/23") at
+    /// models. `teamProposal`: the experiment's proposal seen before its data (`analyze
+    /// --proposal`, or the one the daemon's ledger archived), whose threshold and baseline the verdict and the next proposal keep. `progress` hears a line ("analyzing flu-2027: fitting outcome models 7/23") at
     /// each stage and model.
     public static func run(
         path: String,
         manifestPath: String?,
         configuration: AdvisorConfiguration,
         earlierPrediction: @Sendable (_ experiment: String) -> String? = { _ in nil },
+        teamProposal: @Sendable (_ experiment: String) -> Proposal? = { _ in nil },
         shouldStop: @Sendable () -> Bool = { false },
         progress: (String) -> Void = { _ in }
     ) throws(InputError) -> Result {
         if SummaryFile.isSummaryFile(path) {
-            return try decide(summaryPath: path, configuration: configuration, earlierPrediction: earlierPrediction)
+            return try decide(
+                summaryPath: path,
+                configuration: configuration,
+                earlierPrediction: earlierPrediction,
+                teamProposal: teamProposal
+            )
         }
         let manifestFile = manifestPath ?? ManifestFile.path(forData: path)
         let manifest =
@@ -79,6 +86,7 @@ public enum DataDropAnalysis {
                     ("ridge-t-learner", RidgeOutcomeModel()),
                 ],
                 earlierPriors: earlier,
+                teamProposal: teamProposal(drop.experiment),
                 primaryOutcome: (manifest.outcomeColumn, manifest.largerIsBetter),
                 shouldStop: shouldStop,
                 progress: { progress(ProgressWording.line(drop.experiment, $0)) }
@@ -140,7 +148,8 @@ public enum DataDropAnalysis {
     public static func decide(
         summaryPath path: String,
         configuration: AdvisorConfiguration,
-        earlierPrediction: (_ experiment: String) -> String? = { _ in nil }
+        earlierPrediction: (_ experiment: String) -> String? = { _ in nil },
+        teamProposal: (_ experiment: String) -> Proposal? = { _ in nil }
     ) throws(InputError) -> Result {
         let summary = try SummaryFile.load(path: path)
         // A 0/1 outcome's largest value is 1 whatever the rows were: the manifest's threshold,
@@ -162,7 +171,8 @@ public enum DataDropAnalysis {
                 from: summary,
                 settings: configuration.analysis,
                 prediction: configuration.prediction,
-                earlierPriors: earlier
+                earlierPriors: earlier,
+                teamProposal: teamProposal(summary.experiment)
             )
         } catch {
             throw InputError(

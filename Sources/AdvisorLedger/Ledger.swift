@@ -308,6 +308,17 @@ public struct Ledger: Sendable {
         }?.files.first { $0.hasSuffix(".json") }
     }
 
+    /// Where the newest answered proposal of `experiment` was archived: a later data drop reads
+    /// the team's threshold, baseline and sample size from it.
+    public func latestProposalArchive(experiment: String) throws(LedgerError) -> String? {
+        try read { db in
+            try LedgerEntry.filter(Column("experiment") == experiment)
+                .filter(Column("outcome") == LedgerEntry.Outcome.prediction.rawValue)
+                .filter(Column("state") == LedgerEntry.State.archived.rawValue)
+                .order(Column("id").desc).fetchOne(db)
+        }?.destination
+    }
+
     /// The writer's `PRAGMA synchronous` (2 is FULL), for the test that holds it.
     public func synchronousMode() throws(LedgerError) -> Int {
         try write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }

@@ -10,17 +10,37 @@ public enum NextProposalFile {
         // Values the reader parses keep six digits; figures in comments read as in the report.
         let number = NumberText.shortest
         let shown = NumberText.significant
+        // A proposal seen before the data set the team's bar and baseline: the next test keeps them.
+        let fromTeam = v.teamProposal
+        let interval =
+            "\(shown(v.predicted.gain)), 90% interval \(shown(v.predicted.lower)) to \(shown(v.predicted.upper))"
         var out: [String] = [
             "# The next test for \(v.experiment), written with its verdict (\(v.verdict.rawValue)).",
             "# Priors are this test's estimates with their uncertainty (mean = estimate, sd = its",
-            "# bootstrap standard error); dropped into incoming/ unchanged, its prediction matches the",
-            "# verdict's (\(shown(v.predicted.gain)), 90% interval \(shown(v.predicted.lower)) to \(shown(v.predicted.upper))).",
-            "experiment: \(p.experiment)",
-            "arms: [\((p.armNames ?? p.armCandidates.map { "\($0)" }).map(quoted).joined(separator: ", "))]",
-            "baseline: \(number(p.baseline))             # the best arm's value on the holdout",
         ]
+        if let fromTeam {
+            // The team's baseline and planned size, not this test's split: its prediction differs.
+            out.append("# bootstrap standard error); the baseline, sample size and threshold are your proposal")
+            out.append(
+                "# \(fromTeam)'s, so its prediction is for that plan (the verdict's, for this test: \(interval))."
+            )
+        } else {
+            out.append("# bootstrap standard error); dropped into incoming/ unchanged, its prediction matches the")
+            out.append("# verdict's (\(interval)).")
+        }
+        out.append("experiment: \(p.experiment)")
+        out.append("arms: [\((p.armNames ?? p.armCandidates.map { "\($0)" }).map(quoted).joined(separator: ", "))]")
+        out.append(
+            "baseline: \(number(p.baseline))             # "
+                + (fromTeam.map { "your proposal \($0)'s baseline" } ?? "the best arm's value on the holdout")
+        )
         if let sizes = p.sampleSize?.unitsPerArm(arms: p.armCandidates[0]) {
-            out.append("# Units per arm the policy learns from: this test's training split.")
+            out.append(
+                fromTeam.map {
+                    "# Units per arm the next test should run: your proposal \($0)'s plan, else this test's."
+                }
+                    ?? "# Units per arm the policy learns from: this test's training split."
+            )
             out.append("sample_size: [\(sizes.map { "\(Int($0.rounded()))" }.joined(separator: ", "))]")
         } else {
             out.append("# No sample_size: the arms are too unequal in size for the finite-sample model.")
@@ -33,7 +53,11 @@ public enum NextProposalFile {
         ] {
             out.append("  \(parameter.key): \(text(prior))")
         }
-        out.append("threshold: {absolute: \(number(p.threshold.absoluteValue(baseline: p.baseline)))}")
+        out.append("# " + VerdictWording.thresholdSource(v) + ".")
+        switch p.threshold {
+        case .relative(let r): out.append("threshold: {relative: \(number(r))}")
+        case .absolute(let x): out.append("threshold: {absolute: \(number(x))}")
+        }
         if let seed = p.seed { out.append("seed: \(seed)") }
         if !v.levers.isEmpty {
             out.append("")

@@ -79,7 +79,7 @@ public enum VerdictReport {
             row("Best single arm", "'\(v.bestUniformArm)' (chosen on the training split), value \(num(r.uniformValue))")
         )
         out.append(row("Policy value", "\(num(r.policyValue)) (\(v.policy))"))
-        out.append(row("Threshold", num(v.threshold)))
+        out.append(row("Threshold", "\(num(v.threshold)) \(VerdictWording.thresholdOrigin(v))"))
         let p = v.predicted
         let e = v.estimates
         out.append(row("Predicted gain (model)", VerdictWording.predictedFigure(v)))

@@ -287,12 +287,32 @@ public enum VerdictWording {
         return Worded(value: e, words: words)
     }
 
+    /// Whose threshold the verdict used, so a team sees its own bar was applied (or why not).
+    public static func thresholdSource(_ v: PostExperimentVerdict) -> String {
+        "threshold \(n(v.threshold)) \(thresholdOrigin(v))"
+    }
+
+    /// Where the threshold came from: "from your proposal flu-2027, 3% of its baseline 0.31".
+    public static func thresholdOrigin(_ v: PostExperimentVerdict) -> String {
+        switch v.thresholdSource {
+        case .manifest:
+            return "from the data's manifest"
+        case let .proposal(name, relative, baseline):
+            let share = relative.map { ", \(n($0 * 100))% of its baseline \(n(baseline))" } ?? ""
+            return "from your proposal \(name)\(share)"
+        case .analysisDefault(let share):
+            return
+                "(the analysis default, \(n(share * 100))% of the best single arm's value: no proposal or manifest gave one)"
+        }
+    }
+
     /// The verdict with every sentence in place, as the JSON report shows it.
     static func worded(_ v: PostExperimentVerdict) -> Worded<PostExperimentVerdict> {
         Worded(
             value: v,
             words: [
                 "headline": .text(headline(v)),
+                "threshold_statement": .text(thresholdSource(v)),
                 "estimates": .object(estimatesJSON(v.estimates)),
                 "action": .text(action(v)),
                 "predicted": .object(Worded(value: v.predicted, words: ["statement": .text(statement(v))])),

@@ -1,5 +1,6 @@
 import AdvisorAnalysis
 import AdvisorFormats
+import AdvisorModel
 import AdvisorReports
 import ArgumentParser
 import Foundation
@@ -24,6 +25,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "The manifest (default: NAME.manifest.yaml beside the data, if present).")
     var manifest: String?
 
+    @Option(
+        help:
+            "The experiment's proposal, written before its data: the verdict uses its threshold (unless the manifest gives one) and compares its priors."
+    )
+    var proposal: String?
+
     @Option(help: "Configuration file for the analysis settings (default: built-in defaults).")
     var config: String?
 
@@ -47,15 +54,23 @@ struct AnalyzeCommand: ParsableCommand {
             let configuration =
                 try config.map { (p: String) throws(InputError) in try ConfigurationFile.load(path: p) }
                 ?? AdvisorConfiguration()
+            let teamProposal = try proposal.map { (p: String) throws(InputError) in try ProposalFile.load(path: p) }
             let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             defer { progress.finish() }
             let result = try DataDropAnalysis.run(
                 path: file,
                 manifestPath: manifest,
                 configuration: configuration,
+                teamProposal: { _ in teamProposal },
                 progress: progress.show
             )
             progress.finish()
+            // A proposal for another experiment still sets the bar, but the team should know.
+            if let teamProposal, teamProposal.experiment != result.verdict.experiment {
+                printError(
+                    "note: the proposal is for '\(teamProposal.experiment)', the data for '\(result.verdict.experiment)'; its threshold and baseline were used"
+                )
+            }
             if let policyOut {
                 guard let policy = result.policy else {
                     throw InputError(

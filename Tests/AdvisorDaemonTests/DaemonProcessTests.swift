@@ -236,6 +236,63 @@ struct DaemonProcessTests {
         )
     }
 
+    @Test(
+        "analyze --proposal judges with the team's threshold, says so, compares its priors and carries it into the next proposal"
+    )
+    func analyzeWithProposal() throws {
+        let root = try makeTemporaryDirectory()
+        defer { removeDirectory(root) }
+        try syntheticCSV(richExperiment, units: 6_000).write(
+            toFile: root + "/flu.csv",
+            atomically: true,
+            encoding: .utf8
+        )
+        // example-minimal: baseline 0.31, threshold {relative: 0.03}, sample_size 75000.
+        try exampleProposal(experiment: "flu").write(toFile: root + "/flu.yaml", atomically: true, encoding: .utf8)
+        func report(_ format: String, _ extra: [String]) throws -> Data {
+            let output = root + "/out." + format
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try advisorBinary())
+            process.arguments =
+                ["analyze", root + "/flu.csv", "--format", format, "--proposal", root + "/flu.yaml"] + extra
+            try #require(FileManager.default.createFile(atPath: output, contents: nil), "cannot create \(output)")
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return try Data(contentsOf: URL(fileURLWithPath: output))
+        }
+        func analyze(_ extra: [String]) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: report("json", extra)) as? [String: Any])
+        }
+        // Every rendition says whose threshold judged the data.
+        let text = String(decoding: try report("text", []), as: UTF8.self)
+        #expect(text.contains("0.0093 from your proposal flu, 3% of its baseline 0.31"), "\(text)")
+        let html = String(decoding: try report("html", []), as: UTF8.self)
+        #expect(html.contains("threshold 0.0093 from your proposal flu, 3% of its baseline 0.31."))
+        let json = try analyze(["--next-proposal-out", root + "/next.yaml"])
+        let threshold = try #require(json["threshold"] as? Double)
+        #expect(abs(threshold - 0.03 * 0.31) < 1e-12, "the proposal's 3% of its baseline 0.31, not 1% of the best arm")
+        let source = try #require(json["threshold_source"] as? [String: Any])
+        #expect(source["kind"] as? String == "proposal" && source["proposal"] as? String == "flu")
+        let statement = try #require(json["threshold_statement"] as? String)
+        #expect(statement.hasPrefix("threshold 0.0093 from your proposal flu"), "\(statement)")
+        #expect((json["prior_comparison"] as? [String])?.count == 4, "the proposal's priors are compared")
+        let next = try String(contentsOfFile: root + "/next.yaml", encoding: .utf8)
+        #expect(next.contains("threshold: {relative: 0.03}"), "\(next)")
+        #expect(next.contains("baseline: 0.31 "), "\(next)")
+        #expect(
+            next.contains("sample_size: [25000, 25000, 25000]"),
+            "the proposal's plan, not the training split: \(next)"
+        )
+
+        // A manifest's explicit threshold still wins, and the report says whose it is.
+        try "threshold: 0.02\n".write(toFile: root + "/flu.manifest.yaml", atomically: true, encoding: .utf8)
+        let manifest = try analyze([])
+        #expect(manifest["threshold"] as? Double == 0.02)
+        #expect((manifest["threshold_source"] as? [String: Any])?["kind"] as? String == "manifest")
+    }
+
     @Test("analyze on a terminal shows the stage and model count on standard error, and nothing with --quiet")
     func analyzeProgress() throws {
         let root = try makeTemporaryDirectory()

@@ -370,6 +370,16 @@ struct SpoolProcessingTests {
         // The example's ρ prior is uniform on [0.5, 0.9] (central 0.7); the data say about 0.1.
         #expect(lines.contains { $0.hasPrefix("Your ρ prior of 0.7 was pessimistic: the data say") }, "\(lines)")
         #expect(lines.count == 4)
+        // The proposal's threshold (3% of its baseline 0.31), not the default 1% of the best arm,
+        // judged the data; the next proposal keeps it, its baseline and its planned sample size.
+        #expect(abs((decoded?["threshold"] as? Double ?? 0) - 0.03 * 0.31) < 1e-12)
+        #expect((decoded?["threshold_source"] as? [String: Any])?["proposal"] as? String == "flu-2027")
+        let nextName = try #require(
+            files(in: spool.reports + "/flu-2027").first { $0.hasSuffix("-next-proposal.yaml") }
+        )
+        let next = try String(contentsOfFile: spool.reports + "/flu-2027/" + nextName, encoding: .utf8)
+        #expect(next.contains("threshold: {relative: 0.03}") && next.contains("baseline: 0.31 "), "\(next)")
+        #expect(next.contains("sample_size: [25000, 25000, 25000]"), "\(next)")
 
         // reports/index.html pairs the verdict with the earlier prediction. Each runOnce is a new
         // loop, which reads the index back from the ledger: the pair survives a restart.

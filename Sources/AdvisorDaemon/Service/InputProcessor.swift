@@ -93,6 +93,12 @@ public struct InputProcessor: Sendable {
                     manifestPath: nil,
                     configuration: configuration,
                     earlierPrediction: { experiment in try? ledger.latestPredictionReport(experiment: experiment) },
+                    // The team's proposal as archived; one that no longer reads leaves the defaults.
+                    teamProposal: { experiment in
+                        (try? ledger.latestProposalArchive(experiment: experiment))
+                            .flatMap { $0 }
+                            .flatMap { try? ProposalFile.load(path: $0) }
+                    },
                     shouldStop: isCancelled,
                     progress: progress
                 )

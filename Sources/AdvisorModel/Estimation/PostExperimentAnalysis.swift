@@ -599,6 +599,7 @@ public struct PostExperimentAnalyzer {
 
     /// `models`: named outcome models, the first being the one the verdict is about.
     /// `earlierPriors`: the central priors of this experiment's proposal, if one was processed.
+    /// `teamProposal`: that proposal itself, when known: its threshold and baseline carry over.
     /// `shouldStop` is polled before every per-arm model and stage, so a caller that gave up (a
     /// time limit, shutdown) does not leave the models fitting; it then throws `ModelError.stopped`.
     /// `progress` hears each stage as it starts and each model as it is about to be fitted.
@@ -614,6 +615,7 @@ public struct PostExperimentAnalyzer {
         threshold manifestThreshold: Double? = nil,
         models: [PostExperimentAnalysis.NamedModel],
         earlierPriors: ModelParameters? = nil,
+        teamProposal: Proposal? = nil,
         primaryOutcome: (column: String, largerIsBetter: Bool) = ("outcome", true),
         shouldStop: () -> Bool = { false },
         progress: (AnalysisProgress) -> Void = { _ in }
@@ -829,7 +831,8 @@ public struct PostExperimentAnalyzer {
                 from: summary,
                 settings: settings,
                 prediction: prediction,
-                earlierPriors: earlierPriors
+                earlierPriors: earlierPriors,
+                teamProposal: teamProposal
             )
         }
         verdict.timings = timings

@@ -8,7 +8,8 @@ extension PostExperimentAnalysis {
         from summary: AnalysisSummary,
         settings daemonSettings: AnalysisSettings,
         prediction: PredictionSettings,
-        earlierPriors: ModelParameters? = nil
+        earlierPriors: ModelParameters? = nil,
+        teamProposal: Proposal? = nil
     ) throws -> PostExperimentVerdict {
         var settings = daemonSettings
         settings.seed = summary.provenance.seed
@@ -22,8 +23,22 @@ extension PostExperimentAnalysis {
         // estimates come from the models it acts on (the first policy's), so the prediction is
         // set beside its realized gain, never another candidate's.
         let realized = realizedGain(results[chosen], confidence: settings.confidence)
-        let threshold = summary.threshold ?? settings.relativeThreshold * abs(realized.uniformValue)
-        let followUp = nextProposal(
+        // The team's threshold is the bar it set for this experiment: a manifest's explicit one
+        // wins, then the proposal's (relative to the proposal's baseline), then the default.
+        let threshold: Double
+        let thresholdSource: PostExperimentVerdict.ThresholdSource
+        if let manifest = summary.threshold {
+            (threshold, thresholdSource) = (manifest, .manifest)
+        } else if let team = teamProposal {
+            threshold = team.threshold.absoluteValue(baseline: team.baseline)
+            var relative: Double?
+            if case .relative(let r) = team.threshold { relative = r }
+            thresholdSource = .proposal(name: team.experiment, relative: relative, baseline: team.baseline)
+        } else {
+            threshold = settings.relativeThreshold * abs(realized.uniformValue)
+            thresholdSource = .analysisDefault(share: settings.relativeThreshold)
+        }
+        var followUp = nextProposal(
             experiment: summary.experiment,
             armNames: armNames,
             design: design,
@@ -32,6 +47,14 @@ extension PostExperimentAnalysis {
             threshold: threshold,
             settings: settings
         )
+        // The next test continues the team's: its threshold and baseline, and the sample size it
+        // planned (else the units this test ran), not the training split's.
+        if let team = teamProposal {
+            followUp.baseline = team.baseline
+            if summary.threshold == nil { followUp.threshold = team.threshold }
+            followUp.sampleSize = team.sampleSize ?? .eachArm(summary.data.arms.map { Double($0.units) })
+        }
+        let teamPriors = teamProposal.flatMap { try? Predictor(settings: prediction).centralParameters($0) }
         let predicted = try predictedGain(
             arms: armNames.count,
             design: design,
@@ -109,6 +132,8 @@ extension PostExperimentAnalysis {
             policy: results[chosen].name,
             policyChoice: summary.policyChoice,
             threshold: threshold,
+            thresholdSource: thresholdSource,
+            teamProposal: teamProposal?.experiment,
             confidence: settings.confidence,
             realized: realized,
             predicted: predicted,
@@ -116,7 +141,7 @@ extension PostExperimentAnalysis {
             policies: results,
             nextTest: anchored(next, now: predicted.gain),
             nextProposal: followUp,
-            priorComparison: earlierPriors.map { compare(prior: $0, estimates: estimates) } ?? [],
+            priorComparison: (earlierPriors ?? teamPriors).map { compare(prior: $0, estimates: estimates) } ?? [],
             data: summary.data,
             notes: notes,
             timings: summary.timings,

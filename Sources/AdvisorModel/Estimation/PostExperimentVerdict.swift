@@ -47,6 +47,10 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     /// How it was chosen.
     public var policyChoice: PolicyChoice
     public var threshold: Double
+    /// Whose threshold it is, so the report can say the team's own was used.
+    public var thresholdSource: ThresholdSource = .analysisDefault(share: 0.01)
+    /// The proposal seen before the data, if any: the next proposal keeps its baseline and plan.
+    public var teamProposal: String? = nil
     /// Two-sided confidence of the realized-gain interval.
     public var confidence: Double
     public var realized: RealizedGain
@@ -89,7 +93,8 @@ public struct PostExperimentVerdict: Sendable, Encodable {
     public var levers: [Lever] { nextTest.levers }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, verdict, fragility, bestUniformArm, policy, policyChoice, threshold, realized, predicted,
+        case experiment, verdict, fragility, bestUniformArm, policy, policyChoice, threshold, thresholdSource
+        case teamProposal, realized, predicted,
             estimates, policies, levers
         case data, timings, outcomes, guardrailsPass, tradeoff, guardrailEstimates, excludedArms, provenance
     }
@@ -103,6 +108,8 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         try c.encode(policy, forKey: .policy)
         try c.encode(policyChoice, forKey: .policyChoice)
         try c.encode(threshold, forKey: .threshold)
+        try c.encode(thresholdSource, forKey: .thresholdSource)
+        try c.encodeIfPresent(teamProposal, forKey: .teamProposal)
         try c.encode(realized, forKey: .realized)
         try c.encode(predicted, forKey: .predicted)
         try c.encode(estimates, forKey: .estimates)
@@ -116,6 +123,33 @@ public struct PostExperimentVerdict: Sendable, Encodable {
         try c.encode(guardrailEstimates, forKey: .guardrailEstimates)
         try c.encode(excludedArms, forKey: .excludedArms)
         try c.encodeIfPresent(provenance, forKey: .provenance)
+    }
+
+    /// Where the verdict's threshold came from: a manifest's explicit one wins over the proposal's,
+    /// which wins over the analysis default (a share of the best arm's value).
+    public enum ThresholdSource: Sendable, Hashable, Encodable {
+        case analysisDefault(share: Double)
+        case manifest
+        /// The proposal seen before the data; `relative`: its share of the proposal's baseline.
+        case proposal(name: String, relative: Double?, baseline: Double)
+
+        enum CodingKeys: String, CodingKey { case kind, share, proposal, relative, baseline }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .analysisDefault(let share):
+                try c.encode("analysis-default", forKey: .kind)
+                try c.encode(share, forKey: .share)
+            case .manifest:
+                try c.encode("manifest", forKey: .kind)
+            case let .proposal(name, relative, baseline):
+                try c.encode("proposal", forKey: .kind)
+                try c.encode(name, forKey: .proposal)
+                try c.encodeIfPresent(relative, forKey: .relative)
+                try c.encode(baseline, forKey: .baseline)
+            }
+        }
     }
 
     public enum OutcomeRole: String, Sendable, Hashable, Codable {

@@ -221,6 +221,7 @@ extension VerdictReport {
         }
 
         b += H.heading("Each policy against the best single arm")
+        b += H.paragraph("The verdict's " + VerdictWording.thresholdSource(v) + ".")
         let z = Normal.quantile(0.5 + v.confidence / 2)
         b += SVGChart.intervals(
             title:
