@@ -145,6 +145,9 @@ public enum PredictionWording {
             return "No sample_size given: gains are for an infinite population (a lower bound on the noise)."
         case .listedArmMeans:
             return "Arm means are listed, so the arm-count curve is not defined and is omitted."
+        case .armCurveStillRising(let largest):
+            return
+                "More arms keep adding gain up to \(largest), the most tried: when each arm keeps its units (or the population is unlimited) the model prices no cost for another arm, so no arm count is recommended; weigh the cost of designing and running more arms yourself."
         case .borderline(let cutOff, let probability, let se, let draws):
             return
                 "Borderline: the chance of beating the threshold, \(NumberText.significant(100 * probability))% ± \(NumberText.significant(100 * se))% (Monte Carlo SE, \(draws) draws), is within 3 SEs of the \(NumberText.percent(cutOff)) cut-off between verdicts; another seed could give the neighbouring verdict, so read it as either."

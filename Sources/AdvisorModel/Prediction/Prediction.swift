@@ -47,6 +47,8 @@ public enum PredictionNote: Sendable, Hashable {
     case infinitePopulation
     /// Listed arm means: no arm-count curve.
     case listedArmMeans
+    /// The arm curve still rises at the most arms tried, so no arm count is recommended.
+    case armCurveStillRising(largestTried: Int)
     /// The chance of beating the threshold is within 3 Monte Carlo SEs of a verdict's cut-off
     /// even after more draws: another seed could give the neighbouring verdict.
     case borderline(cutOff: Double, probability: Double, standardError: Double, draws: Int)
@@ -156,10 +158,23 @@ public struct ArmCurvePoint: Sendable, Hashable, Encodable {
 extension [ArmCurvePoint] {
     /// The curve's best arm count: the fewest arms whose gain is within 0.5% of the largest
     /// (`LeverContext.flatTolerance`), the maximum of a peaked curve and the knee of a
-    /// flattening one. The lever, the text and the chart all mark this one.
+    /// flattening one. The lever, the text and the chart all mark this one. Nil for a curve
+    /// still rising where the search stopped: its "best" would be the search's edge.
     public var bestArmCount: Int? {
-        guard let largest = map(\.gain).max() else { return nil }
+        guard let largest = map(\.gain).max(), !isStillRising else { return nil }
         return first { $0.gain >= largest - LeverContext.flatTolerance * abs(largest) }?.arms
+    }
+
+    /// Neither peaked (the best lies a full doubling inside the curve) nor flat (the last
+    /// doubling added under 0.5% of the largest gain): more arms kept adding gain up to the
+    /// largest count tried, as they do when each arm keeps its units or the population is
+    /// infinite (the model prices no cost for an arm).
+    public var isStillRising: Bool {
+        guard let top = last, let largest = map(\.gain).max() else { return false }
+        let tolerance = LeverContext.flatTolerance * abs(largest)
+        guard let best = first(where: { $0.gain >= largest - tolerance }) else { return false }
+        let half = last { $0.arms <= top.arms / 2 } ?? self[0]
+        return best.arms > top.arms / 2 && top.gain - half.gain >= tolerance
     }
 }
 

@@ -160,6 +160,9 @@ public struct Predictor: Sendable {
         }
         if proposal.sampleSize == nil { notes.append(.infinitePopulation) }
         if case .list = proposal.armMeans { notes.append(.listedArmMeans) }
+        if curve.isStillRising, let largest = curve.last?.arms {
+            notes.append(.armCurveStillRising(largestTried: largest))
+        }
         let recommendation = Recommendation.make(
             verdict: verdict,
             meanGain: summary.mean,
