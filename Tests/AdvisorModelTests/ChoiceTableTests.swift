@@ -67,6 +67,23 @@ struct ChoiceTableTests {
         }
     }
 
+    @Test("Arm means negligible against the noise (s down to 1e-300) give a finite gain, as the quadrature's limit")
+    func negligibleMeans() throws {
+        for means in Self.families + [.list([0.3, 0.31, 0.29, 0.32])] {
+            let arms = means == .list([0.3, 0.31, 0.29, 0.32]) ? 4 : 5
+            let engine = GainEngine(table: ChoiceTable(for: means))
+            for s in [1e-300, 1e-12] {
+                let p = ModelParameters(sigma: 0.3, rho: 0.4, s: s, predictionError: 0.2, arms: arms)
+                let g = try engine.gain(
+                    p,
+                    means: means,
+                    design: SampleDesign(totalUnits: 5000, arms: arms, outcomeSD: 0.5)
+                )
+                #expect(g.gain.isFinite && g.policyValue.isFinite && g.uniformValue.isFinite, "\(means) s \(s)")
+            }
+        }
+    }
+
     @Test("A table is used only for its own family, and normal means need none")
     func familyGuard() throws {
         #expect(ChoiceTable(for: .normal) == nil)

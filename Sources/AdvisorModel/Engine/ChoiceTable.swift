@@ -99,6 +99,13 @@ public final class ChoiceTable: Sendable {
 
     /// E[max_a X_a] and E[μ_{a*}] at unit scale for m arms seen through noise SD r > 0.
     func choice(arms m: Int, ratio r: Double) -> (expectedMaximum: Double, chosenMean: Double) {
+        // Means negligible against the noise (s of 1e−300 gives r = ∞, where a quadrature grid
+        // cannot be laid): E[max X] = r·e_m and E[μ_{a*}] = V·e_m/r to first order, an error
+        // below 1e−16 of the gain's scale r·e_m beyond r = 1e8.
+        if r > 1e8 {
+            let e = ExpectedMaximum.standardNormal(m)
+            return (r * e, variance * e / r)
+        }
         let u = log(r)
         guard u >= Self.lowestLogRatio, u < Self.highestLogRatio, m <= Self.largestArms else {
             return exact(arms: m, ratio: r)
